@@ -1,0 +1,7 @@
+"""``python -m strava_auth_helper`` runs the ``strava-auth`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

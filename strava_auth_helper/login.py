@@ -1,0 +1,245 @@
+"""The one-time browser login: catcher + browser + Strava code exchange + token file."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import sys
+import threading
+import webbrowser
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from . import pages, strava
+from .callback import Catcher, Redirect, parse_pasted
+from .errors import (
+    LoginDeclined,
+    LoginError,
+    LoginTimeout,
+    PortInUseError,
+    StravaAuthError,
+    TokenFileError,
+)
+from .settings import Credentials
+from .token_file import Token, TokenLock, write_token
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 5000
+DEFAULT_SCOPE = "read,activity:read_all"
+DEFAULT_TIMEOUT = 300.0
+
+Opener = Callable[[str], object]
+
+
+@dataclass
+class LoginOptions:
+    """Everything one login needs; the CLI fills it from flags and settings."""
+
+    credentials: Credentials
+    token_path: Path
+    base_url: str
+    scope: str = DEFAULT_SCOPE
+    port: int | None = None  # None: DEFAULT_PORT, or any free port if that one is busy
+    timeout: float = DEFAULT_TIMEOUT
+    force: bool = False
+    open_browser: bool = True
+    paste_input: TextIO | None = None  # read a pasted URL or code from here (--no-browser)
+
+
+@dataclass
+class LoginResult:
+    """A completed login: the token as saved, and any requested scope Strava did not grant."""
+
+    token: Token
+    token_path: Path
+    missing_scopes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Outcome:
+    result: LoginResult | None = None
+    error: StravaAuthError | None = None
+
+
+def split_scopes(scope: str | None) -> list[str]:
+    """'read, activity:read_all' -> ['read', 'activity:read_all']."""
+    return [s.strip() for s in (scope or "").split(",") if s.strip()]
+
+
+def missing_scopes(requested: str, granted: str | None) -> list[str]:
+    """Requested scopes absent from the granted list (none when the grant is unknown)."""
+    if granted is None:
+        return []
+    have = set(split_scopes(granted))
+    return [s for s in split_scopes(requested) if s not in have]
+
+
+def login(
+    options: LoginOptions,
+    *,
+    out: TextIO | None = None,
+    opener: Opener | None = None,
+) -> LoginResult:
+    """Run the browser login and save the token.
+
+    Args:
+        options: what to ask for and where to save.
+        out: where progress lines go (default stdout).
+        opener: opens a URL in a browser (default :func:`webbrowser.open`).
+
+    Returns:
+        The saved token and the scopes the athlete did not grant.
+
+    Raises:
+        StravaAuthError: declined, timed out, port busy, Strava refused, or saving failed.
+            An existing token file is untouched in every one of these cases.
+    """
+    out = out or sys.stdout
+    outcome = _Outcome()
+    state = secrets.token_urlsafe(32)  # 256 random bits
+
+    def on_redirect(redirect: Redirect) -> pages.Page:
+        return _handle_redirect(options, redirect, outcome)
+
+    catcher = _bind(options.port, state, on_redirect, out)
+    with catcher:
+        url = strava.authorize_url(
+            options.base_url,
+            options.credentials.client_id,
+            catcher.redirect_uri,
+            options.scope,
+            state,
+            force=options.force,
+        )
+        _say(out, "Open this address in a browser to authorize access to Strava:")
+        _say(out, url)
+        catcher.start()
+        if options.open_browser:
+            _open_in_background(opener or webbrowser.open, url, out)
+        if options.paste_input is not None:
+            _say(out, "...or, after authorizing, paste the address the browser lands on here:")
+            _read_pasted_in_background(options.paste_input, catcher, out)
+        if not catcher.wait(options.timeout):
+            raise LoginTimeout(
+                f"no answer from the browser within {options.timeout:g} s; "
+                "run `strava-auth login` again (nothing was saved)"
+            )
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.result is None:
+        raise LoginError("the login ended without a result (nothing was saved)")
+    return outcome.result
+
+
+def _say(out: TextIO, line: str) -> None:
+    print(line, file=out, flush=True)
+
+
+def _bind(
+    port: int | None, state: str, on_redirect: Callable[[Redirect], pages.Page], out: TextIO
+) -> Catcher:
+    if port is not None:
+        try:
+            return Catcher(port, state, on_redirect)
+        except OSError:
+            raise PortInUseError(
+                f"port {port} is already in use (another program, or a login that ended "
+                "moments ago); pick another with --port, or --port 0 for any free port"
+            ) from None
+    try:
+        return Catcher(DEFAULT_PORT, state, on_redirect)
+    except OSError:
+        catcher = Catcher(0, state, on_redirect)
+        _say(
+            out,
+            f"Port {DEFAULT_PORT} is busy (on macOS, AirPlay Receiver uses it); "
+            f"using port {catcher.port} instead.",
+        )
+        return catcher
+
+
+def _open_in_background(opener: Opener, url: str, out: TextIO) -> None:
+    # A browser command may block until the browser exits (lynx, a BROWSER script):
+    # opening it on a daemon thread keeps the catcher and the timeout running.
+    def run() -> None:
+        try:
+            opened = opener(url)
+        except Exception:  # any failure to open a browser is only a nuisance
+            log.debug("opening the browser raised", exc_info=True)
+            opened = False
+        if opened is False:
+            _say(out, "Could not open a browser: open the address above yourself.")
+
+    threading.Thread(target=run, name="open-browser", daemon=True).start()
+
+
+def _read_pasted_in_background(stream: TextIO, catcher: Catcher, out: TextIO) -> None:
+    # End of input (no terminal) just ends this reader; the catcher keeps waiting.
+    def run() -> None:
+        for line in stream:
+            if not line.strip():
+                continue
+            redirect = parse_pasted(line, catcher.state)
+            if redirect is None:
+                _say(out, "That is not this login's redirect address or code; try again.")
+                continue
+            page, accepted = catcher.submit(redirect)
+            if accepted:
+                catcher.finish()
+                return
+
+    threading.Thread(target=run, name="read-pasted", daemon=True).start()
+
+
+def _handle_redirect(options: LoginOptions, redirect: Redirect, outcome: _Outcome) -> pages.Page:
+    """Runs on the catcher's thread: exchange, save, and say how it went. Never raises."""
+    try:
+        if redirect.error is not None or redirect.code is None:
+            return _declined(redirect, outcome)
+        return _exchange_and_save(options, redirect.code, redirect.scope, outcome)
+    except Exception as exc:  # a bug must not hang the terminal; the message holds no secrets
+        log.debug("login failed unexpectedly", exc_info=True)
+        outcome.error = LoginError(f"the login failed unexpectedly ({exc.__class__.__name__})")
+        return pages.failed(str(outcome.error))
+
+
+def _declined(redirect: Redirect, outcome: _Outcome) -> pages.Page:
+    if redirect.error == "access_denied":
+        outcome.error = LoginDeclined(
+            "you declined access on Strava's page; nothing was saved "
+            "(run `strava-auth login` again and press Authorize)"
+        )
+        return pages.declined()
+    outcome.error = LoginError(
+        f"Strava redirected with error {redirect.error!r}; nothing was saved"
+    )
+    return pages.failed(str(outcome.error))
+
+
+def _exchange_and_save(
+    options: LoginOptions, code: str, granted: str | None, outcome: _Outcome
+) -> pages.Page:
+    try:
+        answer = strava.exchange_code(options.base_url, options.credentials, code)
+        token = Token.from_response(answer, scope=granted, client_id=options.credentials.client_id)
+        _save(options.token_path, token)
+    except StravaAuthError as exc:
+        outcome.error = exc
+        return pages.failed(str(exc))
+    missing = missing_scopes(options.scope, granted)
+    outcome.result = LoginResult(token, options.token_path, missing)
+    first = str(token.athlete.get("firstname") or "")
+    return pages.success(first, token.scopes, missing, str(options.token_path))
+
+
+def _save(path: Path, token: Token) -> None:
+    try:
+        with TokenLock(path):
+            write_token(path, token)
+    except OSError as exc:
+        raise TokenFileError(
+            f"cannot write the token file {path}: {exc.strerror or exc.__class__.__name__}"
+        ) from None

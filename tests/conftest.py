@@ -1,0 +1,201 @@
+"""Shared fixtures: an isolated environment, a fake Strava, and a login driven over real HTTP."""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import socket
+import struct
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+
+from strava_auth_helper.login import LoginOptions, LoginResult, login
+from strava_auth_helper.settings import Credentials
+
+CLIENT_ID = 4242
+CLIENT_SECRET = "client-secret-d0-not-print"  # noqa: S105 - a test value
+CODE = "code0123456789abcdef"
+ACCESS = "access-token-0123456789"
+REFRESH = "refresh-token-0123456789"
+SECRETS = (CLIENT_SECRET, CODE, ACCESS, REFRESH)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test sees the user's variables, config folder or current folder."""
+    for name in list(os.environ):
+        if name.startswith("STRAVA_") or name == "BROWSER":
+            monkeypatch.delenv(name)
+    config = tmp_path / "config"
+    monkeypatch.setenv("STRAVA_AUTH_CONFIG_DIR", str(config))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    return config
+
+
+@pytest.fixture
+def creds() -> Credentials:
+    return Credentials(CLIENT_ID, CLIENT_SECRET)
+
+
+@pytest.fixture
+def strava(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
+    """pytest-httpserver playing Strava; STRAVA_BASE_URL points at it."""
+    monkeypatch.setenv("STRAVA_BASE_URL", base_of(httpserver))
+    return httpserver
+
+
+def base_of(server: HTTPServer) -> str:
+    return server.url_for("/").rstrip("/")
+
+
+def token_answer(
+    access: str = ACCESS,
+    refresh: str = REFRESH,
+    expires_in: int = 21600,
+    athlete: bool = True,
+) -> dict[str, Any]:
+    """A Strava token answer as documented."""
+    answer: dict[str, Any] = {
+        "token_type": "Bearer",
+        "expires_at": int(time.time()) + expires_in,
+        "expires_in": expires_in,
+        "refresh_token": refresh,
+        "access_token": access,
+    }
+    if athlete:
+        answer["athlete"] = {"id": 134815, "firstname": "Jane", "lastname": "Runner", "city": "X"}
+    return answer
+
+
+class LineQueue(io.TextIOBase):
+    """A text stream whose complete lines can be awaited from another thread."""
+
+    def __init__(self) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.text = ""
+        self._partial = ""
+
+    def write(self, s: str) -> int:
+        self.text += s
+        self._partial += s
+        while "\n" in self._partial:
+            line, self._partial = self._partial.split("\n", 1)
+            self.lines.put(line)
+        return len(s)
+
+    def wait_for(self, prefix: str, timeout: float = 10) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if line.startswith(prefix):
+                return line
+
+
+class LoginRun:
+    """A login running on a thread; the test plays the browser."""
+
+    def __init__(self, options: LoginOptions) -> None:
+        self.out = LineQueue()
+        self.result: LoginResult | None = None
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(options,), daemon=True)
+        self._thread.start()
+        self.url = self.out.wait_for("http")
+        query = parse_qs(urlsplit(self.url).query)
+        self.state = query["state"][0]
+        self.redirect_uri = query["redirect_uri"][0]
+        self.port = urlsplit(self.redirect_uri).port
+
+    def _run(self, options: LoginOptions) -> None:
+        try:
+            self.result = login(options, out=self.out, opener=lambda url: True)
+        except BaseException as exc:  # handed to the test
+            self.error = exc
+
+    def redirect(self, **params: str) -> str:
+        """The callback URL a browser would be sent to."""
+        from urllib.parse import urlencode
+
+        return self.redirect_uri + "?" + urlencode(params)
+
+    def finish(self, timeout: float = 10) -> LoginResult:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "login did not finish"
+        if self.error is not None:
+            raise self.error
+        assert self.result is not None
+        return self.result
+
+    def failure(self, timeout: float = 10) -> BaseException:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "login did not finish"
+        assert self.error is not None, "login succeeded but a failure was expected"
+        return self.error
+
+
+def http_get(url: str, **kwargs: Any) -> requests.Response:
+    """A browser's GET, bounded so that a hung server fails the test instead of hanging it."""
+    return requests.get(url, timeout=10, **kwargs)
+
+
+def http_post(url: str, **kwargs: Any) -> requests.Response:
+    return requests.post(url, timeout=10, **kwargs)
+
+
+@pytest.fixture
+def token_path(tmp_path: Path) -> Path:
+    return tmp_path / "tokens" / "token.json"
+
+
+@pytest.fixture
+def login_options(creds: Credentials, strava: HTTPServer, token_path: Path) -> LoginOptions:
+    return LoginOptions(
+        credentials=creds,
+        token_path=token_path,
+        base_url=base_of(strava),
+        port=0,
+        timeout=20,
+        open_browser=False,
+    )
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that another program is listening on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        yield s.getsockname()[1]
+
+
+@pytest.fixture
+def resetting_server() -> Iterator[str]:
+    """A base URL whose server accepts a connection and resets it without answering."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = srv.accept()
+            except OSError:
+                return
+            conn.recv(65536)
+            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.getsockname()[1]}"
+    srv.close()

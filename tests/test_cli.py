@@ -1,0 +1,237 @@
+"""The command line as users run it: console script and ``python -m``, in real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from strava_auth_helper.token_file import read_token
+
+from .conftest import CLIENT_ID, CLIENT_SECRET, CODE, SECRETS, http_get, token_answer
+
+SCRIPT = Path(sys.executable).with_name("strava-auth")
+ENTRY_POINTS = {
+    "console-script": [str(SCRIPT)],
+    "python-m": [sys.executable, "-m", "strava_auth_helper"],
+}
+
+
+@pytest.fixture(params=list(ENTRY_POINTS))
+def entry(request: pytest.FixtureRequest) -> list[str]:
+    if request.param == "console-script" and not SCRIPT.exists():
+        pytest.fail(f"console script not installed next to {sys.executable}: pip install .[test]")
+    return ENTRY_POINTS[request.param]
+
+
+@pytest.fixture
+def with_creds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
+
+
+def run(cmd: list[str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*cmd, *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def assert_no_secrets(*texts: str) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in text
+
+
+class CliLogin:
+    """``strava-auth login`` in a subprocess; the test plays the browser."""
+
+    def __init__(self, cmd: list[str], *args: str) -> None:
+        self.proc = subprocess.Popen(
+            [*cmd, "login", "--no-browser", "--port", "0", "--timeout", "30", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.head = ""
+        for line in self.proc.stdout:
+            self.head += line
+            if line.startswith("http"):
+                self.url = line.strip()
+                break
+        else:
+            pytest.fail(f"no URL printed: {self.head}{self.proc.stderr.read()}")  # type: ignore[union-attr]
+        query = parse_qs(urlsplit(self.url).query)
+        self.state = query["state"][0]
+        self.redirect_uri = query["redirect_uri"][0]
+
+    def browse(self, **params: str) -> str:
+        return http_get(self.redirect_uri, params={"state": self.state, **params}).text
+
+    def finish(self) -> tuple[int, str, str]:
+        out, err = self.proc.communicate(timeout=30)
+        return self.proc.returncode, self.head + out, err
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_login_end_to_end(entry: list[str], strava: HTTPServer, tmp_path: Path) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    token_file = tmp_path / "t.json"
+    login = CliLogin(entry, "--token-file", str(token_file))
+    page = login.browse(code=CODE, scope="read,activity:read_all")
+    code, out, err = login.finish()
+    assert code == 0, err
+    assert f"Logged in as Jane Runner; token saved to {token_file}" in out
+    assert "Jane" in page
+    assert read_token(token_file).athlete["id"] == 134815
+    assert_no_secrets(out, err, page)
+    strava.check_assertions()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_partial_scopes_exit_3_and_name_them(strava: HTTPServer, tmp_path: Path) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    login = CliLogin(ENTRY_POINTS["python-m"], "--token-file", str(tmp_path / "t.json"))
+    login.browse(code=CODE, scope="read")
+    code, out, err = login.finish()
+    assert code == 3
+    assert "activity:read_all" in err
+    assert "--force" in err
+    assert (tmp_path / "t.json").exists()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_declined_is_one_line_and_nonzero(strava: HTTPServer, tmp_path: Path) -> None:
+    login = CliLogin(ENTRY_POINTS["python-m"], "--token-file", str(tmp_path / "t.json"))
+    login.browse(error="access_denied")
+    code, out, err = login.finish()
+    assert code != 0
+    assert err.count("\n") == 1
+    assert err.startswith("strava-auth: error: you declined")
+    assert "Traceback" not in err
+    assert not (tmp_path / "t.json").exists()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_strava_error_is_one_line_and_secret_free(strava: HTTPServer, tmp_path: Path) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+        {
+            "message": "Bad Request",
+            "errors": [{"resource": "AuthorizationCode", "code": "expired"}],
+        },
+        status=400,
+    )
+    login = CliLogin(ENTRY_POINTS["python-m"], "--token-file", str(tmp_path / "t.json"))
+    page = login.browse(code=CODE)
+    code, out, err = login.finish()
+    assert code == 1
+    assert err.count("\n") == 1
+    assert "AuthorizationCode/expired" in err
+    assert "AuthorizationCode/expired" in page
+    assert_no_secrets(out, err, page)
+
+
+def test_missing_credentials_without_terminal(entry: list[str]) -> None:
+    result = run(entry, "login", "--no-browser")
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert "STRAVA_CLIENT_ID" in result.stderr
+    assert "STRAVA_CLIENT_SECRET" in result.stderr
+    assert "strava.com/settings/api" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["login", "--client-id", "abc"], "whole number"),
+        (["login", "--port", "70000"], "not a port number"),
+        (["login", "--scope", "read,everything"], "unknown scope"),
+        (["login", "--timeout", "-1"], "not a positive number"),
+        (["no-such-command"], "invalid choice"),
+    ],
+)
+@pytest.mark.usefixtures("with_creds")
+def test_bad_input_is_one_clear_line(args: list[str], expected: str) -> None:
+    result = run(ENTRY_POINTS["python-m"], *args)
+    assert result.returncode != 0
+    assert expected in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_explicit_busy_port_names_it(busy_port: int) -> None:
+    result = run(ENTRY_POINTS["python-m"], "login", "--no-browser", "--port", str(busy_port))
+    assert result.returncode == 1
+    assert f"port {busy_port} is already in use" in result.stderr
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_timeout_exits_nonzero() -> None:
+    result = run(
+        ENTRY_POINTS["python-m"], "login", "--no-browser", "--port", "0", "--timeout", "0.5"
+    )
+    assert result.returncode == 1
+    assert "no answer from the browser within 0.5 s" in result.stderr
+
+
+class PtyProcess:
+    """A subprocess whose stdin is a terminal (and that has no other controlling terminal)."""
+
+    def __init__(self, cmd: list[str]) -> None:
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
+        )
+        os.close(slave)
+        self.output = b""
+
+    def expect(self, text: str, timeout: float = 20) -> None:
+        import select
+
+        while text.encode() not in self.output:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            assert ready, f"waited for {text!r}, got {self.output!r}"
+            try:
+                self.output += os.read(self.master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+        assert text.encode() in self.output
+
+    def send(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\n")
+
+    def lines(self) -> Iterator[str]:
+        return iter(self.output.decode(errors="replace").splitlines())
+
+
+def test_terminal_prompts_for_credentials_and_saves_them_privately(
+    strava: HTTPServer, isolated_env: Path, tmp_path: Path
+) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    cmd = [*ENTRY_POINTS["python-m"], "login", "--no-browser", "--port", "0"]
+    term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
+    term.expect("Client ID: ")
+    term.send(str(CLIENT_ID))
+    term.expect("Client Secret (not shown): ")
+    term.send(CLIENT_SECRET)
+    term.expect("[Y/n] ")
+    term.send("")
+    term.expect("/authorization")
+    url = next(line for line in term.lines() if line.startswith("http"))
+    query = parse_qs(urlsplit(url).query)
+    http_get(query["redirect_uri"][0], params={"state": query["state"][0], "code": CODE})
+    term.expect("Logged in as Jane Runner")
+    assert term.proc.wait(timeout=20) == 0
+    assert CLIENT_SECRET.encode() not in term.output  # not echoed
+    saved = isolated_env / ".env"
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    assert CLIENT_SECRET in saved.read_text()
+    assert strava.log[0][0].form["client_secret"] == CLIENT_SECRET

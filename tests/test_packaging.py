@@ -1,0 +1,45 @@
+"""The project's promises about itself: the README's commands, CI, packaging metadata."""
+
+from __future__ import annotations
+
+import configparser
+import re
+from pathlib import Path
+
+import strava_auth_helper
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_commands() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"```sh\n(python3 -m venv .*)\n```", text)
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    commands = readme_commands()
+    assert len(commands) == 2, "the README must show exactly two set-up commands"
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert commands[1] in ci
+    assert "pytest" in commands[1]
+
+
+def test_setup_cfg_holds_metadata_and_pyproject_only_build_and_tools() -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert not re.search(r"^\[project[.\]]", pyproject, re.MULTILINE)
+    assert re.search(r"^\[build-system\]", pyproject, re.MULTILINE)
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert cfg["metadata"]["license"] == "MIT"
+    assert (
+        "strava-auth = strava_auth_helper.cli:main"
+        in cfg["options.entry_points"]["console_scripts"]
+    )
+    requires = cfg["options"]["install_requires"]
+    for dep in ("requests", "python-dotenv", "filelock", "platformdirs"):
+        assert dep in requires
+    assert "pytest-httpserver" in cfg["options.extras_require"]["test"]
+
+
+def test_package_is_typed() -> None:
+    assert (Path(strava_auth_helper.__file__).parent / "py.typed").exists()

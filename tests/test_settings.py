@@ -1,0 +1,117 @@
+"""Where credentials, the token path and the base URL come from, and in which order."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from strava_auth_helper import settings
+from strava_auth_helper.errors import ConfigError, MissingCredentialsError
+from strava_auth_helper.settings import Credentials, load_credentials
+
+
+def write_env(folder: Path, **values: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".env").write_text("".join(f"{k}={v}\n" for k, v in values.items()))
+
+
+def test_flag_beats_env_beats_dotenv(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
+    write_env(isolated_env, STRAVA_CLIENT_ID="3", STRAVA_CLIENT_SECRET="from-config")
+    assert load_credentials() == Credentials(3, "from-config")
+
+    write_env(Path.cwd(), STRAVA_CLIENT_ID="2", STRAVA_CLIENT_SECRET="from-cwd")
+    assert load_credentials() == Credentials(2, "from-cwd")
+
+    monkeypatch.setenv("STRAVA_CLIENT_ID", "1")
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", "from-env")
+    assert load_credentials() == Credentials(1, "from-env")
+
+    assert load_credentials("99") == Credentials(99, "from-env")
+
+
+def test_dotenv_never_overrides_environment_or_touches_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import os
+
+    write_env(Path.cwd(), STRAVA_CLIENT_ID="2", STRAVA_CLIENT_SECRET="from-cwd")
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", "from-env")
+    assert load_credentials() == Credentials(2, "from-env")
+    assert "STRAVA_CLIENT_ID" not in os.environ
+
+
+def test_each_value_found_on_its_own(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
+    write_env(isolated_env, STRAVA_CLIENT_SECRET="from-config")
+    monkeypatch.setenv("STRAVA_CLIENT_ID", "7")
+    assert load_credentials() == Credentials(7, "from-config")
+
+
+def test_missing_credentials_name_both_variables_and_where_to_look() -> None:
+    with pytest.raises(MissingCredentialsError) as caught:
+        load_credentials()
+    message = str(caught.value)
+    assert "STRAVA_CLIENT_ID" in message
+    assert "STRAVA_CLIENT_SECRET" in message
+    assert "strava.com/settings/api" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize("bad", ["abc", "12.5", "-3", "0", ""])
+def test_client_id_must_be_a_whole_number(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", "x")
+    if bad:
+        with pytest.raises(ConfigError, match="whole number"):
+            load_credentials(bad)
+    else:
+        with pytest.raises(MissingCredentialsError):
+            load_credentials()
+
+
+def test_env_client_id_error_names_its_source(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRAVA_CLIENT_ID", "my-app")
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", "x")
+    with pytest.raises(ConfigError, match=r"\$STRAVA_CLIENT_ID"):
+        load_credentials()
+
+
+def test_repr_hides_the_secret() -> None:
+    assert "hunter2" not in repr(Credentials(1, "hunter2"))
+
+
+def test_token_path_order(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
+    assert settings.token_path() == isolated_env / "token.json"
+    monkeypatch.setenv("STRAVA_TOKEN_FILE", "/tmp/from-env.json")
+    assert settings.token_path() == Path("/tmp/from-env.json")
+    assert settings.token_path("/tmp/flag.json") == Path("/tmp/flag.json")
+
+
+def test_default_config_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("STRAVA_AUTH_CONFIG_DIR")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    import platformdirs
+
+    expected = Path(platformdirs.user_config_dir("strava-auth-helper", appauthor=False))
+    assert settings.config_dir() == expected
+    assert settings.token_path() == expected / "token.json"
+
+
+def test_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert settings.base_url() == "https://www.strava.com"
+    monkeypatch.setenv("STRAVA_BASE_URL", "http://127.0.0.1:9/")
+    assert settings.base_url() == "http://127.0.0.1:9"
+    monkeypatch.setenv("STRAVA_BASE_URL", "ftp://nope")
+    with pytest.raises(ConfigError, match="STRAVA_BASE_URL"):
+        settings.base_url()
+
+
+def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -> None:
+    isolated_env.mkdir()
+    (isolated_env / ".env").write_text("OTHER=1\nSTRAVA_CLIENT_ID=5\n")
+    path = settings.save_credentials(Credentials(77, "new'secret\\x"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    text = path.read_text()
+    assert "OTHER=1" in text
+    assert "STRAVA_CLIENT_ID=5" not in text
+    assert load_credentials() == Credentials(77, "new'secret\\x")

@@ -1,0 +1,120 @@
+"""The token's shape, clear read errors, and atomic private writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from strava_auth_helper.errors import NotLoggedInError, TokenFileError
+from strava_auth_helper.token_file import Token, read_token, temp_path, write_private, write_token
+
+from .conftest import ACCESS, REFRESH, token_answer
+
+
+def make_token(**overrides: object) -> Token:
+    data = {**token_answer(), "scope": "read", "client_id": 1, **overrides}
+    return Token.from_dict(data, "test")
+
+
+def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    token = make_token(custom_field="kept")
+    write_token(path, token)
+    again = read_token(path)
+    assert again == token
+    assert again.extra == {"custom_field": "kept"}
+    assert again.athlete == {"id": 134815, "firstname": "Jane", "lastname": "Runner"}
+
+
+def test_repr_hides_tokens() -> None:
+    text = repr(make_token())
+    assert ACCESS not in text
+    assert REFRESH not in text
+    assert "134815" in text
+
+
+def test_missing_file_says_login(tmp_path: Path) -> None:
+    with pytest.raises(NotLoggedInError, match="strava-auth login") as caught:
+        read_token(tmp_path / "none.json")
+    assert str(tmp_path / "none.json") in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "content", [b"{not json", b"[]", b'{"access_token": "a"}', b"\xff\xfe", b""]
+)
+def test_corrupt_file_is_a_clear_error_and_left_in_place(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    path.write_bytes(content)
+    with pytest.raises(TokenFileError, match="strava-auth login"):
+        read_token(path)
+    assert path.read_bytes() == content
+
+
+def test_write_is_private_from_creation(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "t.json"
+    old_umask = os.umask(0)
+    try:
+        write_private(path, b"{}")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
+
+
+def test_write_replaces_a_world_readable_file_with_a_private_one(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    path.write_text("old")
+    path.chmod(0o644)
+    write_private(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_stale_temp_file_is_replaced_not_piled_up(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    temp_path(path).write_text("left by a killed writer")
+    write_private(path, b"fresh")
+    assert path.read_bytes() == b"fresh"
+    assert os.listdir(path.parent) == ["t.json"]
+
+
+def test_failed_write_keeps_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    path.write_bytes(b"old")
+
+    def broken_fsync(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", broken_fsync)
+    with pytest.raises(OSError, match="No space"):
+        write_private(path, b"new")
+    assert path.read_bytes() == b"old"
+    assert os.listdir(path.parent) == ["t.json"]
+
+
+def test_expiry_helpers() -> None:
+    token = make_token(expires_at=1000)
+    assert token.seconds_left(now=400) == 600
+    assert token.is_fresh(300, now=400)
+    assert not token.is_fresh(600, now=400)
+
+
+def test_written_json_is_what_stravalib_needs(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    write_token(path, make_token())
+    data = json.loads(path.read_text())
+    assert {"access_token", "refresh_token", "expires_at"} <= set(data)
+    assert isinstance(data["expires_at"], int)
