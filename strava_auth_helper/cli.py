@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from .errors import ConfigError, MissingCredentialsError, StravaAuthError
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hot path
 if TYPE_CHECKING:
+    from typing import Any
+
     from . import settings
 
 PROG = "strava-auth"
@@ -28,7 +30,8 @@ KNOWN_SCOPES = (
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = build_parser().parse_args(argv)
-    _setup_logging(args.verbose)
+    if args.verbose:  # otherwise logging's last-resort handler prints warnings as they are
+        _setup_logging()
     command: Callable[[argparse.Namespace], int] = args.command
     try:
         return command(args)
@@ -48,36 +51,93 @@ def _error(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
 
 
-def _setup_logging(verbose: bool) -> None:
+def _setup_logging() -> None:
     import logging
 
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING,
+        level=logging.DEBUG,
         format=f"{PROG}: %(message)s",
         stream=sys.stderr,
     )
 
 
+class _Formatter(argparse.HelpFormatter):
+    # argparse builds a formatter for every add_argument(); its default width comes from
+    # shutil, whose import (with bz2, lzma, zlib) costs the `strava-auth token` hot path.
+    def __init__(self, prog: str) -> None:
+        import os
+
+        try:
+            width = os.get_terminal_size().columns - 2
+        except OSError:
+            width = 78
+        super().__init__(prog, width=max(40, min(width, 118)))
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Get and keep Strava API tokens on this computer."
+        prog=PROG,
+        description="Get and keep Strava API tokens on this computer.",
+        formatter_class=_Formatter,
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    common = argparse.ArgumentParser(add_help=False)
+    sub = parser.add_subparsers(
+        title="commands", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    common = _Parser(add_help=False)
     common.add_argument(
         "--token-file",
         metavar="PATH",
         help="token file (default: $STRAVA_TOKEN_FILE, else token.json in the config folder)",
     )
     _add_login(sub, common)
+    _add_token_commands(sub, common)
     return parser
 
 
-def _add_login(
-    sub: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
-) -> None:
+def _add_token_commands(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "token",
+        parents=[common],
+        help="print a live access token (refreshing it first if needed)",
+        description="Print only the access token, e.g. "
+        'curl -H "Authorization: Bearer $(strava-auth token)" ...',
+    )
+    p.add_argument(
+        "--min-ttl",
+        type=_min_ttl,
+        default=300,
+        metavar="SECONDS",
+        help="refresh if the token expires within this many seconds (0-3600; default 300)",
+    )
+    p.add_argument("--force", action="store_true", help="refresh even if still valid")
+    p.set_defaults(command=cmd_token)
+    p = sub.add_parser(
+        "status", parents=[common], help="show who is logged in and when the token expires"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(command=cmd_status)
+    p = sub.add_parser("refresh", parents=[common], help="refresh the token now")
+    p.set_defaults(command=cmd_refresh)
+    p = sub.add_parser(
+        "logout", parents=[common], help="revoke the app's access at Strava and delete the token"
+    )
+    p.add_argument(
+        "--local-only",
+        action="store_true",
+        help="delete the token file even if Strava cannot be told",
+    )
+    p.set_defaults(command=cmd_logout)
+
+
+def _add_login(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
     p = sub.add_parser(
         "login",
         parents=[common],
@@ -139,6 +199,16 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _min_ttl(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"not a number of seconds from 0 to 3600: {text!r}")
+    return value
+
+
 def _positive(text: str) -> float:
     try:
         value = float(text)
@@ -174,6 +244,80 @@ def cmd_login(args: argparse.Namespace) -> int:
             "leave every box ticked"
         )
         return EXIT_PARTIAL_SCOPES
+    return 0
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    """``strava-auth token``: only the access token on stdout."""
+    from .refresher import get_access_token
+
+    print(get_access_token(args.token_file, min_ttl=args.min_ttl, force=args.force))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    """``strava-auth status``: athlete, scopes, expiry and path; never the tokens."""
+    import json
+
+    from . import settings
+    from .token_file import read_token
+
+    path = settings.token_path(args.token_file)
+    token = read_token(path)
+    left = token.seconds_left()
+    info = {
+        "athlete": token.athlete,
+        "scope": token.scope,
+        "expires_at": token.expires_at,
+        "expires_in": int(left),
+        "expired": left <= 0,
+        "client_id": token.client_id,
+        "token_file": str(path),
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    athlete_id = token.athlete.get("id")
+    print(f"Athlete:    {token.athlete_name}" + (f" (id {athlete_id})" if athlete_id else ""))
+    print(f"Scopes:     {token.scope or 'unknown'}")
+    print(f"Expires:    {_when(token.expires_at)} ({describe_expiry(left)})")
+    print(f"Token file: {path}")
+    return 0
+
+
+def _when(epoch: int) -> str:
+    import time
+
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
+
+
+def describe_expiry(seconds: float) -> str:
+    """'in 5 h 59 min', 'expired 3 min ago' (refreshes happen on use)."""
+    minutes = int(abs(seconds) // 60)
+    span = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    if seconds > 0:
+        return f"in {span}"
+    return f"expired {span} ago; it is refreshed on next use"
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    """``strava-auth refresh``: refresh now and report the new expiry."""
+    from .refresher import refresh_if_needed
+
+    token = refresh_if_needed(args.token_file, min_ttl=0, force=True)
+    left = describe_expiry(token.seconds_left())
+    print(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
+    return 0
+
+
+def cmd_logout(args: argparse.Namespace) -> int:
+    """``strava-auth logout``: deauthorize at Strava, then delete the token file and its lock."""
+    from . import settings
+    from .logout import logout
+
+    path = settings.token_path(args.token_file)
+    told_strava = logout(path, local_only=args.local_only)
+    print(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
     return 0
 
 

@@ -6,9 +6,12 @@ This is the only module that reads ``os.environ``.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .errors import ConfigError, MissingCredentialsError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hot path
+if TYPE_CHECKING:
+    from pathlib import Path  # imported where used: pathlib costs the hot path too
 
 APP_NAME = "strava-auth-helper"
 DEFAULT_BASE_URL = "https://www.strava.com"
@@ -45,6 +48,8 @@ class Credentials:
 
 def config_dir() -> Path:
     """The per-user folder for the token and the saved credentials."""
+    from pathlib import Path
+
     override = os.environ.get(ENV_CONFIG_DIR)
     if override:
         return Path(override).expanduser()
@@ -53,14 +58,22 @@ def config_dir() -> Path:
     return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
 
 
-def token_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The token file: the argument, then ``STRAVA_TOKEN_FILE``, then the config folder."""
+def token_location(explicit: str | os.PathLike[str] | None = None) -> str:
+    """The token file as a string: the argument, then ``STRAVA_TOKEN_FILE``, then the config
+    folder. Given a location, it imports neither pathlib nor platformdirs (the hot path)."""
     if explicit:
-        return Path(explicit).expanduser()
+        return os.path.expanduser(os.fspath(explicit))
     from_env = os.environ.get(ENV_TOKEN_FILE)
     if from_env:
-        return Path(from_env).expanduser()
-    return config_dir() / "token.json"
+        return os.path.expanduser(from_env)
+    return os.path.join(config_dir(), "token.json")
+
+
+def token_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """:func:`token_location` as a :class:`~pathlib.Path`."""
+    from pathlib import Path
+
+    return Path(token_location(explicit))
 
 
 def base_url() -> str:
@@ -88,6 +101,8 @@ def parse_client_id(value: str | int, source: str) -> int:
 
 
 def _env_file_sources() -> list[tuple[Path, str]]:
+    from pathlib import Path
+
     cwd_env = Path.cwd() / ".env"
     return [(cwd_env, "./.env"), (config_env_file(), str(config_env_file()))]
 

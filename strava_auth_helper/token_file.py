@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 
 from .errors import LockTimeoutError, NotLoggedInError, TokenFileError
+
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hot path
+if TYPE_CHECKING:
+    from pathlib import Path  # not at run time: pathlib costs the valid-token path
 
 _ATHLETE_KEYS = ("id", "firstname", "lastname")
 _LOGIN_HINT = "run `strava-auth login`"
@@ -167,7 +170,7 @@ def _athlete(value: object) -> dict[str, object]:
     return {k: value[k] for k in _ATHLETE_KEYS if k in value}
 
 
-def read_token(path: Path) -> Token:
+def read_token(path: str | os.PathLike[str]) -> Token:
     """Read and validate the token file.
 
     Raises:

@@ -15,13 +15,15 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.token_file import read_token
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, CODE, SECRETS, http_get, token_answer
+from .conftest import ACCESS, CLIENT_ID, CLIENT_SECRET, CODE, SECRETS, http_get, token_answer
 
 SCRIPT = Path(sys.executable).with_name("strava-auth")
 ENTRY_POINTS = {
     "console-script": [str(SCRIPT)],
     "python-m": [sys.executable, "-m", "strava_auth_helper"],
 }
+
+PY_M = ENTRY_POINTS["python-m"]
 
 
 @pytest.fixture(params=list(ENTRY_POINTS))
@@ -99,7 +101,7 @@ def test_login_end_to_end(entry: list[str], strava: HTTPServer, tmp_path: Path) 
 @pytest.mark.usefixtures("with_creds")
 def test_partial_scopes_exit_3_and_name_them(strava: HTTPServer, tmp_path: Path) -> None:
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
-    login = CliLogin(ENTRY_POINTS["python-m"], "--token-file", str(tmp_path / "t.json"))
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
     login.browse(code=CODE, scope="read")
     code, out, err = login.finish()
     assert code == 3
@@ -110,7 +112,7 @@ def test_partial_scopes_exit_3_and_name_them(strava: HTTPServer, tmp_path: Path)
 
 @pytest.mark.usefixtures("with_creds")
 def test_declined_is_one_line_and_nonzero(strava: HTTPServer, tmp_path: Path) -> None:
-    login = CliLogin(ENTRY_POINTS["python-m"], "--token-file", str(tmp_path / "t.json"))
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
     login.browse(error="access_denied")
     code, out, err = login.finish()
     assert code != 0
@@ -129,7 +131,7 @@ def test_strava_error_is_one_line_and_secret_free(strava: HTTPServer, tmp_path: 
         },
         status=400,
     )
-    login = CliLogin(ENTRY_POINTS["python-m"], "--token-file", str(tmp_path / "t.json"))
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
     page = login.browse(code=CODE)
     code, out, err = login.finish()
     assert code == 1
@@ -160,7 +162,7 @@ def test_missing_credentials_without_terminal(entry: list[str]) -> None:
 )
 @pytest.mark.usefixtures("with_creds")
 def test_bad_input_is_one_clear_line(args: list[str], expected: str) -> None:
-    result = run(ENTRY_POINTS["python-m"], *args)
+    result = run(PY_M, *args)
     assert result.returncode != 0
     assert expected in result.stderr
     assert "Traceback" not in result.stderr
@@ -168,16 +170,14 @@ def test_bad_input_is_one_clear_line(args: list[str], expected: str) -> None:
 
 @pytest.mark.usefixtures("with_creds")
 def test_explicit_busy_port_names_it(busy_port: int) -> None:
-    result = run(ENTRY_POINTS["python-m"], "login", "--no-browser", "--port", str(busy_port))
+    result = run(PY_M, "login", "--no-browser", "--port", str(busy_port))
     assert result.returncode == 1
     assert f"port {busy_port} is already in use" in result.stderr
 
 
 @pytest.mark.usefixtures("with_creds")
 def test_timeout_exits_nonzero() -> None:
-    result = run(
-        ENTRY_POINTS["python-m"], "login", "--no-browser", "--port", "0", "--timeout", "0.5"
-    )
+    result = run(PY_M, "login", "--no-browser", "--port", "0", "--timeout", "0.5")
     assert result.returncode == 1
     assert "no answer from the browser within 0.5 s" in result.stderr
 
@@ -216,7 +216,7 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     strava: HTTPServer, isolated_env: Path, tmp_path: Path
 ) -> None:
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
-    cmd = [*ENTRY_POINTS["python-m"], "login", "--no-browser", "--port", "0"]
+    cmd = [*PY_M, "login", "--no-browser", "--port", "0"]
     term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
     term.expect("Client ID: ")
     term.send(str(CLIENT_ID))
@@ -235,3 +235,140 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     assert CLIENT_SECRET in saved.read_text()
     assert strava.log[0][0].form["client_secret"] == CLIENT_SECRET
+
+
+# --- token, status, refresh, logout -------------------------------------------------------
+
+
+def store_token(path: Path, expires_in: float) -> None:
+    from .test_refresher import stored
+
+    stored(path, expires_in)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_token_prints_only_the_access_token(
+    entry: list[str], strava: HTTPServer, token_path: Path
+) -> None:
+    store_token(token_path, 3600)
+    result = run(entry, "token", "--token-file", str(token_path))
+    assert result.returncode == 0
+    assert result.stdout == f"{ACCESS}\n"
+    assert result.stderr == ""
+    assert strava.log == []
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_token_refreshes_when_needed(strava: HTTPServer, token_path: Path) -> None:
+    from .test_refresher import NEW_ACCESS, NEW_REFRESH, expect_refresh
+
+    store_token(token_path, 3600)
+    expect_refresh(strava)
+    result = run(PY_M, "token", "--min-ttl", "3600", "--token-file", str(token_path))
+    assert result.stdout == f"{NEW_ACCESS}\n"
+    assert read_token(token_path).refresh_token == NEW_REFRESH
+    assert NEW_REFRESH not in result.stdout + result.stderr
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_status_shows_no_tokens(entry: list[str], token_path: Path) -> None:
+    store_token(token_path, 3 * 3600 + 120)
+    result = run(entry, "status", "--token-file", str(token_path))
+    assert result.returncode == 0
+    assert "Jane Runner (id 134815)" in result.stdout
+    assert "read,activity:read_all" in result.stdout
+    assert "in 3 h 1 min" in result.stdout or "in 3 h 2 min" in result.stdout
+    assert str(token_path) in result.stdout
+    assert_no_secrets(result.stdout, result.stderr)
+
+
+def test_status_json(token_path: Path) -> None:
+    import json
+
+    store_token(token_path, -120)
+    result = run(PY_M, "status", "--json", "--token-file", str(token_path))
+    info = json.loads(result.stdout)
+    assert info["athlete"]["id"] == 134815
+    assert info["expired"] is True
+    assert info["token_file"] == str(token_path)
+    assert_no_secrets(result.stdout)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_refresh_forces_and_reports_expiry(strava: HTTPServer, token_path: Path) -> None:
+    from .test_refresher import NEW_ACCESS, expect_refresh
+
+    store_token(token_path, 3600)
+    expect_refresh(strava)
+    result = run(PY_M, "refresh", "--token-file", str(token_path))
+    assert result.returncode == 0, result.stderr
+    assert "Refreshed: the access token now expires" in result.stdout
+    assert "in 5 h 59 min" in result.stdout or "in 6 h 0 min" in result.stdout
+    assert read_token(token_path).access_token == NEW_ACCESS
+    assert_no_secrets(result.stdout, result.stderr)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_revoked_refresh_token_is_one_line_naming_login(
+    strava: HTTPServer, token_path: Path
+) -> None:
+    store_token(token_path, -10)
+    before = token_path.read_bytes()
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+        {"message": "Bad Request", "errors": [{"resource": "RefreshToken", "code": "invalid"}]},
+        status=400,
+    )
+    result = run(PY_M, "token", "--token-file", str(token_path))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert "strava-auth login" in result.stderr
+    assert token_path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [None, "{broken"])
+def test_not_logged_in_or_corrupt_is_one_line(
+    entry: list[str], token_path: Path, content: str | None
+) -> None:
+    if content is not None:
+        token_path.parent.mkdir(parents=True)
+        token_path.write_text(content)
+    for command in ("token", "status", "refresh", "logout"):
+        result = run(entry, command, "--token-file", str(token_path))
+        assert result.returncode == 1
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert str(token_path) in result.stderr
+        assert "strava-auth login" in result.stderr
+    if content is not None:
+        assert token_path.read_text() == content
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_logout_deauthorizes_and_deletes(strava: HTTPServer, token_path: Path) -> None:
+    store_token(token_path, 3600)
+    strava.expect_oneshot_request("/oauth/deauthorize", method="POST").respond_with_json(
+        {"access_token": ACCESS}
+    )
+    result = run(PY_M, "logout", "--token-file", str(token_path))
+    assert result.returncode == 0, result.stderr
+    assert "access revoked at Strava" in result.stdout
+    assert strava.log[0][0].form["access_token"] == ACCESS
+    assert not token_path.exists()
+    assert not (token_path.parent / "token.json.lock").exists()
+    assert_no_secrets(result.stdout, result.stderr)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_logout_keeps_file_when_strava_unreachable(
+    resetting_server: str, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRAVA_BASE_URL", resetting_server)
+    store_token(token_path, 3600)
+    result = run(PY_M, "logout", "--token-file", str(token_path))
+    assert result.returncode == 1
+    assert "could not reach Strava" in result.stderr
+    assert "--local-only" in result.stderr
+    assert token_path.exists()
+    result = run(PY_M, "logout", "--local-only", "--token-file", str(token_path))
+    assert result.returncode == 0
+    assert not token_path.exists()

@@ -1,0 +1,126 @@
+"""Benchmark of the valid-token hot path, measured side by side in one run.
+
+Prints ratios (lower is better):
+  1. `strava-auth token --token-file F` on a valid token vs. bare `python -c pass` (same
+     interpreter, runs interleaved). Target: at most 2.5x.
+  1b. The same with the token in the default location (Linux: found through platformdirs,
+     with XDG_CONFIG_HOME pointing at a temporary folder), which adds platformdirs' import.
+  2. In-process `get_access_token()` vs. `json.load` of the same file. Target: at most 2x.
+
+Run with the interpreter the package is installed in:  .venv/bin/python bench/hotpath.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import timeit
+from pathlib import Path
+
+from strava_auth_helper import get_access_token
+
+RUNS = 40
+CLI_TARGET = 2.5
+API_TARGET = 2.0
+
+
+def make_token_file(folder: Path) -> Path:
+    path = folder / "token.json"
+    token = {
+        "token_type": "Bearer",
+        "access_token": "a" * 40,
+        "refresh_token": "r" * 40,
+        "expires_at": int(time.time()) + 6 * 3600,
+        "expires_in": 21600,
+        "scope": "read,activity:read_all",
+        "athlete": {"id": 1, "firstname": "Bench", "lastname": "Mark"},
+        "client_id": 1,
+    }
+    path.write_text(json.dumps(token, indent=2, sort_keys=True))
+    return path
+
+
+def wall(cmd: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+    return time.perf_counter() - start
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRAVA_")}
+    env.update(extra)
+    return env
+
+
+def cli_ratio(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    script = Path(sys.executable).with_name("strava-auth")
+    tool = [str(script), "token", *args]
+    bare = [sys.executable, "-c", "pass"]
+    for cmd in (tool, bare):  # warm the page cache
+        wall(cmd, env)
+    tool_times, bare_times = [], []
+    for _ in range(RUNS):  # interleaved, so drift in machine load hits both alike
+        tool_times.append(wall(tool, env))
+        bare_times.append(wall(bare, env))
+    return statistics.median(tool_times), statistics.median(bare_times)
+
+
+def api_ratio(token_file: Path) -> tuple[float, float]:
+    def load() -> object:
+        with open(token_file, encoding="utf-8") as f:
+            return json.load(f)
+
+    def get() -> str:
+        return get_access_token(token_file)
+
+    number = 2000
+    api = min(timeit.repeat(get, number=number, repeat=7)) / number
+    base = min(timeit.repeat(load, number=number, repeat=7)) / number
+    return api, base
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def report_cli(label: str, tool: float, bare: float) -> None:
+    cli = tool / bare
+    print(
+        f"{label:31s} {tool * 1000:6.1f} ms  vs  python -c pass {bare * 1000:6.1f} ms"
+        f"  ->  {cli:.2f}x  (target <= {CLI_TARGET}x: {verdict(cli <= CLI_TARGET)})"
+    )
+
+
+def main() -> None:
+    print(f"python {sys.version.split()[0]} at {sys.executable}, median of {RUNS} runs each")
+    with tempfile.TemporaryDirectory() as tmp:
+        token_file = make_token_file(Path(tmp))
+        report_cli(
+            "strava-auth token --token-file",
+            *cli_ratio(["--token-file", str(token_file)], clean_env()),
+        )
+        if sys.platform.startswith("linux"):
+            xdg = Path(tmp, "xdg")
+            folder = xdg / "strava-auth-helper"
+            folder.mkdir(parents=True)
+            make_token_file(folder)
+            report_cli(
+                "strava-auth token (default)", *cli_ratio([], clean_env(XDG_CONFIG_HOME=str(xdg)))
+            )
+        else:
+            print("strava-auth token (default location): measured on Linux only (XDG_CONFIG_HOME)")
+        api, base = api_ratio(token_file)
+    ratio = api / base
+    print(
+        f"{'get_access_token()':31s} {api * 1e6:6.1f} us  vs  json.load      {base * 1e6:6.1f} us"
+        f"  ->  {ratio:.2f}x  (target <= {API_TARGET}x: {verdict(ratio <= API_TARGET)})"
+    )
+
+
+if __name__ == "__main__":
+    main()

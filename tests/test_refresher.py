@@ -1,0 +1,355 @@
+"""get_access_token(): cheap when valid, correct under faults, one refresh across processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from strava_auth_helper import (
+    NotLoggedInError,
+    RateLimitError,
+    ReauthorizationRequired,
+    StravaError,
+    StravaUnavailableError,
+    TokenFileError,
+    get_access_token,
+    load_token,
+    strava,
+)
+from strava_auth_helper.errors import ConfigError, MissingCredentialsError
+from strava_auth_helper.token_file import Token, read_token, temp_path, write_token
+
+from .conftest import ACCESS, CLIENT_ID, CLIENT_SECRET, REFRESH, SECRETS, base_of, token_answer
+
+NEW_ACCESS = "new-access-token-9876543210"
+NEW_REFRESH = "new-refresh-token-9876543210"
+
+
+@pytest.fixture(autouse=True)
+def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(strava, "RETRY_DELAYS", (0.0, 0.0, 0.0))
+
+
+@pytest.fixture
+def with_creds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
+
+
+def stored(path: Path, expires_in: float, **extra: Any) -> Token:
+    data = {
+        **token_answer(),
+        "expires_at": int(time.time() + expires_in),
+        "scope": "read,activity:read_all",
+        "client_id": CLIENT_ID,
+        **extra,
+    }
+    token = Token.from_dict(data, "test")
+    write_token(path, token)
+    return token
+
+
+def refresh_answer() -> dict[str, Any]:
+    return token_answer(access=NEW_ACCESS, refresh=NEW_REFRESH, athlete=False)
+
+
+def expect_refresh(strava_server: HTTPServer, status: int = 200, body: Any = None) -> None:
+    strava_server.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+        refresh_answer() if body is None else body, status=status
+    )
+
+
+def test_valid_token_makes_no_http_call(strava: HTTPServer, token_path: Path) -> None:
+    stored(token_path, 3600)
+    before = token_path.read_bytes()
+    assert get_access_token(token_path) == ACCESS
+    assert strava.log == []
+    assert token_path.read_bytes() == before
+
+
+def test_valid_token_path_imports_nothing_heavy(token_path: Path) -> None:
+    stored(token_path, 3600)
+    code = (
+        "import sys, strava_auth_helper as s; print(s.get_access_token(sys.argv[1]));"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'requests','dotenv','filelock'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(token_path)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert out == [ACCESS, "[]"]
+
+
+@pytest.mark.usefixtures("with_creds")
+@pytest.mark.parametrize("expires_in", [-100, 10, 299])
+def test_expired_or_near_expiry_refreshes_and_saves_rotation(
+    strava: HTTPServer, token_path: Path, expires_in: int
+) -> None:
+    stored(token_path, expires_in)
+    expect_refresh(strava)
+    assert get_access_token(token_path) == NEW_ACCESS
+    strava.check_assertions()
+    assert strava.log[0][0].form.to_dict() == {
+        "client_id": str(CLIENT_ID),
+        "client_secret": CLIENT_SECRET,
+        "refresh_token": REFRESH,
+        "grant_type": "refresh_token",
+    }
+    saved = json.loads(token_path.read_text())
+    assert saved["refresh_token"] == NEW_REFRESH
+    assert saved["access_token"] == NEW_ACCESS
+    assert saved["athlete"]["firstname"] == "Jane"  # kept from the login
+    assert saved["scope"] == "read,activity:read_all"
+    assert saved["client_id"] == CLIENT_ID
+    assert oct(token_path.stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_min_ttl_and_force(strava: HTTPServer, token_path: Path) -> None:
+    stored(token_path, 1000)
+    assert get_access_token(token_path, min_ttl=900) == ACCESS
+    assert strava.log == []
+    expect_refresh(strava)
+    assert get_access_token(token_path, min_ttl=900, force=True) == NEW_ACCESS
+    assert len(strava.log) == 1
+
+
+def test_min_ttl_strava_cannot_meet_is_refused(token_path: Path) -> None:
+    stored(token_path, 3600)
+    with pytest.raises(ValueError, match="min_ttl"):
+        get_access_token(token_path, min_ttl=7200)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_revoked_refresh_token_asks_for_login_and_keeps_file(
+    strava: HTTPServer, token_path: Path
+) -> None:
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    expect_refresh(
+        strava,
+        400,
+        {
+            "message": "Bad Request",
+            "errors": [{"resource": "RefreshToken", "field": "refresh_token", "code": "invalid"}],
+        },
+    )
+    with pytest.raises(ReauthorizationRequired, match="strava-auth login"):
+        get_access_token(token_path)
+    assert token_path.read_bytes() == before
+
+
+@pytest.mark.usefixtures("with_creds")
+@pytest.mark.parametrize("status", [502, 503, 504])
+def test_gateway_errors_are_retried(strava: HTTPServer, token_path: Path, status: int) -> None:
+    stored(token_path, -10)
+    expect_refresh(strava, status, {"message": "unavailable"})
+    expect_refresh(strava)
+    assert get_access_token(token_path) == NEW_ACCESS
+    assert len(strava.log) == 2
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_persistent_outage_gives_up_and_keeps_file(strava: HTTPServer, token_path: Path) -> None:
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    strava.expect_request("/oauth/token", method="POST").respond_with_json({}, status=503)
+    with pytest.raises(StravaUnavailableError, match="503"):
+        get_access_token(token_path)
+    assert len(strava.log) == 1 + len(strava_retry_delays())
+    assert token_path.read_bytes() == before
+
+
+def strava_retry_delays() -> tuple[float, ...]:
+    return strava.RETRY_DELAYS
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_connection_errors_are_retried_then_reported(
+    resetting_server: str, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRAVA_BASE_URL", resetting_server)
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    with pytest.raises(StravaUnavailableError, match="could not reach Strava"):
+        get_access_token(token_path)
+    assert token_path.read_bytes() == before
+
+
+@pytest.fixture
+def threaded_strava(monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """A fake Strava that answers requests concurrently (one may stall)."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    monkeypatch.setenv("STRAVA_BASE_URL", base_of(server))
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_timeout_is_retried(
+    threaded_strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strava = threaded_strava
+    monkeypatch.setattr(strava_module(), "TIMEOUT", (2.0, 0.3))
+    release = threading.Event()
+
+    def stall(request: Request) -> Response:
+        release.wait(5)  # holds the answer past the client's read timeout
+        return Response("{}", status=500)
+
+    stored(token_path, -10)
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(stall)
+    expect_refresh(strava)
+    try:
+        assert get_access_token(token_path) == NEW_ACCESS
+    finally:
+        release.set()
+    assert read_token(token_path).refresh_token == NEW_REFRESH
+
+
+def strava_module() -> Any:
+    return strava
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_rate_limit_says_when_it_resets(strava: HTTPServer, token_path: Path) -> None:
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+        {"message": "Rate Limit Exceeded"},
+        status=429,
+        headers={"X-RateLimit-Limit": "200,2000", "X-RateLimit-Usage": "201,540"},
+    )
+    with pytest.raises(RateLimitError, match=r"15-minute limit 201/200, resets at \d\d:\d\d UTC"):
+        get_access_token(token_path)
+    assert len(strava.log) == 1  # not retried
+    assert token_path.read_bytes() == before
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_invalid_json_is_an_error_not_a_crash(strava: HTTPServer, token_path: Path) -> None:
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_data("<html>")
+    with pytest.raises(StravaError, match="not valid JSON"):
+        get_access_token(token_path)
+    assert token_path.read_bytes() == before
+
+
+def test_missing_credentials_name_the_variables(token_path: Path) -> None:
+    stored(token_path, -10)
+    with pytest.raises(MissingCredentialsError, match="STRAVA_CLIENT_SECRET"):
+        get_access_token(token_path)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_token_of_another_app_is_refused(token_path: Path) -> None:
+    stored(token_path, -10, client_id=CLIENT_ID + 1)
+    with pytest.raises(ConfigError, match=f"client ID {CLIENT_ID + 1}"):
+        get_access_token(token_path)
+
+
+def test_not_logged_in_and_corrupt(token_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRAVA_TOKEN_FILE", str(token_path))
+    with pytest.raises(NotLoggedInError, match=str(token_path)):
+        get_access_token()
+    token_path.parent.mkdir(parents=True)
+    token_path.write_text("{oops")
+    with pytest.raises(TokenFileError, match="strava-auth login"):
+        load_token()
+    assert token_path.read_text() == "{oops"
+
+
+def test_load_token_repr_hides_secrets(token_path: Path) -> None:
+    stored(token_path, 100)
+    token = load_token(token_path)
+    assert token.athlete["id"] == 134815
+    for secret in SECRETS:
+        assert secret not in repr(token)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_sixteen_processes_make_exactly_one_refresh(strava: HTTPServer, token_path: Path) -> None:
+    stored(token_path, -10)
+    calls: list[str] = []
+    all_started = threading.Event()
+
+    def slow_refresh(request: Request) -> Response:
+        calls.append(request.form["refresh_token"])
+        all_started.wait(10)  # answer only once every process is up and waiting
+        return Response(json.dumps(refresh_answer()), content_type="application/json")
+
+    strava.expect_request("/oauth/token", method="POST").respond_with_handler(slow_refresh)
+    ready = token_path.parent / "ready"
+    ready.mkdir()
+    code = (
+        "import sys, pathlib; pathlib.Path(sys.argv[2], str(__import__('os').getpid())).touch();"
+        "from strava_auth_helper import get_access_token; print(get_access_token(sys.argv[1]))"
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(token_path), str(ready)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(16)
+    ]
+    deadline = time.monotonic() + 30
+    while len(os.listdir(ready)) < 16 and time.monotonic() < deadline:
+        time.sleep(0.01)  # polling a condition, not timing: the race is held open by the server
+    all_started.set()
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 16, [err for _, err in results]
+    assert {out.strip() for out, _ in results} == {NEW_ACCESS}
+    assert calls == [REFRESH]
+    assert read_token(token_path).refresh_token == NEW_REFRESH
+
+
+WRITER = """
+import sys, time
+from pathlib import Path
+from strava_auth_helper.token_file import Token, write_token
+path = Path(sys.argv[1])
+n = 0
+while True:
+    n += 1
+    token = Token(access_token="a" * 2000 + str(n), refresh_token="r" * 2000 + str(n),
+                  expires_at=n, athlete={"id": n})
+    write_token(path, token)
+    if n == 20:
+        print("writing", flush=True)
+"""
+
+
+@pytest.mark.parametrize("run", range(8))
+def test_kill_during_write_leaves_a_whole_file(token_path: Path, run: int) -> None:
+    stored(token_path, 100)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(token_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == "writing\n"
+    for _ in range(run * 50):  # let it run a varying while, so the kill lands anywhere
+        read_token(token_path)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    token = read_token(token_path)  # parses: the old file or a new one, never a mix
+    assert token.access_token.endswith(str(token.expires_at)) or token.access_token == ACCESS
+    leftovers = set(os.listdir(token_path.parent)) - {token_path.name, token_path.name + ".lock"}
+    assert leftovers <= {temp_path(token_path).name}
+    write_token(token_path, token)  # the next write sweeps the leftover away
+    assert set(os.listdir(token_path.parent)) <= {token_path.name, token_path.name + ".lock"}
