@@ -32,7 +32,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.verbose:  # otherwise logging's last-resort handler prints warnings as they are
         _setup_logging()
-    command: Callable[[argparse.Namespace], int] = args.command
+    status = _run(args.command, args)
+    if getattr(args, "pause", False):
+        _pause()
+    return status
+
+
+def _run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return command(args)
     except StravaAuthError as exc:
@@ -45,6 +51,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f": {exc.filename}" if exc.filename else ""
         _error(f"{exc.strerror or exc.__class__.__name__}{where}")
         return 1
+
+
+def _pause() -> None:
+    """Keep a double-clicked launcher's window open until the result has been read."""
+    import contextlib
+
+    with contextlib.suppress(EOFError, KeyboardInterrupt):
+        input("\nPress Enter to close this window.")
 
 
 def _error(message: str) -> None:
@@ -99,7 +113,36 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_login(sub, common)
     _add_token_commands(sub, common)
+    _add_demo_and_launcher(sub, common)
     return parser
+
+
+def _add_demo_and_launcher(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
+    p = sub.add_parser(
+        "demo",
+        parents=[common],
+        help="try the whole flow against a simulated Strava on this computer",
+        description="Run the real login and refresh against a simulated Strava served on "
+        "127.0.0.1; no Strava app or account needed. The token goes to a throw-away file "
+        "unless --token-file is given.",
+    )
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="no browser: the demo presses Authorize on the simulated page for you",
+    )
+    p.add_argument("--port", type=_port, default=None, help="as for login")
+    p.set_defaults(command=cmd_demo)
+    p = sub.add_parser(
+        "install-launcher",
+        help="put a double-click launcher for `strava-auth login` on the Desktop",
+    )
+    p.add_argument(
+        "--dir",
+        metavar="DIR",
+        help="where to put it (default: your Desktop, else your home folder)",
+    )
+    p.set_defaults(command=cmd_install_launcher)
 
 
 def _add_token_commands(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
@@ -179,6 +222,11 @@ def _add_login(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
         "--force",
         action="store_true",
         help="ask Strava to show the authorize page again (approval_prompt=force)",
+    )
+    p.add_argument(
+        "--pause",
+        action="store_true",
+        help="wait for Enter before exiting (used by the double-click launchers)",
     )
     p.set_defaults(command=cmd_login)
 
@@ -318,6 +366,28 @@ def cmd_logout(args: argparse.Namespace) -> int:
     path = settings.token_path(args.token_file)
     told_strava = logout(path, local_only=args.local_only)
     print(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """``strava-auth demo``."""
+    from pathlib import Path
+
+    from .demo import run_demo
+
+    token_file = Path(args.token_file).expanduser() if args.token_file else None
+    run_demo(token_file, open_browser=not args.no_browser, port=args.port)
+    return 0
+
+
+def cmd_install_launcher(args: argparse.Namespace) -> int:
+    """``strava-auth install-launcher``."""
+    from pathlib import Path
+
+    from .launcher import install
+
+    path = install(Path(args.dir).expanduser() if args.dir else None)
+    print(f"Launcher written to {path}: double-click it to log in to Strava.")
     return 0
 
 

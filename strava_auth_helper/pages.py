@@ -20,6 +20,11 @@ code{font:.9em ui-monospace,Menlo,Consolas,monospace;background:#0000000d;paddin
  border-radius:4px;overflow-wrap:anywhere}
 .note{border-left:4px solid var(--accent);padding:.5rem .75rem;background:#fc52000d}
 .muted{color:var(--muted);font-size:.9rem}
+ul.plain{list-style:none;padding:0}ul.plain li{margin:.4rem 0}
+.buttons{display:flex;gap:.75rem;flex-wrap:wrap}
+button{font:inherit;font-weight:600;padding:.6rem 1.4rem;border-radius:6px;border:0;
+ background:var(--accent);color:#fff;cursor:pointer}
+button.secondary{background:transparent;color:inherit;border:1px solid #8888}
 @media (prefers-color-scheme:dark){body{background:#18181b;color:#eee}main{background:#26262b}
  code{background:#ffffff1a}}
 """
@@ -29,7 +34,7 @@ _TEMPLATE = """<!doctype html>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{title} · strava-auth-helper</title><style>{style}</style></head>
 <body><main><header class="{tone}"><h1>{title}</h1></header>
-<section>{body}<p class="muted">You can close this tab.</p></section></main></body></html>
+<section>{body}{footer}</section></main></body></html>
 """
 
 
@@ -46,8 +51,11 @@ class Page:
         return f"Page(status={self.status})"
 
 
-def _page(status: int, title: str, body: str, tone: str) -> Page:
-    html = _TEMPLATE.format(title=escape(title), style=_STYLE, body=body, tone=tone)
+_FOOTER = '<p class="muted">You can close this tab.</p>'
+
+
+def _page(status: int, title: str, body: str, tone: str, footer: str = _FOOTER) -> Page:
+    html = _TEMPLATE.format(title=escape(title), style=_STYLE, body=body, tone=tone, footer=footer)
     return Page(status, html)
 
 
@@ -116,3 +124,28 @@ def not_found() -> Page:
 def bad_request(reason: str) -> Page:
     """A request the catcher refuses (wrong Host header and the like)."""
     return _page(400, "Request refused", f"<p>{escape(reason)}</p>", "bad")
+
+
+def demo_authorize(
+    requested: list[str], descriptions: dict[str, str], query: dict[str, str]
+) -> Page:
+    """The simulated Strava's authorize page: ticked scope boxes, Authorize and Cancel."""
+    boxes = "".join(
+        f'<li><label><input type="checkbox" name="scope" value="{escape(s)}" checked> '
+        f"{escape(descriptions[s])} <code>{escape(s)}</code></label></li>"
+        for s in requested
+    )
+    hidden = "".join(
+        f'<input type="hidden" name="{k}" value="{escape(query.get(k, ""))}">'
+        for k in ("redirect_uri", "state")
+    )
+    body = (
+        '<p class="note">This is <strong>strava-auth-helper\'s demo</strong>: a simulated '
+        "Strava running on this computer. Nothing is sent to strava.com.</p>"
+        "<p><strong>Demo App</strong> would like to:</p>"
+        f'<form method="post" action="/oauth/accept">{hidden}<ul class="plain">{boxes}</ul>'
+        '<p class="buttons"><button name="action" value="authorize" id="authorize">Authorize'
+        '</button> <button name="action" value="cancel" id="cancel" class="secondary">Cancel'
+        "</button></p></form>"
+    )
+    return _page(200, "Authorize Demo App", body, "", footer="")

@@ -163,3 +163,23 @@ def save_credentials(credentials: Credentials) -> Path:
     kept += [f"{ENV_CLIENT_ID}={credentials.client_id}", f"{ENV_CLIENT_SECRET}='{secret}'"]
     write_private(path, ("\n".join(kept) + "\n").encode("utf-8"))
     return path
+
+
+class override:  # noqa: N801 - used like a function: `with settings.override(...):`
+    """Set some of this module's environment variables for a while (the demo's Strava)."""
+
+    def __init__(self, **values: str) -> None:
+        self._values = values
+        self._saved: dict[str, str | None] = {}
+
+    def __enter__(self) -> None:
+        for name, value in self._values.items():
+            self._saved[name] = os.environ.get(name)
+            os.environ[name] = value
+
+    def __exit__(self, *exc: object) -> None:
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

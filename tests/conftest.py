@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import os
+import pty
 import queue
+import select
 import socket
 import struct
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -199,3 +202,40 @@ def resetting_server() -> Iterator[str]:
     threading.Thread(target=serve, daemon=True).start()
     yield f"http://127.0.0.1:{srv.getsockname()[1]}"
     srv.close()
+
+
+class PtyProcess:
+    """A subprocess whose stdin is a terminal (and that has no other controlling terminal)."""
+
+    def __init__(self, cmd: list[str], env: dict[str, str] | None = None) -> None:
+        self.master, slave = pty.openpty()
+        self.proc = subprocess.Popen(
+            cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, env=env
+        )
+        os.close(slave)
+        self.output = b""
+
+    def expect(self, text: str, timeout: float = 20) -> None:
+        while text.encode() not in self.output:
+            ready, _, _ = select.select([self.master], [], [], timeout)
+            assert ready, f"waited for {text!r}, got {self.output!r}"
+            try:
+                self.output += os.read(self.master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+        assert text.encode() in self.output
+
+    def send(self, line: str) -> None:
+        os.write(self.master, line.encode() + b"\n")
+
+    def lines(self) -> Iterator[str]:
+        return iter(self.output.decode(errors="replace").splitlines())
+
+
+def require(found: bool, what: str, how: str) -> None:
+    """Skip locally when a system tool is missing; in CI (CI=true) that is a failure."""
+    if found:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{what} is missing in CI: {how} (.ci/run should have done it)")
+    pytest.skip(f"{what} not installed; to run this test: {how}")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,7 +12,16 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.token_file import read_token
 
-from .conftest import ACCESS, CLIENT_ID, CLIENT_SECRET, CODE, SECRETS, http_get, token_answer
+from .conftest import (
+    ACCESS,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CODE,
+    SECRETS,
+    PtyProcess,
+    http_get,
+    token_answer,
+)
 
 SCRIPT = Path(sys.executable).with_name("strava-auth")
 ENTRY_POINTS = {
@@ -180,36 +186,6 @@ def test_timeout_exits_nonzero() -> None:
     result = run(PY_M, "login", "--no-browser", "--port", "0", "--timeout", "0.5")
     assert result.returncode == 1
     assert "no answer from the browser within 0.5 s" in result.stderr
-
-
-class PtyProcess:
-    """A subprocess whose stdin is a terminal (and that has no other controlling terminal)."""
-
-    def __init__(self, cmd: list[str]) -> None:
-        self.master, slave = pty.openpty()
-        self.proc = subprocess.Popen(
-            cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True
-        )
-        os.close(slave)
-        self.output = b""
-
-    def expect(self, text: str, timeout: float = 20) -> None:
-        import select
-
-        while text.encode() not in self.output:
-            ready, _, _ = select.select([self.master], [], [], timeout)
-            assert ready, f"waited for {text!r}, got {self.output!r}"
-            try:
-                self.output += os.read(self.master, 4096)
-            except OSError:  # the child closed the terminal
-                break
-        assert text.encode() in self.output
-
-    def send(self, line: str) -> None:
-        os.write(self.master, line.encode() + b"\n")
-
-    def lines(self) -> Iterator[str]:
-        return iter(self.output.decode(errors="replace").splitlines())
 
 
 def test_terminal_prompts_for_credentials_and_saves_them_privately(

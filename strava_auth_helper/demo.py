@@ -1,0 +1,104 @@
+"""``strava-auth demo``: the real login and refresh, run against the simulated Strava."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import TextIO
+
+from . import settings, strava
+from .demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
+from .errors import ReauthorizationRequired
+from .login import DEFAULT_SCOPE, LoginOptions, login
+from .refresher import get_access_token, load_token
+
+
+def run_demo(
+    token_file: Path | None,
+    *,
+    open_browser: bool,
+    port: int | None = None,
+    out: TextIO | None = None,
+) -> None:
+    """Log in to the simulation (in the browser, or approving on the athlete's behalf), then
+    show ``get_access_token()`` reading, refreshing and saving the rotated refresh token."""
+    out = out or sys.stdout
+    scratch = None if token_file else Path(tempfile.mkdtemp(prefix="strava-auth-demo-"))
+    path = token_file or scratch / "token.json"  # type: ignore[operator]
+    try:
+        with DemoStrava() as sim, settings.override(**_demo_env(sim, path)):
+            _say(out, f"Demo: a simulated Strava is running at {sim.base_url}")
+            _say(out, f"Demo: the token goes to {'a throw-away file, ' if scratch else ''}{path}")
+            _login(sim, path, open_browser=open_browser, port=port, out=out)
+            _refresh(sim, path, out)
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+            _say(out, "Demo: deleted the throw-away token file.")
+
+
+def _demo_env(sim: DemoStrava, path: Path) -> dict[str, str]:
+    return {
+        settings.ENV_BASE_URL: sim.base_url,
+        settings.ENV_CLIENT_ID: str(DEMO_CLIENT_ID),
+        settings.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
+        settings.ENV_TOKEN_FILE: str(path),
+    }
+
+
+def _say(out: TextIO, line: str) -> None:
+    print(line, file=out, flush=True)
+
+
+def _login(
+    sim: DemoStrava, path: Path, *, open_browser: bool, port: int | None, out: TextIO
+) -> None:
+    options = LoginOptions(
+        credentials=settings.load_credentials(),
+        token_path=path,
+        base_url=sim.base_url,
+        scope=DEFAULT_SCOPE,
+        port=port,
+        timeout=300,
+    )
+    if open_browser:
+        _say(out, "\n1. Log in: press Authorize (or Cancel) on the page that opens.")
+        result = login(options, out=out)
+    else:
+        _say(out, "\n1. Log in: no browser, so the demo presses Authorize for you.")
+        result = login(options, out=out, opener=approve)
+    _say(out, f"   Logged in as {result.token.athlete_name}; granted: {result.token.scope}")
+
+
+def _refresh(sim: DemoStrava, path: Path, out: TextIO) -> None:
+    before = len(sim.requests)
+    get_access_token()
+    _say(
+        out,
+        "\n2. get_access_token() with a fresh token: read from the file, "
+        f"{len(sim.requests) - before} requests to Strava.",
+    )
+    old = load_token()
+    get_access_token(force=True)
+    new = load_token()
+    rotated = "rotated and saved" if new.refresh_token != old.refresh_token else "unchanged"
+    _say(
+        out,
+        "3. get_access_token(force=True): refreshed at the simulated Strava; "
+        f"the refresh token was {rotated} before returning.",
+    )
+    try:
+        strava.refresh(sim.base_url, settings.load_credentials(), old.refresh_token)
+    except ReauthorizationRequired:
+        _say(
+            out,
+            "4. The old refresh token is now refused, as on the real Strava: "
+            "that is why the new one must be saved at once.",
+        )
+    _say(
+        out,
+        "\nThe real thing: create an app at https://www.strava.com/settings/api "
+        "(callback domain: localhost), then run `strava-auth login`.",
+    )

@@ -1,0 +1,121 @@
+"""Double-click launchers: a .desktop file (Linux), a .command (macOS), a .cmd (Windows).
+
+Each runs ``<this interpreter> -m strava_auth_helper login --pause``, so a venv install works
+and the window stays open until the user has read the result.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from .errors import ConfigError
+
+NAME = "Strava login"
+COMMENT = "Connect your scripts on this computer to your Strava account"
+_EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
+
+
+def command(python: str) -> list[str]:
+    """The command line every launcher runs."""
+    return [python, "-m", "strava_auth_helper", "login", "--pause"]
+
+
+def platform_kind(platform: str = sys.platform) -> str:
+    """'linux', 'macos' or 'windows' (other Unixes get the .desktop file)."""
+    if platform == "darwin":
+        return "macos"
+    if platform.startswith(("win", "cygwin")):
+        return "windows"
+    return "linux"
+
+
+def render(kind: str, python: str) -> tuple[str, str]:
+    """(file name, file content) of the launcher for ``kind``."""
+    if any(c in python for c in "\r\n\0"):
+        raise ConfigError("the interpreter's path contains a line break; cannot write a launcher")
+    argv = command(python)
+    if kind == "linux":
+        return "strava-login.desktop", desktop_entry(argv)
+    if kind == "macos":
+        return "Strava login.command", macos_command(argv)
+    if kind == "windows":
+        return "Strava login.cmd", windows_cmd(argv)
+    raise ValueError(f"unknown launcher kind {kind!r}")
+
+
+def desktop_entry(argv: list[str]) -> str:
+    """A freedesktop.org Desktop Entry that runs ``argv`` in a terminal."""
+    exec_line = " ".join(_desktop_quote(a) for a in argv)
+    return (
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Version=1.0\n"
+        f"Name={NAME}\n"
+        f"Comment={COMMENT}\n"
+        f"Exec={_desktop_string(exec_line)}\n"
+        "Terminal=true\n"
+        "Icon=dialog-password\n"
+        "Categories=Utility;\n"
+    )
+
+
+def _desktop_quote(arg: str) -> str:
+    # Desktop Entry spec, "The Exec key": quote arguments with reserved characters;
+    # inside quotes escape " ` $ \ with a backslash; a literal % is written %%.
+    arg = arg.replace("%", "%%")
+    if not arg or any(c in _EXEC_RESERVED for c in arg):
+        escaped = "".join("\\" + c if c in '"`$\\' else c for c in arg)
+        return f'"{escaped}"'
+    return arg
+
+
+def _desktop_string(value: str) -> str:
+    # Exec is a string value: its backslashes are escaped once more ("\\" for "\").
+    return value.replace("\\", "\\\\")
+
+
+def macos_command(argv: list[str]) -> str:
+    """A ``.command`` shell script (Terminal.app runs it on double-click)."""
+    return f"#!/bin/sh\n# {NAME}: {COMMENT}.\nexec {shlex.join(argv)}\n"
+
+
+def windows_cmd(argv: list[str]) -> str:
+    """A ``.cmd`` batch file (UTF-8, CRLF) that runs ``argv`` in a console window."""
+    if any('"' in a for a in argv):
+        raise ConfigError("a path with a double quote cannot be written to a .cmd file")
+    line = " ".join(f'"{a}"' if (" " in a or "&" in a or "^" in a) else a for a in argv)
+    lines = [
+        "@echo off",
+        f"rem {NAME}: {COMMENT}.",
+        "chcp 65001 >nul",  # the interpreter's path may hold non-ASCII characters
+        line.replace("%", "%%"),
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def default_dir() -> Path:
+    """The user's Desktop if there is one, else the home folder."""
+    import platformdirs
+
+    desktop = Path(platformdirs.user_desktop_dir())
+    return desktop if desktop.is_dir() else Path.home()
+
+
+def install(
+    folder: Path | None = None, *, kind: str | None = None, python: str | None = None
+) -> Path:
+    """Write the launcher for this OS (or ``kind``) into ``folder``; returns its path."""
+    folder = folder or default_dir()
+    if not folder.is_dir():
+        raise ConfigError(f"{folder} is not a folder")
+    name, content = render(kind or platform_kind(), python or os.path.abspath(sys.executable))
+    path = folder / name
+    newline = "" if content.endswith("\r\n") else "\n"
+    with open(path, "w", encoding="utf-8", newline=newline) as f:
+        f.write(content)
+    if not name.endswith(".cmd"):
+        path.chmod(0o755)  # .command must be executable; GNOME asks the same of .desktop
+    return path

@@ -1,0 +1,97 @@
+"""The simulated Strava answers like the real one (our own client talks to it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from strava_auth_helper import pages, strava
+from strava_auth_helper.callback import Catcher, Redirect
+from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
+from strava_auth_helper.errors import ReauthorizationRequired, StravaError
+from strava_auth_helper.settings import Credentials
+
+from .conftest import http_get
+
+CREDS = Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
+
+
+@pytest.fixture
+def sim() -> Iterator[DemoStrava]:
+    with DemoStrava() as server:
+        yield server
+
+
+def authorize(sim: DemoStrava, *, cancel: bool = False, untick: tuple[str, ...] = ()) -> Redirect:
+    """Run the simulated authorize page against a real catcher; return what it caught."""
+    caught: list[Redirect] = []
+
+    def on_redirect(redirect: Redirect) -> pages.Page:
+        caught.append(redirect)
+        return pages.declined()
+
+    with Catcher(0, "st4te", on_redirect) as catcher:
+        catcher.start()
+        url = strava.authorize_url(
+            sim.base_url,
+            DEMO_CLIENT_ID,
+            catcher.redirect_uri,
+            "read,activity:read_all",
+            "st4te",
+            force=False,
+        )
+        page = http_get(url)
+        assert 'id="authorize"' in page.text
+        assert "activity:read_all" in page.text
+        approve(url, cancel=cancel, untick=untick)
+        assert catcher.wait(5)
+    return caught[0]
+
+
+def test_code_is_single_use(sim: DemoStrava) -> None:
+    redirect = authorize(sim)
+    assert redirect.scope == "read,activity:read_all"
+    assert redirect.code is not None
+    answer = strava.exchange_code(sim.base_url, CREDS, redirect.code)
+    assert answer["athlete"]["firstname"] == "Demo"  # type: ignore[index]
+    assert 21590 <= int(answer["expires_in"]) <= 21600  # type: ignore[call-overload]
+    with pytest.raises(StravaError, match="AuthorizationCode/code/invalid"):
+        strava.exchange_code(sim.base_url, CREDS, redirect.code)
+
+
+def test_cancel_and_unticked_scopes(sim: DemoStrava) -> None:
+    assert authorize(sim, cancel=True).error == "access_denied"
+    assert authorize(sim, untick=("activity:read_all",)).scope == "read"
+
+
+def test_refresh_rotates_and_old_token_is_refused(sim: DemoStrava) -> None:
+    code = authorize(sim).code
+    assert code is not None
+    first = strava.exchange_code(sim.base_url, CREDS, code)
+    second = strava.refresh(sim.base_url, CREDS, str(first["refresh_token"]))
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["access_token"] == first["access_token"]  # more than an hour left: same one
+    with pytest.raises(ReauthorizationRequired):
+        strava.refresh(sim.base_url, CREDS, str(first["refresh_token"]))
+
+
+def test_wrong_secret_and_deauthorize(sim: DemoStrava) -> None:
+    code = authorize(sim).code
+    assert code is not None
+    with pytest.raises(StravaError, match="401"):
+        strava.exchange_code(sim.base_url, Credentials(DEMO_CLIENT_ID, "wrong"), code)
+    tokens = strava.exchange_code(sim.base_url, CREDS, code)
+    strava.deauthorize(sim.base_url, str(tokens["access_token"]))
+    with pytest.raises(ReauthorizationRequired):
+        strava.refresh(sim.base_url, CREDS, str(tokens["refresh_token"]))
+    assert sim.requests[-2:] == ["POST /oauth/deauthorize", "POST /oauth/token refresh_token"]
+
+
+def test_authorize_refuses_foreign_redirect(sim: DemoStrava) -> None:
+    answer = http_get(
+        f"{sim.base_url}/oauth/authorize",
+        params={"client_id": "1", "redirect_uri": "http://192.168.1.2/cb", "response_type": "code"},
+    )
+    assert answer.status_code == 400
+    assert "redirect_uri" in answer.text
