@@ -26,7 +26,7 @@ def run_demo(
     show ``get_access_token()`` reading, refreshing and saving the rotated refresh token."""
     out = out or sys.stdout
     scratch = None if token_file else Path(tempfile.mkdtemp(prefix="strava-auth-demo-"))
-    path = token_file or scratch / "token.json"  # type: ignore[operator]
+    path = token_file if token_file else Path(str(scratch), "token.json")
     try:
         with DemoStrava() as sim, settings.override(**_demo_env(sim, path)):
             _say(out, f"Demo: a simulated Strava is running at {sim.base_url}")
@@ -65,11 +65,22 @@ def _login(
     )
     if open_browser:
         _say(out, "\n1. Log in: press Authorize (or Cancel) on the page that opens.")
-        result = login(options, out=out)
+        result = login(options, out=out, opener=lambda url: _browser_or_approve(url, out))
     else:
         _say(out, "\n1. Log in: no browser, so the demo presses Authorize for you.")
         result = login(options, out=out, opener=approve)
     _say(out, f"   Logged in as {result.token.athlete_name}; granted: {result.token.scope}")
+
+
+def _browser_or_approve(url: str, out: TextIO) -> bool:
+    """Open the browser; where there is none (SSH, a server), play the athlete instead."""
+    import webbrowser
+
+    if webbrowser.open(url):
+        return True
+    _say(out, "   No browser found: the demo presses Authorize for you.")
+    approve(url)
+    return True
 
 
 def _refresh(sim: DemoStrava, path: Path, out: TextIO) -> None:

@@ -12,7 +12,7 @@ body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:c
 main{width:min(34rem,100% - 2rem);margin:1rem;background:#fff;border-radius:12px;
  box-shadow:0 2px 12px #0002;overflow:hidden}
 header{padding:1.25rem 1.5rem;color:#fff;background:var(--accent)}
-header.ok{background:var(--ok)}header.bad{background:var(--bad)}
+header.ok{background:var(--ok)}header.bad{background:var(--bad)}header.warn{background:#a15c00}
 h1{margin:0;font-size:1.35rem;line-height:1.3}
 section{padding:1.25rem 1.5rem}
 p{margin:.5rem 0}ul{margin:.5rem 0;padding-left:1.25rem}
@@ -78,7 +78,7 @@ def success(first_name: str, scopes: list[str], missing: list[str], token_path: 
         )
     body += f"<p>The token was saved to <code>{escape(token_path)}</code>.</p>"
     body += "<p>Go back to the terminal: your scripts can use Strava now.</p>"
-    return _page(200, greeting, body, "note" if missing else "ok")
+    return _page(200, greeting, body, "warn" if missing else "ok")
 
 
 def declined() -> Page:
