@@ -135,16 +135,21 @@ class Catcher:
         self.close()
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server for 127.0.0.1 that never shares its port."""
+
     # Never share the port with another program: no SO_REUSEADDR (set on this class only).
     allow_reuse_address = False
     daemon_threads = True
-    catcher: Catcher
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), a DNS lookup we neither need nor want.
         TCPServer.server_bind(self)
         self.server_name, self.server_port = HOST, int(self.server_address[1])
+
+
+class _Server(LoopbackHTTPServer):
+    catcher: Catcher
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -13,11 +13,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import TCPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import pages
+from .callback import LoopbackHTTPServer
 
 DEMO_CLIENT_ID = 1
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret
@@ -93,14 +93,8 @@ def approve(authorize_url: str, *, cancel: bool = False, untick: tuple[str, ...]
         return str(answer.read().decode("utf-8"))
 
 
-class _Server(ThreadingHTTPServer):
-    allow_reuse_address = False
-    daemon_threads = True
+class _Server(LoopbackHTTPServer):
     state: _State
-
-    def server_bind(self) -> None:
-        TCPServer.server_bind(self)  # no getfqdn() lookup
-        self.server_name, self.server_port = "127.0.0.1", int(self.server_address[1])
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -86,15 +86,20 @@ def demo_login(sim: DemoStrava, token_path: Path) -> LoginRun:
     )
 
 
+def press(page: Any, run: LoginRun, button: str, screenshot: Path) -> None:
+    """Click a button on the simulated authorize page and land on the catcher's page."""
+    page.click(button)
+    page.wait_for_url(f"http://127.0.0.1:{run.port}/authorization?*")
+    page.screenshot(path=screenshot)
+
+
 def test_authorize_lands_on_success_page(
     sim: DemoStrava, page: Any, token_path: Path, tmp_path: Path
 ) -> None:
     run = demo_login(sim, token_path)
     page.goto(run.url)
     page.screenshot(path=tmp_path / "authorize.png")
-    page.click("#authorize")
-    page.wait_for_url(f"http://127.0.0.1:{run.port}/authorization?*")
-    page.screenshot(path=tmp_path / "success.png")
+    press(page, run, "#authorize", tmp_path / "success.png")
     assert page.inner_text("h1") == "Connected, Demo!"
     assert "activity:read_all" in page.inner_text("main")
     assert str(token_path) in page.inner_text("main")
@@ -108,9 +113,7 @@ def test_unticked_scope_is_named_on_the_page(
     run = demo_login(sim, token_path)
     page.goto(run.url)
     page.uncheck("input[value='activity:read_all']")
-    page.click("#authorize")
-    page.wait_for_url(f"http://127.0.0.1:{run.port}/authorization?*")
-    page.screenshot(path=tmp_path / "missing-scope.png")
+    press(page, run, "#authorize", tmp_path / "missing-scope.png")
     assert "Some permissions were not granted" in page.inner_text("main")
     assert "activity:read_all" in page.inner_text("div.note")
     assert run.finish().missing_scopes == ["activity:read_all"]
@@ -121,9 +124,7 @@ def test_cancel_lands_on_declined_page(
 ) -> None:
     run = demo_login(sim, token_path)
     page.goto(run.url)
-    page.click("#cancel")
-    page.wait_for_url(f"http://127.0.0.1:{run.port}/authorization?*")
-    page.screenshot(path=tmp_path / "declined.png")
+    press(page, run, "#cancel", tmp_path / "declined.png")
     assert page.inner_text("h1") == "Access declined"
     assert "strava-auth login" in page.inner_text("main")
     assert isinstance(run.failure(), LoginDeclined)

@@ -348,3 +348,30 @@ def test_logout_keeps_file_when_strava_unreachable(
     result = run(PY_M, "logout", "--local-only", "--token-file", str(token_path))
     assert result.returncode == 0
     assert not token_path.exists()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_ctrl_c_exits_cleanly_and_releases_the_port(strava: HTTPServer, tmp_path: Path) -> None:
+    import signal
+    import socket
+
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
+    port = urlsplit(login.redirect_uri).port
+    login.proc.send_signal(signal.SIGINT)
+    code, out, err = login.finish()
+    assert code == 130
+    assert err == "strava-auth: error: cancelled\n"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))  # raises if the port were still held
+    assert not (tmp_path / "t.json").exists()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_verbose_logs_hold_no_secrets(strava: HTTPServer, tmp_path: Path) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    login = CliLogin([*PY_M, "-v"], "--token-file", str(tmp_path / "t.json"))
+    page = login.browse(code=CODE, scope="read,activity:read_all")
+    code, out, err = login.finish()
+    assert code == 0
+    assert "GET /authorization -> 200" in err  # logging is on...
+    assert_no_secrets(out, err, page)  # ...and says nothing secret

@@ -353,3 +353,36 @@ def test_kill_during_write_leaves_a_whole_file(token_path: Path, run: int) -> No
     assert leftovers <= {temp_path(token_path).name}
     write_token(token_path, token)  # the next write sweeps the leftover away
     assert set(os.listdir(token_path.parent)) <= {token_path.name, token_path.name + ".lock"}
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_lock_wait_is_bounded_with_a_clear_error(
+    strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strava_auth_helper import token_file
+    from strava_auth_helper.errors import LockTimeoutError
+
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    monkeypatch.setattr(token_file, "LOCK_TIMEOUT", 0.2)
+    holder = subprocess.Popen(  # another process holds the lock and does not let go
+        [
+            sys.executable,
+            "-c",
+            "import sys, filelock; l = filelock.FileLock(sys.argv[1]); l.acquire();"
+            "print('held', flush=True); sys.stdin.read()",
+            str(token_path) + ".lock",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline() == "held\n"
+        with pytest.raises(LockTimeoutError, match="held the lock"):
+            get_access_token(token_path)
+    finally:
+        holder.communicate("")
+    assert strava.log == []
+    assert token_path.read_bytes() == before
