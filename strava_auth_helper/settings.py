@@ -5,6 +5,7 @@ This is the only module that reads ``os.environ``.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from .errors import ConfigError, MissingCredentialsError
@@ -53,9 +54,16 @@ def config_dir() -> Path:
     override = os.environ.get(ENV_CONFIG_DIR)
     if override:
         return Path(override).expanduser()
-    import platformdirs  # only when no override: keeps the hot path light
+    return Path(_platform_config_dir())
 
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+
+@functools.cache
+def _platform_config_dir() -> str:
+    # Asked once per process: platformdirs' import and lookup cost more than reading the
+    # token itself. A process that changes HOME or XDG_CONFIG_HOME later keeps the first answer.
+    import platformdirs
+
+    return platformdirs.user_config_dir(APP_NAME, appauthor=False)
 
 
 def token_location(explicit: str | os.PathLike[str] | None = None) -> str:
@@ -66,7 +74,9 @@ def token_location(explicit: str | os.PathLike[str] | None = None) -> str:
     from_env = os.environ.get(ENV_TOKEN_FILE)
     if from_env:
         return os.path.expanduser(from_env)
-    return os.path.join(config_dir(), "token.json")
+    override = os.environ.get(ENV_CONFIG_DIR)
+    folder = os.path.expanduser(override) if override else _platform_config_dir()
+    return os.path.join(folder, "token.json")
 
 
 def token_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -21,6 +21,7 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper import settings
 from strava_auth_helper.login import LoginOptions, LoginResult, login
 from strava_auth_helper.settings import Credentials
 
@@ -35,6 +36,7 @@ SECRETS = (CLIENT_SECRET, CODE, ACCESS, REFRESH)
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test sees the user's variables, config folder or current folder."""
+    settings._platform_config_dir.cache_clear()  # each test may point XDG_CONFIG_HOME elsewhere
     for name in list(os.environ):
         if name.startswith("STRAVA_") or name == "BROWSER":
             monkeypatch.delenv(name)
