@@ -248,22 +248,27 @@ def _port(text: str) -> int:
 
 
 def _min_ttl(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"not a number of seconds from 0 to 3600: {text!r}")
-    return value
+    from .refresher import MAX_MIN_TTL
+
+    return _seconds(text, 0, MAX_MIN_TTL)
 
 
 def _positive(text: str) -> float:
+    return _seconds(text, 0, None)
+
+
+def _seconds(text: str, low: float, high: float | None) -> float:
+    """A number of seconds above ``low`` (or equal, when there is a ``high``) up to ``high``."""
     try:
         value = float(text)
     except ValueError:
-        value = -1.0
-    if not value > 0:
+        value = float("nan")
+    if high is None and not value > low:
         raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    if high is not None and not low <= value <= high:
+        raise argparse.ArgumentTypeError(
+            f"not a number of seconds from {low:g} to {high:g}: {text!r}"
+        )
     return value
 
 

@@ -32,7 +32,7 @@ def run_demo(
             _say(out, f"Demo: a simulated Strava is running at {sim.base_url}")
             _say(out, f"Demo: the token goes to {'a throw-away file, ' if scratch else ''}{path}")
             _login(sim, path, open_browser=open_browser, port=port, out=out)
-            _refresh(sim, path, out)
+            _refresh(sim, out)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -83,7 +83,7 @@ def _browser_or_approve(url: str, out: TextIO) -> bool:
     return True
 
 
-def _refresh(sim: DemoStrava, path: Path, out: TextIO) -> None:
+def _refresh(sim: DemoStrava, out: TextIO) -> None:
     before = len(sim.requests)
     get_access_token()
     _say(

@@ -51,10 +51,12 @@ def config_dir() -> Path:
     """The per-user folder for the token and the saved credentials."""
     from pathlib import Path
 
+    return Path(_config_folder())
+
+
+def _config_folder() -> str:
     override = os.environ.get(ENV_CONFIG_DIR)
-    if override:
-        return Path(override).expanduser()
-    return Path(_platform_config_dir())
+    return os.path.expanduser(override) if override else _platform_config_dir()
 
 
 @functools.cache
@@ -74,9 +76,7 @@ def token_location(explicit: str | os.PathLike[str] | None = None) -> str:
     from_env = os.environ.get(ENV_TOKEN_FILE)
     if from_env:
         return os.path.expanduser(from_env)
-    override = os.environ.get(ENV_CONFIG_DIR)
-    folder = os.path.expanduser(override) if override else _platform_config_dir()
-    return os.path.join(folder, "token.json")
+    return os.path.join(_config_folder(), "token.json")
 
 
 def token_path(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -113,8 +113,8 @@ def parse_client_id(value: str | int, source: str) -> int:
 def _env_file_sources() -> list[tuple[Path, str]]:
     from pathlib import Path
 
-    cwd_env = Path.cwd() / ".env"
-    return [(cwd_env, "./.env"), (config_env_file(), str(config_env_file()))]
+    config_env = config_env_file()
+    return [(Path.cwd() / ".env", "./.env"), (config_env, str(config_env))]
 
 
 def _lookup(name: str) -> tuple[str, str] | None:

@@ -24,6 +24,7 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper import settings
 from strava_auth_helper.login import LoginOptions, LoginResult, login
 from strava_auth_helper.settings import Credentials
+from strava_auth_helper.token_file import Token, write_token
 
 CLIENT_ID = 4242
 CLIENT_SECRET = "client-secret-d0-not-print"  # noqa: S105 - a test value
@@ -31,6 +32,8 @@ CODE = "code0123456789abcdef"
 ACCESS = "access-token-0123456789"
 REFRESH = "refresh-token-0123456789"
 SECRETS = (CLIENT_SECRET, CODE, ACCESS, REFRESH)
+NEW_ACCESS = "new-access-token-9876543210"
+NEW_REFRESH = "new-refresh-token-9876543210"
 
 
 @pytest.fixture(autouse=True)
@@ -46,6 +49,13 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     return config
+
+
+@pytest.fixture
+def with_creds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's credentials in the environment, as a user would export them."""
+    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
 
 
 @pytest.fixture
@@ -81,6 +91,30 @@ def token_answer(
     if athlete:
         answer["athlete"] = {"id": 134815, "firstname": "Jane", "lastname": "Runner", "city": "X"}
     return answer
+
+
+def stored(path: Path, expires_in: float, **extra: Any) -> Token:
+    """Write a token file that expires ``expires_in`` seconds from now."""
+    data = {
+        **token_answer(),
+        "expires_at": int(time.time() + expires_in),
+        "scope": "read,activity:read_all",
+        "client_id": CLIENT_ID,
+        **extra,
+    }
+    token = Token.from_dict(data, "test")
+    write_token(path, token)
+    return token
+
+
+def refresh_answer() -> dict[str, Any]:
+    return token_answer(access=NEW_ACCESS, refresh=NEW_REFRESH, athlete=False)
+
+
+def expect_refresh(strava_server: HTTPServer, status: int = 200, body: Any = None) -> None:
+    strava_server.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+        refresh_answer() if body is None else body, status=status
+    )
 
 
 class LineQueue(io.TextIOBase):

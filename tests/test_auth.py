@@ -10,18 +10,9 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import StravaAuth
 
-from .conftest import ACCESS, REFRESH
-from .test_refresher import NEW_ACCESS, expect_refresh, stored
+from .conftest import ACCESS, NEW_ACCESS, REFRESH, expect_refresh, stored
 
 pytestmark = pytest.mark.usefixtures("with_creds")
-
-
-@pytest.fixture
-def with_creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    from .conftest import CLIENT_ID, CLIENT_SECRET
-
-    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
-    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
 
 
 def test_adds_bearer_header(strava: HTTPServer, token_path: Path) -> None:

@@ -17,9 +17,13 @@ from .conftest import (
     CLIENT_ID,
     CLIENT_SECRET,
     CODE,
+    NEW_ACCESS,
+    NEW_REFRESH,
     SECRETS,
     PtyProcess,
+    expect_refresh,
     http_get,
+    stored,
     token_answer,
 )
 
@@ -37,12 +41,6 @@ def entry(request: pytest.FixtureRequest) -> list[str]:
     if request.param == "console-script" and not SCRIPT.exists():
         pytest.fail(f"console script not installed next to {sys.executable}: pip install .[test]")
     return ENTRY_POINTS[request.param]
-
-
-@pytest.fixture
-def with_creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
-    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
 
 
 def run(cmd: list[str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -216,17 +214,11 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
 # --- token, status, refresh, logout -------------------------------------------------------
 
 
-def store_token(path: Path, expires_in: float) -> None:
-    from .test_refresher import stored
-
-    stored(path, expires_in)
-
-
 @pytest.mark.usefixtures("with_creds")
 def test_token_prints_only_the_access_token(
     entry: list[str], strava: HTTPServer, token_path: Path
 ) -> None:
-    store_token(token_path, 3600)
+    stored(token_path, 3600)
     result = run(entry, "token", "--token-file", str(token_path))
     assert result.returncode == 0
     assert result.stdout == f"{ACCESS}\n"
@@ -236,9 +228,7 @@ def test_token_prints_only_the_access_token(
 
 @pytest.mark.usefixtures("with_creds")
 def test_token_refreshes_when_needed(strava: HTTPServer, token_path: Path) -> None:
-    from .test_refresher import NEW_ACCESS, NEW_REFRESH, expect_refresh
-
-    store_token(token_path, 3600)
+    stored(token_path, 3600)
     expect_refresh(strava)
     result = run(PY_M, "token", "--min-ttl", "3600", "--token-file", str(token_path))
     assert result.stdout == f"{NEW_ACCESS}\n"
@@ -248,7 +238,7 @@ def test_token_refreshes_when_needed(strava: HTTPServer, token_path: Path) -> No
 
 @pytest.mark.usefixtures("with_creds")
 def test_status_shows_no_tokens(entry: list[str], token_path: Path) -> None:
-    store_token(token_path, 3 * 3600 + 120)
+    stored(token_path, 3 * 3600 + 120)
     result = run(entry, "status", "--token-file", str(token_path))
     assert result.returncode == 0
     assert "Jane Runner (id 134815)" in result.stdout
@@ -261,7 +251,7 @@ def test_status_shows_no_tokens(entry: list[str], token_path: Path) -> None:
 def test_status_json(token_path: Path) -> None:
     import json
 
-    store_token(token_path, -120)
+    stored(token_path, -120)
     result = run(PY_M, "status", "--json", "--token-file", str(token_path))
     info = json.loads(result.stdout)
     assert info["athlete"]["id"] == 134815
@@ -272,9 +262,7 @@ def test_status_json(token_path: Path) -> None:
 
 @pytest.mark.usefixtures("with_creds")
 def test_refresh_forces_and_reports_expiry(strava: HTTPServer, token_path: Path) -> None:
-    from .test_refresher import NEW_ACCESS, expect_refresh
-
-    store_token(token_path, 3600)
+    stored(token_path, 3600)
     expect_refresh(strava)
     result = run(PY_M, "refresh", "--token-file", str(token_path))
     assert result.returncode == 0, result.stderr
@@ -288,7 +276,7 @@ def test_refresh_forces_and_reports_expiry(strava: HTTPServer, token_path: Path)
 def test_revoked_refresh_token_is_one_line_naming_login(
     strava: HTTPServer, token_path: Path
 ) -> None:
-    store_token(token_path, -10)
+    stored(token_path, -10)
     before = token_path.read_bytes()
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
         {"message": "Bad Request", "errors": [{"resource": "RefreshToken", "code": "invalid"}]},
@@ -321,7 +309,7 @@ def test_not_logged_in_or_corrupt_is_one_line(
 
 @pytest.mark.usefixtures("with_creds")
 def test_logout_deauthorizes_and_deletes(strava: HTTPServer, token_path: Path) -> None:
-    store_token(token_path, 3600)
+    stored(token_path, 3600)
     strava.expect_oneshot_request("/oauth/deauthorize", method="POST").respond_with_json(
         {"access_token": ACCESS}
     )
@@ -339,7 +327,7 @@ def test_logout_keeps_file_when_strava_unreachable(
     resetting_server: str, token_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STRAVA_BASE_URL", resetting_server)
-    store_token(token_path, 3600)
+    stored(token_path, 3600)
     result = run(PY_M, "logout", "--token-file", str(token_path))
     assert result.returncode == 1
     assert "could not reach Strava" in result.stderr

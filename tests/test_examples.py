@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from .conftest import ACCESS, REFRESH
-from .test_refresher import stored
+from .conftest import ACCESS, REFRESH, stored
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -26,49 +25,29 @@ from strava_auth_helper import (
     TokenFileError,
     get_access_token,
     load_token,
-    strava,
 )
+from strava_auth_helper import strava as strava_api
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
-from strava_auth_helper.token_file import Token, read_token, temp_path, write_token
+from strava_auth_helper.token_file import read_token, temp_path, write_token
 
-from .conftest import ACCESS, CLIENT_ID, CLIENT_SECRET, REFRESH, SECRETS, base_of, token_answer
-
-NEW_ACCESS = "new-access-token-9876543210"
-NEW_REFRESH = "new-refresh-token-9876543210"
+from .conftest import (
+    ACCESS,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    NEW_ACCESS,
+    NEW_REFRESH,
+    REFRESH,
+    SECRETS,
+    base_of,
+    expect_refresh,
+    refresh_answer,
+    stored,
+)
 
 
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(strava, "RETRY_DELAYS", (0.0, 0.0, 0.0))
-
-
-@pytest.fixture
-def with_creds(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
-    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
-
-
-def stored(path: Path, expires_in: float, **extra: Any) -> Token:
-    data = {
-        **token_answer(),
-        "expires_at": int(time.time() + expires_in),
-        "scope": "read,activity:read_all",
-        "client_id": CLIENT_ID,
-        **extra,
-    }
-    token = Token.from_dict(data, "test")
-    write_token(path, token)
-    return token
-
-
-def refresh_answer() -> dict[str, Any]:
-    return token_answer(access=NEW_ACCESS, refresh=NEW_REFRESH, athlete=False)
-
-
-def expect_refresh(strava_server: HTTPServer, status: int = 200, body: Any = None) -> None:
-    strava_server.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
-        refresh_answer() if body is None else body, status=status
-    )
+    monkeypatch.setattr(strava_api, "RETRY_DELAYS", (0.0, 0.0, 0.0))
 
 
 def test_valid_token_makes_no_http_call(strava: HTTPServer, token_path: Path) -> None:
@@ -167,12 +146,8 @@ def test_persistent_outage_gives_up_and_keeps_file(strava: HTTPServer, token_pat
     strava.expect_request("/oauth/token", method="POST").respond_with_json({}, status=503)
     with pytest.raises(StravaUnavailableError, match="503"):
         get_access_token(token_path)
-    assert len(strava.log) == 1 + len(strava_retry_delays())
+    assert len(strava.log) == 1 + len(strava_api.RETRY_DELAYS)
     assert token_path.read_bytes() == before
-
-
-def strava_retry_delays() -> tuple[float, ...]:
-    return strava.RETRY_DELAYS
 
 
 @pytest.mark.usefixtures("with_creds")
@@ -203,7 +178,7 @@ def test_timeout_is_retried(
     threaded_strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     strava = threaded_strava
-    monkeypatch.setattr(strava_module(), "TIMEOUT", (2.0, 0.3))
+    monkeypatch.setattr(strava_api, "TIMEOUT", (2.0, 0.3))
     release = threading.Event()
 
     def stall(request: Request) -> Response:
@@ -218,10 +193,6 @@ def test_timeout_is_retried(
     finally:
         release.set()
     assert read_token(token_path).refresh_token == NEW_REFRESH
-
-
-def strava_module() -> Any:
-    return strava
 
 
 @pytest.mark.usefixtures("with_creds")
