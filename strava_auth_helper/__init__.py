@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from .errors import (
     ConfigError,
     LockTimeoutError,
@@ -16,23 +18,28 @@ from .errors import (
     StravaUnavailableError,
     TokenFileError,
 )
-from .refresher import get_access_token, load_token
-from .token_file import Token
+from .fastpath import get_access_token
 
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hot path
+__version__ = "0.2.0"
+
+# Python imports this file before any submodule, `strava-auth token` included, so it holds
+# only the valid-token path (fastpath) and the errors. The rest of the public API is
+# imported on first use; the names below are for type checkers and readers.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .auth import StravaAuth
+    from .refresher import load_token
+    from .token_file import Token
 
-__version__ = "0.1.0"
+_LAZY = {"StravaAuth": ".auth", "load_token": ".refresher", "Token": ".token_file"}
 
 
 def __getattr__(name: str) -> object:
-    # StravaAuth needs requests; importing it lazily keeps `get_access_token` cheap.
-    if name == "StravaAuth":
-        from .auth import StravaAuth
-
-        return StravaAuth
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

@@ -7,7 +7,8 @@ from typing import Any
 import requests
 from requests.auth import AuthBase
 
-from .refresher import DEFAULT_MIN_TTL, PathArg, get_access_token, load_token
+from .fastpath import DEFAULT_MIN_TTL, PathArg, get_access_token
+from .refresher import load_token
 
 
 class StravaAuth(AuthBase):

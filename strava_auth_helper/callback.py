@@ -1,15 +1,19 @@
 """The loopback catcher: a tiny stdlib HTTP server on 127.0.0.1 that waits for Strava's redirect.
 
-It checks the request (path, Host header, method, ``state``) and hands a valid redirect to a
-callback that returns the page to show; it knows nothing about tokens.
+It checks each request (path, Host header, method, ``state``) and hands the first valid
+redirect to the caller of :meth:`Catcher.next_redirect`, which decides the page the browser
+gets. It knows nothing about tokens.
 """
 
 from __future__ import annotations
 
 import hmac
 import logging
+import queue
+import selectors
+import socket
 import threading
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
 from urllib.parse import parse_qs, urlsplit
@@ -20,25 +24,21 @@ log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/authorization"
 HOST = "127.0.0.1"
+#: How long a browser's request waits for the login to decide its page. The exchange with
+#: Strava has its own, shorter, HTTP timeouts; this only bounds a login that died.
+REPLY_TIMEOUT = 120.0
+#: How long the login waits for its page to reach the browser before it returns.
+SEND_TIMEOUT = 10.0
 _MAX_TARGET = 4096  # longest request target accepted (a real redirect is a few hundred bytes)
 
 
+@dataclass(frozen=True)
 class Redirect:
-    """What Strava's redirect carried: a code (and granted scope) or an error."""
+    """What Strava's redirect carried: a code (and the granted scope) or an error."""
 
-    __slots__ = ("code", "scope", "error")
-
-    def __init__(self, code: str | None, scope: str | None, error: str | None) -> None:
-        self.code = code
-        self.scope = scope
-        self.error = error
-
-    def __repr__(self) -> str:  # the code is a secret
-        code = "'***'" if self.code else "None"
-        return f"Redirect(code={code}, scope={self.scope!r}, error={self.error!r})"
-
-
-OnRedirect = Callable[[Redirect], pages.Page]
+    code: str | None = field(repr=False)  # a secret, if short-lived
+    scope: str | None = None
+    error: str | None = None
 
 
 def state_matches(given: str | None, expected: str) -> bool:
@@ -62,28 +62,38 @@ def parse_pasted(text: str, expected_state: str) -> Redirect | None:
     if "?" in text or "=" in text:
         return redirect_from_query(text.split("?", 1)[-1], expected_state)
     if text.isalnum() and len(text) >= 8:
-        return Redirect(text, None, None)
+        return Redirect(text)
     return None
 
 
-class Catcher:
-    """Serve on 127.0.0.1 until one valid redirect has been handled, or the caller gives up."""
+class Arrival:
+    """A valid redirect and, when a browser brought it, the way back to that browser."""
 
-    def __init__(self, port: int, state: str, on_redirect: OnRedirect) -> None:
+    def __init__(self, redirect: Redirect, *, from_browser: bool) -> None:
+        self.redirect = redirect
+        self.page: queue.Queue[pages.Page] = queue.Queue(maxsize=1)
+        self.sent = threading.Event()
+        if not from_browser:
+            self.sent.set()  # nobody to answer
+
+
+class Catcher:
+    """Serve on 127.0.0.1 and hand over the first valid redirect, once."""
+
+    def __init__(self, port: int, state: str) -> None:
         """Bind at once (raises ``OSError`` if the port is taken) without serving yet."""
         self.state = state
-        self._on_redirect = on_redirect
-        self._server = _Server((HOST, port), _Handler)
+        self._server = _Server(port, _Handler)
         self._server.catcher = self
+        self._arrivals: queue.Queue[Arrival] = queue.Queue()
         self._lock = threading.Lock()
-        self._used = False
-        self._done = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._open = True
+        self._taken: Arrival | None = None
 
     @property
     def port(self) -> int:
         """The port actually bound (useful with port 0)."""
-        return int(self._server.server_address[1])
+        return self._server.server_port
 
     @property
     def redirect_uri(self) -> str:
@@ -96,37 +106,45 @@ class Catcher:
 
     def start(self) -> None:
         """Start serving in a background thread."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True
-        )
-        self._thread.start()
+        self._server.start()
 
-    def wait(self, timeout: float) -> bool:
-        """Block until a redirect was handled and answered; False on timeout."""
-        return self._done.wait(timeout)
-
-    def submit(self, redirect: Redirect) -> tuple[pages.Page, bool]:
-        """Handle a redirect exactly once: (page, True) for the one accepted.
-
-        Later ones get the 'already finished' page and False. Whoever got True calls
-        :meth:`finish` once the page is out, which ends :meth:`wait`.
-        """
+    def offer(self, redirect: Redirect, *, from_browser: bool = False) -> Arrival | None:
+        """Hand a valid redirect to the login; None once one was taken (``state`` is single use)."""
         with self._lock:
-            if self._used:
-                return pages.finished(), False
-            self._used = True
-        return self._on_redirect(redirect), True
+            if not self._open:
+                return None
+            self._open = False
+            arrival = Arrival(redirect, from_browser=from_browser)
+            self._arrivals.put(arrival)
+        return arrival
 
-    def finish(self) -> None:
-        """Mark the login as handled (after the page went out)."""
-        self._done.set()
+    def next_redirect(self, timeout: float) -> Redirect | None:
+        """The first valid redirect (from the browser or pasted), or None after ``timeout``.
+
+        Call :meth:`answer` once its outcome is known: the browser waits for that page.
+        """
+        try:
+            arrival = self._arrivals.get(timeout=timeout)
+        except queue.Empty:
+            with self._lock:
+                self._open = False  # from now on nothing is accepted...
+                if self._arrivals.empty():
+                    return None
+            arrival = self._arrivals.get_nowait()  # ...but one that came just now is handled
+        self._taken = arrival
+        return arrival.redirect
+
+    def answer(self, page: pages.Page) -> None:
+        """Send ``page`` to the browser that brought the redirect; return once it went out."""
+        if self._taken is None:
+            return
+        self._taken.page.put(page)
+        if not self._taken.sent.wait(SEND_TIMEOUT):
+            log.debug("the browser did not take its page in time")
 
     def close(self) -> None:
         """Stop serving and release the port."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join()
-        self._server.server_close()
+        self._server.stop()
 
     def __enter__(self) -> Catcher:
         return self
@@ -136,16 +154,65 @@ class Catcher:
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server for 127.0.0.1 that never shares its port."""
+    """A threading HTTP server on 127.0.0.1 that never shares its port and stops at once."""
 
     # Never share the port with another program: no SO_REUSEADDR (set on this class only).
     allow_reuse_address = False
     daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__((HOST, port), handler)
+        # serve_forever() polls for shutdown; a wake-up socket lets stop() end the loop at once.
+        self._wake_up, self._wake_up_sender = socket.socketpair()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls getfqdn(), a DNS lookup we neither need nor want.
         TCPServer.server_bind(self)
         self.server_name, self.server_port = HOST, int(self.server_address[1])
+
+    def start(self) -> None:
+        """Serve on a daemon thread until :meth:`stop`."""
+        self._thread = threading.Thread(target=self._serve, name="loopback-http", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ)
+            selector.register(self._wake_up, selectors.EVENT_READ)
+            while not self._stopping:
+                try:
+                    ready = selector.select()
+                except (OSError, ValueError):  # the sockets were closed under us by stop()
+                    return
+                for key, _ in ready:
+                    if key.fileobj is self.socket and not self._stopping:
+                        self._accept()
+
+    def _accept(self) -> None:
+        try:
+            request, client_address = self.get_request()
+        except OSError:
+            return
+        try:
+            self.process_request(request, client_address)  # answered on a thread of its own
+        except Exception:
+            self.handle_error(request, client_address)
+            self.shutdown_request(request)
+
+    def stop(self) -> None:
+        """Stop serving, release the port (connections being answered are left to finish)."""
+        if self._stopping:
+            return
+        self._stopping = True
+        self._wake_up_sender.send(b"\0")
+        if self._thread is not None and self._thread.is_alive():
+            self._thread.join()
+        self.server_close()
+        self._wake_up.close()
+        self._wake_up_sender.close()
 
 
 class _Server(LoopbackHTTPServer):
@@ -177,16 +244,21 @@ class _Handler(BaseHTTPRequestHandler):
         elif redirect.code is None and redirect.error is None:
             self._send(pages.bad_request("The redirect carried neither a code nor an error."))
         else:
-            self._answer(catcher, redirect)
+            self._hand_over(catcher, redirect)
 
-    def _answer(self, catcher: Catcher, redirect: Redirect) -> None:
-        accepted = False
+    def _hand_over(self, catcher: Catcher, redirect: Redirect) -> None:
+        arrival = catcher.offer(redirect, from_browser=True)
+        if arrival is None:
+            self._send(pages.finished())
+            return
         try:
-            page, accepted = catcher.submit(redirect)
+            page = arrival.page.get(timeout=REPLY_TIMEOUT)
+        except queue.Empty:
+            page = pages.failed("The login stopped before it could finish.")
+        try:
             self._send(page)
         finally:
-            if accepted:
-                catcher.finish()
+            arrival.sent.set()
 
     def _refuse_method(self) -> None:
         self._send(pages.bad_request("Only GET is served here."), status=405, allow="GET")

@@ -3,42 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import getpass
+import json
+import logging
 import sys
+import time
+from argparse import ArgumentParser
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
+from . import __version__, settings
+from .demo import run_demo
 from .errors import ConfigError, MissingCredentialsError, StravaAuthError
-
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hot path
-if TYPE_CHECKING:
-    from typing import Any
-
-    from . import settings
+from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL
+from .launcher import install
+from .login import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, login
+from .logout import logout
+from .refresher import refresh_if_needed
+from .strava import SCOPES
+from .token_file import read_token, split_scopes
 
 PROG = "strava-auth"
 EXIT_PARTIAL_SCOPES = 3
-KNOWN_SCOPES = (
-    "read",
-    "read_all",
-    "profile:read_all",
-    "profile:write",
-    "activity:read",
-    "activity:read_all",
-    "activity:write",
-)
+
+Command = Callable[[argparse.Namespace], int]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (2 for a bad command line)."""
     args = build_parser().parse_args(argv)
     if args.verbose:  # otherwise logging's last-resort handler prints warnings as they are
-        _setup_logging()
+        logging.basicConfig(level=logging.DEBUG, format=f"{PROG}: %(message)s", stream=sys.stderr)
     status = _run(args.command, args)
     if getattr(args, "pause", False):
         _pause()
     return status
 
 
-def _run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+def _run(command: Command, args: argparse.Namespace) -> int:
     try:
         return command(args)
     except StravaAuthError as exc:
@@ -55,8 +58,6 @@ def _run(command: Callable[[argparse.Namespace], int], args: argparse.Namespace)
 
 def _pause() -> None:
     """Keep a double-clicked launcher's window open until the result has been read."""
-    import contextlib
-
     with contextlib.suppress(EOFError, KeyboardInterrupt):
         input("\nPress Enter to close this window.")
 
@@ -65,158 +66,101 @@ def _error(message: str) -> None:
     print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
 
 
-def _setup_logging() -> None:
-    import logging
-
-    logging.basicConfig(
-        level=logging.DEBUG,
-        format=f"{PROG}: %(message)s",
-        stream=sys.stderr,
-    )
-
-
-class _Formatter(argparse.HelpFormatter):
-    # argparse builds a formatter for every add_argument(); its default width comes from
-    # shutil, whose import (with bz2, lzma, zlib) costs the `strava-auth token` hot path.
-    def __init__(self, prog: str) -> None:
-        import os
-
-        try:
-            width = os.get_terminal_size().columns - 2
-        except OSError:
-            width = 78
-        super().__init__(prog, width=max(40, min(width, 118)))
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
+# --- the parser ---------------------------------------------------------------------------
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser with every subcommand."""
     parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Get and keep Strava API tokens on this computer.",
-        formatter_class=_Formatter,
+        prog=PROG, description="Get and keep Strava API tokens on this computer."
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
-    sub = parser.add_subparsers(
-        title="commands", required=True, metavar="COMMAND", parser_class=_Parser
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    verbose, token_file, browser = _verbose_option(), _token_file_option(), _browser_options()
+    _add_login(sub, [verbose, token_file, browser])
+    _add_token_commands(sub, [verbose, token_file])
+    _add_demo(sub, [verbose, token_file, browser])
+    p = sub.add_parser(
+        "install-launcher",
+        parents=[verbose],
+        help="put a double-click launcher for `strava-auth login` on the Desktop",
     )
-    common = _Parser(add_help=False)
-    common.add_argument(
+    p.add_argument("--dir", metavar="DIR", type=Path, help=_LAUNCHER_DIR_HELP)
+    p.set_defaults(command=cmd_install_launcher)
+    return parser
+
+
+_VERBOSE_HELP = "log what happens (never tokens, codes or the secret)"
+_LAUNCHER_DIR_HELP = "where to put it (default: your Desktop, else your home folder)"
+
+
+def _verbose_option() -> argparse.ArgumentParser:
+    # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting it.
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
+        "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_VERBOSE_HELP
+    )
+    return parent
+
+
+def _token_file_option() -> argparse.ArgumentParser:
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
         "--token-file",
         metavar="PATH",
         help="token file (default: $STRAVA_TOKEN_FILE, else token.json in the config folder)",
     )
-    _add_login(sub, common)
-    _add_token_commands(sub, common)
-    _add_demo_and_launcher(sub, common)
-    return parser
+    return parent
 
 
-def _add_demo_and_launcher(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    p = sub.add_parser(
-        "demo",
-        parents=[common],
-        help="try the whole flow against a simulated Strava on this computer",
-        description="Run the real login and refresh against a simulated Strava served on "
-        "127.0.0.1; no Strava app or account needed. The token goes to a throw-away file "
-        "unless --token-file is given.",
-    )
-    p.add_argument(
-        "--no-browser",
-        action="store_true",
-        help="no browser: the demo presses Authorize on the simulated page for you",
-    )
-    p.add_argument("--port", type=_port, default=None, help="as for login")
-    p.set_defaults(command=cmd_demo)
-    p = sub.add_parser(
-        "install-launcher",
-        help="put a double-click launcher for `strava-auth login` on the Desktop",
-    )
-    p.add_argument(
-        "--dir",
-        metavar="DIR",
-        help="where to put it (default: your Desktop, else your home folder)",
-    )
-    p.set_defaults(command=cmd_install_launcher)
-
-
-def _add_token_commands(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    p = sub.add_parser(
-        "token",
-        parents=[common],
-        help="print a live access token (refreshing it first if needed)",
-        description="Print only the access token, e.g. "
-        'curl -H "Authorization: Bearer $(strava-auth token)" ...',
-    )
-    p.add_argument(
-        "--min-ttl",
-        type=_min_ttl,
-        default=300,
-        metavar="SECONDS",
-        help="refresh if the token expires within this many seconds (0-3600; default 300)",
-    )
-    p.add_argument("--force", action="store_true", help="refresh even if still valid")
-    p.set_defaults(command=cmd_token)
-    p = sub.add_parser(
-        "status", parents=[common], help="show who is logged in and when the token expires"
-    )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(command=cmd_status)
-    p = sub.add_parser("refresh", parents=[common], help="refresh the token now")
-    p.set_defaults(command=cmd_refresh)
-    p = sub.add_parser(
-        "logout", parents=[common], help="revoke the app's access at Strava and delete the token"
-    )
-    p.add_argument(
-        "--local-only",
-        action="store_true",
-        help="delete the token file even if Strava cannot be told",
-    )
-    p.set_defaults(command=cmd_logout)
-
-
-def _add_login(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> None:
-    p = sub.add_parser(
-        "login",
-        parents=[common],
-        help="authorize in the browser and save the token",
-        description="Open Strava's authorize page, catch the redirect on 127.0.0.1 and save "
-        "the token.",
-    )
-    p.add_argument(
-        "--client-id",
-        metavar="ID",
-        help="Strava app client ID (default: $STRAVA_CLIENT_ID, then .env files)",
-    )
-    p.add_argument(
-        "--scope",
-        type=_scope,
-        default="read,activity:read_all",
-        help="comma-separated scopes (default: %(default)s)",
-    )
-    p.add_argument(
+def _browser_options() -> argparse.ArgumentParser:
+    """What login and demo share: where to catch the redirect, and whether to open a browser."""
+    parent = argparse.ArgumentParser(add_help=False)
+    parent.add_argument(
         "--port",
         type=_port,
         default=None,
         help="port on 127.0.0.1 to catch the redirect (default: 5000, or any free "
         "port if 5000 is busy; 0: any free port)",
     )
-    p.add_argument(
-        "--timeout",
-        type=_positive,
-        default=300.0,
-        metavar="SECONDS",
-        help="give up after this long (default: %(default)g)",
-    )
-    p.add_argument(
+    parent.add_argument(
         "--no-browser",
         action="store_true",
-        help="only print the address; you may paste the redirected address here",
+        help="do not open a browser (login: open the printed address yourself, or paste "
+        "the address it lands on here; demo: it presses Authorize for you)",
+    )
+    return parent
+
+
+def _add_login(
+    sub: argparse._SubParsersAction[ArgumentParser], parents: list[ArgumentParser]
+) -> None:
+    p = sub.add_parser(
+        "login",
+        parents=parents,
+        help="authorize in the browser and save the token",
+        description="Open Strava's authorize page, catch the redirect on 127.0.0.1 and save "
+        "the token.",
+    )
+    p.add_argument(
+        "--client-id",
+        type=_client_id,
+        metavar="ID",
+        help="Strava app client ID (default: $STRAVA_CLIENT_ID, then .env files)",
+    )
+    p.add_argument(
+        "--scope",
+        type=_scope,
+        default=DEFAULT_SCOPE,
+        help="comma-separated scopes (default: %(default)s)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_positive_seconds,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="give up after this long (default: %(default)g)",
     )
     p.add_argument(
         "--force",
@@ -231,14 +175,73 @@ def _add_login(sub: argparse._SubParsersAction[_Parser], common: _Parser) -> Non
     p.set_defaults(command=cmd_login)
 
 
+def _add_token_commands(
+    sub: argparse._SubParsersAction[ArgumentParser], parents: list[ArgumentParser]
+) -> None:
+    p = sub.add_parser(
+        "token",
+        parents=parents,
+        help="print a live access token (refreshing it first if needed)",
+        description="Print only the access token, e.g. "
+        'curl -H "Authorization: Bearer $(strava-auth token)" ...',
+    )
+    p.add_argument(
+        "--min-ttl",
+        type=_min_ttl,
+        default=DEFAULT_MIN_TTL,
+        metavar="SECONDS",
+        help=f"refresh if the token expires within this many seconds "
+        f"(0-{MAX_MIN_TTL}; default {DEFAULT_MIN_TTL})",
+    )
+    p.add_argument("--force", action="store_true", help="refresh even if still valid")
+    p.set_defaults(command=cmd_token)
+    p = sub.add_parser(
+        "status", parents=parents, help="show who is logged in and when the token expires"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(command=cmd_status)
+    p = sub.add_parser("refresh", parents=parents, help="refresh the token now")
+    p.set_defaults(command=cmd_refresh)
+    p = sub.add_parser(
+        "logout", parents=parents, help="revoke the app's access at Strava and delete the token"
+    )
+    p.add_argument(
+        "--local-only",
+        action="store_true",
+        help="delete the token file even if Strava cannot be told",
+    )
+    p.set_defaults(command=cmd_logout)
+
+
+def _add_demo(
+    sub: argparse._SubParsersAction[ArgumentParser], parents: list[ArgumentParser]
+) -> None:
+    p = sub.add_parser(
+        "demo",
+        parents=parents,
+        help="try the whole flow against a simulated Strava on this computer",
+        description="Run the real login and refresh against a simulated Strava served on "
+        "127.0.0.1; no Strava app or account needed. The token goes to a throw-away file "
+        "unless --token-file is given.",
+    )
+    p.set_defaults(command=cmd_demo)
+
+
 def _scope(text: str) -> str:
-    scopes = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in scopes if s not in KNOWN_SCOPES]
+    scopes = split_scopes(text)
+    unknown = [s for s in scopes if s not in SCOPES]
     if not scopes or unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown scope {', '.join(unknown) or text!r}; known: {','.join(KNOWN_SCOPES)}"
+            f"unknown scope {', '.join(unknown) or text!r}; known: {','.join(SCOPES)}"
         )
     return ",".join(scopes)
+
+
+def _client_id(text: str) -> int:
+    try:
+        return settings.parse_client_id(text, "--client-id")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _port(text: str) -> int:
@@ -248,35 +251,33 @@ def _port(text: str) -> int:
 
 
 def _min_ttl(text: str) -> float:
-    from .refresher import MAX_MIN_TTL
-
-    return _seconds(text, 0, MAX_MIN_TTL)
-
-
-def _positive(text: str) -> float:
-    return _seconds(text, 0, None)
-
-
-def _seconds(text: str, low: float, high: float | None) -> float:
-    """A number of seconds above ``low`` (or equal, when there is a ``high``) up to ``high``."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if high is None and not value > low:
-        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
-    if high is not None and not low <= value <= high:
+    value = _number(text)
+    if not 0 <= value <= MAX_MIN_TTL:
         raise argparse.ArgumentTypeError(
-            f"not a number of seconds from {low:g} to {high:g}: {text!r}"
+            f"not a number of seconds from 0 to {MAX_MIN_TTL}: {text!r}"
         )
     return value
 
 
+def _positive_seconds(text: str) -> float:
+    value = _number(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("nan")  # fails every range check, so the caller's message applies
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+
 def cmd_login(args: argparse.Namespace) -> int:
     """``strava-auth login``."""
-    from . import settings
-    from .login import LoginOptions, login
-
     options = LoginOptions(
         credentials=_credentials(args.client_id),
         token_path=settings.token_path(args.token_file),
@@ -302,32 +303,25 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``strava-auth token``: only the access token on stdout."""
-    from .refresher import get_access_token
-
-    print(get_access_token(args.token_file, min_ttl=args.min_ttl, force=args.force))
+    print(refresh_if_needed(args.token_file, min_ttl=args.min_ttl, force=args.force).access_token)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``strava-auth status``: athlete, scopes, expiry and path; never the tokens."""
-    import json
-
-    from . import settings
-    from .token_file import read_token
-
     path = settings.token_path(args.token_file)
     token = read_token(path)
     left = token.seconds_left()
-    info = {
-        "athlete": token.athlete,
-        "scope": token.scope,
-        "expires_at": token.expires_at,
-        "expires_in": int(left),
-        "expired": left <= 0,
-        "client_id": token.client_id,
-        "token_file": str(path),
-    }
     if args.json:
+        info = {
+            "athlete": token.athlete,
+            "scope": token.scope,
+            "expires_at": token.expires_at,
+            "expires_in": int(left),
+            "expired": left <= 0,
+            "client_id": token.client_id,
+            "token_file": str(path),
+        }
         print(json.dumps(info, indent=2))
         return 0
     athlete_id = token.athlete.get("id")
@@ -339,8 +333,6 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def _when(epoch: int) -> str:
-    import time
-
     return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
 
 
@@ -355,8 +347,6 @@ def describe_expiry(seconds: float) -> str:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """``strava-auth refresh``: refresh now and report the new expiry."""
-    from .refresher import refresh_if_needed
-
     token = refresh_if_needed(args.token_file, min_ttl=0, force=True)
     left = describe_expiry(token.seconds_left())
     print(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
@@ -365,9 +355,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_logout(args: argparse.Namespace) -> int:
     """``strava-auth logout``: deauthorize at Strava, then delete the token file and its lock."""
-    from . import settings
-    from .logout import logout
-
     path = settings.token_path(args.token_file)
     told_strava = logout(path, local_only=args.local_only)
     print(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
@@ -376,10 +363,6 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``strava-auth demo``."""
-    from pathlib import Path
-
-    from .demo import run_demo
-
     token_file = Path(args.token_file).expanduser() if args.token_file else None
     run_demo(token_file, open_browser=not args.no_browser, port=args.port)
     return 0
@@ -387,19 +370,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_install_launcher(args: argparse.Namespace) -> int:
     """``strava-auth install-launcher``."""
-    from pathlib import Path
-
-    from .launcher import install
-
-    path = install(Path(args.dir).expanduser() if args.dir else None)
+    path = install(args.dir.expanduser() if args.dir else None)
     print(f"Launcher written to {path}: double-click it to log in to Strava.")
     return 0
 
 
-def _credentials(client_id: str | None) -> settings.Credentials:
+def _credentials(client_id: int | None) -> settings.Credentials:
     """Credentials from settings; on a terminal, ask for missing ones and offer to save them."""
-    from . import settings
-
     try:
         return settings.load_credentials(client_id)
     except MissingCredentialsError:
@@ -408,21 +385,18 @@ def _credentials(client_id: str | None) -> settings.Credentials:
     return _prompt_credentials(client_id)
 
 
-def _prompt_credentials(client_id: str | None) -> settings.Credentials:
-    import getpass
-
-    from . import settings
-
+def _prompt_credentials(client_id: int | None) -> settings.Credentials:
     print(
         f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
         "(Authorization Callback Domain: localhost), then copy its values here."
     )
     try:
-        cid = settings.parse_client_id(client_id or input("Client ID: "), "your input")
+        if client_id is None:
+            client_id = settings.parse_client_id(input("Client ID: "), "your input")
         secret = getpass.getpass("Client Secret (not shown): ").strip()
         if not secret:
             raise ConfigError("no client secret given")
-        creds = settings.Credentials(cid, secret)
+        creds = settings.Credentials(client_id, secret)
         where = settings.config_env_file()
         answer = input(f"Save them to {where} (readable only by you)? [Y/n] ")
     except EOFError:
@@ -430,7 +404,3 @@ def _prompt_credentials(client_id: str | None) -> settings.Credentials:
     if answer.strip().lower() in ("", "y", "yes"):
         print(f"Saved to {settings.save_credentials(creds)}")
     return creds
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -5,14 +5,16 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import webbrowser
 from pathlib import Path
 from typing import TextIO
 
 from . import settings, strava
 from .demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
 from .errors import ReauthorizationRequired
+from .fastpath import ENV_TOKEN_FILE, get_access_token
 from .login import DEFAULT_SCOPE, LoginOptions, login
-from .refresher import get_access_token, load_token
+from .refresher import load_token
 
 
 def run_demo(
@@ -44,7 +46,7 @@ def _demo_env(sim: DemoStrava, path: Path) -> dict[str, str]:
         settings.ENV_BASE_URL: sim.base_url,
         settings.ENV_CLIENT_ID: str(DEMO_CLIENT_ID),
         settings.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
-        settings.ENV_TOKEN_FILE: str(path),
+        ENV_TOKEN_FILE: str(path),
     }
 
 
@@ -74,8 +76,6 @@ def _login(
 
 def _browser_or_approve(url: str, out: TextIO) -> bool:
     """Open the browser; where there is none (SSH, a server), play the athlete instead."""
-    import webbrowser
-
     if webbrowser.open(url):
         return True
     _say(out, "   No browser found: the demo presses Authorize for you.")

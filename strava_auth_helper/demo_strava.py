@@ -12,26 +12,19 @@ import json
 import secrets
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import pages
 from .callback import LoopbackHTTPServer
+from .strava import SCOPES
 
 DEMO_CLIENT_ID = 1
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret
 ACCESS_LIFETIME = 6 * 3600
 ATHLETE = {"id": 1000001, "firstname": "Demo", "lastname": "Athlete", "city": "Loopback"}
-SCOPES = {
-    "read": "View data about your public segments, routes and profile",
-    "read_all": "View data about your private routes and segments",
-    "profile:read_all": "View your complete profile",
-    "profile:write": "Update your weight and FTP",
-    "activity:read": "View data about your public activities",
-    "activity:read_all": "View data about your private activities",
-    "activity:write": "Upload and edit your activities",
-}
 
 
 @dataclass
@@ -48,15 +41,14 @@ class DemoStrava:
 
     def __init__(self, port: int = 0) -> None:
         self.state = _State()
-        self._server = _Server(("127.0.0.1", port), _Handler)
+        self._server = _Server(port, _Handler)
         self._server.state = self.state
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server.start()
 
     @property
     def base_url(self) -> str:
         """What ``STRAVA_BASE_URL`` should be."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://127.0.0.1:{self._server.server_port}"
 
     @property
     def requests(self) -> list[str]:
@@ -66,8 +58,7 @@ class DemoStrava:
 
     def close(self) -> None:
         """Stop serving."""
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def __enter__(self) -> DemoStrava:
         return self
@@ -81,8 +72,6 @@ def approve(authorize_url: str, *, cancel: bool = False, untick: tuple[str, ...]
 
     Returns the body of the page the redirect lands on (the loopback catcher's page).
     """
-    import urllib.request
-
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
     form = {"redirect_uri": query["redirect_uri"], "state": query.get("state", "")}
     form["action"] = "cancel" if cancel else "authorize"

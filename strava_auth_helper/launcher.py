@@ -11,6 +11,8 @@ import shlex
 import sys
 from pathlib import Path
 
+import platformdirs
+
 from .errors import ConfigError
 
 NAME = "Strava login"
@@ -98,8 +100,6 @@ def windows_cmd(argv: list[str]) -> str:
 
 def default_dir() -> Path:
     """The user's Desktop if there is one, else the home folder."""
-    import platformdirs
-
     desktop = Path(platformdirs.user_desktop_dir())
     return desktop if desktop.is_dir() else Path.home()
 

@@ -23,7 +23,8 @@ from .errors import (
     TokenFileError,
 )
 from .settings import Credentials
-from .token_file import Token, TokenLock, write_token
+from .token_file import Token, split_scopes, write_token
+from .token_lock import TokenLock
 
 log = logging.getLogger(__name__)
 
@@ -49,24 +50,13 @@ class LoginOptions:
     paste_input: TextIO | None = None  # read a pasted URL or code from here (--no-browser)
 
 
-@dataclass
+@dataclass(frozen=True)
 class LoginResult:
     """A completed login: the token as saved, and any requested scope Strava did not grant."""
 
     token: Token
     token_path: Path
     missing_scopes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Outcome:
-    result: LoginResult | None = None
-    error: StravaAuthError | None = None
-
-
-def split_scopes(scope: str | None) -> list[str]:
-    """'read, activity:read_all' -> ['read', 'activity:read_all']."""
-    return [s.strip() for s in (scope or "").split(",") if s.strip()]
 
 
 def missing_scopes(requested: str, granted: str | None) -> list[str]:
@@ -98,14 +88,9 @@ def login(
             An existing token file is untouched in every one of these cases.
     """
     out = out or sys.stdout
-    outcome = _Outcome()
     state = secrets.token_urlsafe(32)  # 256 random bits
-
-    def on_redirect(redirect: Redirect) -> pages.Page:
-        return _handle_redirect(options, redirect, outcome)
-
-    catcher = _bind(options.port, state, on_redirect, out)
-    with catcher:
+    with _bind(options.port, state, out) as catcher:
+        catcher.start()  # serving before anyone can see the address
         url = strava.authorize_url(
             options.base_url,
             options.credentials.client_id,
@@ -116,43 +101,40 @@ def login(
         )
         _say(out, "Open this address in a browser to authorize access to Strava:")
         _say(out, url)
-        catcher.start()
         if options.open_browser:
             _open_in_background(opener or webbrowser.open, url, out)
         if options.paste_input is not None:
             _say(out, "...or, after authorizing, paste the address the browser lands on here:")
             _read_pasted_in_background(options.paste_input, catcher, out)
-        if not catcher.wait(options.timeout):
+        redirect = catcher.next_redirect(options.timeout)
+        if redirect is None:
             raise LoginTimeout(
                 f"no answer from the browser within {options.timeout:g} s; "
                 "run `strava-auth login` again (nothing was saved)"
             )
-    if outcome.error is not None:
-        raise outcome.error
-    if outcome.result is None:
-        raise LoginError("the login ended without a result (nothing was saved)")
-    return outcome.result
+        outcome = _conclude_answering(catcher, options, redirect)
+    if isinstance(outcome, StravaAuthError):
+        raise outcome
+    return outcome
 
 
 def _say(out: TextIO, line: str) -> None:
     print(line, file=out, flush=True)
 
 
-def _bind(
-    port: int | None, state: str, on_redirect: Callable[[Redirect], pages.Page], out: TextIO
-) -> Catcher:
+def _bind(port: int | None, state: str, out: TextIO) -> Catcher:
     if port is not None:
         try:
-            return Catcher(port, state, on_redirect)
+            return Catcher(port, state)
         except OSError:
             raise PortInUseError(
                 f"port {port} is already in use (another program, or a login that ended "
                 "moments ago); pick another with --port, or --port 0 for any free port"
             ) from None
     try:
-        return Catcher(DEFAULT_PORT, state, on_redirect)
+        return Catcher(DEFAULT_PORT, state)
     except OSError:
-        catcher = Catcher(0, state, on_redirect)
+        catcher = Catcher(0, state)
         _say(
             out,
             f"Port {DEFAULT_PORT} is busy (on macOS, AirPlay Receiver uses it); "
@@ -186,60 +168,60 @@ def _read_pasted_in_background(stream: TextIO, catcher: Catcher, out: TextIO) ->
             if redirect is None:
                 _say(out, "That is not this login's redirect address or code; try again.")
                 continue
-            page, accepted = catcher.submit(redirect)
-            if accepted:
-                catcher.finish()
-                return
+            catcher.offer(redirect)
+            return
 
     threading.Thread(target=run, name="read-pasted", daemon=True).start()
 
 
-def _handle_redirect(options: LoginOptions, redirect: Redirect, outcome: _Outcome) -> pages.Page:
-    """Runs on the catcher's thread: exchange, save, and say how it went. Never raises."""
+def _conclude_answering(
+    catcher: Catcher, options: LoginOptions, redirect: Redirect
+) -> LoginResult | StravaAuthError:
+    """Exchange and save, then give the browser the page that says how it went."""
     try:
-        if redirect.error is not None or redirect.code is None:
-            return _declined(redirect, outcome)
-        return _exchange_and_save(options, redirect.code, redirect.scope, outcome)
-    except Exception as exc:  # a bug must not hang the terminal; the message holds no secrets
-        log.debug("login failed unexpectedly", exc_info=True)
-        outcome.error = LoginError(f"the login failed unexpectedly ({exc.__class__.__name__})")
-        return pages.failed(str(outcome.error))
+        outcome, page = _conclude(options, redirect)
+    except BaseException:  # a bug or Ctrl-C: the browser still gets an answer
+        catcher.answer(pages.failed("The login stopped unexpectedly; nothing was saved."))
+        raise
+    catcher.answer(page)
+    return outcome
 
 
-def _declined(redirect: Redirect, outcome: _Outcome) -> pages.Page:
+def _conclude(
+    options: LoginOptions, redirect: Redirect
+) -> tuple[LoginResult | StravaAuthError, pages.Page]:
+    if redirect.code is None:
+        return _declined(redirect)
+    try:
+        token = _exchange_and_save(options, redirect.code, redirect.scope)
+    except StravaAuthError as exc:
+        return exc, pages.failed(str(exc))
+    missing = missing_scopes(options.scope, redirect.scope)
+    first = str(token.athlete.get("firstname") or "")
+    page = pages.success(first, token.scopes, missing, str(options.token_path))
+    return LoginResult(token, options.token_path, missing), page
+
+
+def _declined(redirect: Redirect) -> tuple[StravaAuthError, pages.Page]:
     if redirect.error == "access_denied":
-        outcome.error = LoginDeclined(
+        error: StravaAuthError = LoginDeclined(
             "you declined access on Strava's page; nothing was saved "
             "(run `strava-auth login` again and press Authorize)"
         )
-        return pages.declined()
-    outcome.error = LoginError(
-        f"Strava redirected with error {redirect.error!r}; nothing was saved"
-    )
-    return pages.failed(str(outcome.error))
+        return error, pages.declined()
+    error = LoginError(f"Strava redirected with error {redirect.error!r}; nothing was saved")
+    return error, pages.failed(str(error))
 
 
-def _exchange_and_save(
-    options: LoginOptions, code: str, granted: str | None, outcome: _Outcome
-) -> pages.Page:
+def _exchange_and_save(options: LoginOptions, code: str, granted: str | None) -> Token:
+    answer = strava.exchange_code(options.base_url, options.credentials, code)
+    token = Token.from_response(answer, scope=granted, client_id=options.credentials.client_id)
     try:
-        answer = strava.exchange_code(options.base_url, options.credentials, code)
-        token = Token.from_response(answer, scope=granted, client_id=options.credentials.client_id)
-        _save(options.token_path, token)
-    except StravaAuthError as exc:
-        outcome.error = exc
-        return pages.failed(str(exc))
-    missing = missing_scopes(options.scope, granted)
-    outcome.result = LoginResult(token, options.token_path, missing)
-    first = str(token.athlete.get("firstname") or "")
-    return pages.success(first, token.scopes, missing, str(options.token_path))
-
-
-def _save(path: Path, token: Token) -> None:
-    try:
-        with TokenLock(path):
-            write_token(path, token)
+        with TokenLock(options.token_path):
+            write_token(options.token_path, token)
     except OSError as exc:
         raise TokenFileError(
-            f"cannot write the token file {path}: {exc.strerror or exc.__class__.__name__}"
+            f"cannot write the token file {options.token_path}: "
+            f"{exc.strerror or exc.__class__.__name__}"
         ) from None
+    return token

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import settings
+from . import settings, strava
 from .errors import ReauthorizationRequired, StravaError
 from .refresher import refresh_if_needed
-from .token_file import lock_path, read_token
+from .token_file import read_token
+from .token_lock import lock_path
 
 
 def logout(path: Path, *, local_only: bool = False) -> bool:
@@ -27,8 +28,6 @@ def logout(path: Path, *, local_only: bool = False) -> bool:
 
 
 def _deauthorize(path: Path) -> bool:
-    from . import strava
-
     try:
         token = refresh_if_needed(path, min_ttl=60, force=False)  # deauthorize needs a live one
         strava.deauthorize(settings.base_url(), token.access_token)

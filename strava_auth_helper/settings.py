@@ -1,89 +1,59 @@
 """Where configuration comes from: arguments, then environment, then .env files, then defaults.
 
-This is the only module that reads ``os.environ``.
+This module and ``fastpath`` (the valid-token path, which must stay stdlib-only) are the
+only ones that read ``os.environ``; the location rules themselves live in ``fastpath``.
 """
 
 from __future__ import annotations
 
-import functools
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import platformdirs
+from dotenv import dotenv_values, set_key
+
+from . import fastpath
 from .errors import ConfigError, MissingCredentialsError
+from .fastpath import APP_NAME, PathArg
+from .private_files import make_private_dirs, write_private
 
-TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs the hot path
-if TYPE_CHECKING:
-    from pathlib import Path  # imported where used: pathlib costs the hot path too
-
-APP_NAME = "strava-auth-helper"
 DEFAULT_BASE_URL = "https://www.strava.com"
 SETTINGS_URL = "https://www.strava.com/settings/api"
 
 ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
 ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
-ENV_TOKEN_FILE = "STRAVA_TOKEN_FILE"
 ENV_BASE_URL = "STRAVA_BASE_URL"
-ENV_CONFIG_DIR = "STRAVA_AUTH_CONFIG_DIR"
 
 
+@dataclass(frozen=True)
 class Credentials:
     """The Strava app's client ID and secret; the secret never shows in a repr."""
 
-    __slots__ = ("client_id", "client_secret")
-
-    def __init__(self, client_id: int, client_secret: str) -> None:
-        self.client_id = client_id
-        self.client_secret = client_secret
-
-    def __repr__(self) -> str:
-        return f"Credentials(client_id={self.client_id}, client_secret='***')"
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Credentials)
-            and other.client_id == self.client_id
-            and other.client_secret == self.client_secret
-        )
-
-    __hash__ = None  # type: ignore[assignment]
+    client_id: int
+    client_secret: str = field(repr=False)
 
 
-def config_dir() -> Path:
-    """The per-user folder for the token and the saved credentials."""
-    from pathlib import Path
-
-    return Path(_config_folder())
-
-
-def _config_folder() -> str:
-    override = os.environ.get(ENV_CONFIG_DIR)
-    return os.path.expanduser(override) if override else _platform_config_dir()
-
-
-@functools.cache
-def _platform_config_dir() -> str:
-    # Asked once per process: platformdirs' import and lookup cost more than reading the
-    # token itself. A process that changes HOME or XDG_CONFIG_HOME later keeps the first answer.
-    import platformdirs
-
+def platform_config_dir() -> str:
+    """platformdirs' per-user config folder for this app (``fastpath`` mirrors it)."""
     return platformdirs.user_config_dir(APP_NAME, appauthor=False)
 
 
-def token_location(explicit: str | os.PathLike[str] | None = None) -> str:
-    """The token file as a string: the argument, then ``STRAVA_TOKEN_FILE``, then the config
-    folder. Given a location, it imports neither pathlib nor platformdirs (the hot path)."""
-    if explicit:
-        return os.path.expanduser(os.fspath(explicit))
-    from_env = os.environ.get(ENV_TOKEN_FILE)
-    if from_env:
-        return os.path.expanduser(from_env)
-    return os.path.join(_config_folder(), "token.json")
+def config_dir() -> Path:
+    """The folder for the token and the saved credentials: ``$STRAVA_AUTH_CONFIG_DIR``,
+    else the per-user config folder."""
+    folder = fastpath.config_folder(platform_config_dir())
+    assert folder is not None  # given a default, config_folder always answers
+    return Path(folder)
 
 
-def token_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """:func:`token_location` as a :class:`~pathlib.Path`."""
-    from pathlib import Path
-
-    return Path(token_location(explicit))
+def token_path(explicit: PathArg = None) -> Path:
+    """The token file: ``explicit``, then ``$STRAVA_TOKEN_FILE``, then the config folder."""
+    location = fastpath.token_location(explicit, default_folder=str(config_dir()))
+    assert location is not None  # given a default folder, token_location always answers
+    return Path(location)
 
 
 def base_url() -> str:
@@ -110,21 +80,13 @@ def parse_client_id(value: str | int, source: str) -> int:
     return int(text)
 
 
-def _env_file_sources() -> list[tuple[Path, str]]:
-    from pathlib import Path
-
-    config_env = config_env_file()
-    return [(Path.cwd() / ".env", "./.env"), (config_env, str(config_env))]
-
-
 def _lookup(name: str) -> tuple[str, str] | None:
     """Find ``name`` in the environment, then ./.env, then the config .env: (value, source)."""
     value = os.environ.get(name)
     if value:
         return value, f"${name}"
-    from dotenv import dotenv_values  # only paths that need credentials pay for it
-
-    for path, label in _env_file_sources():
+    config_env = config_env_file()
+    for path, label in ((Path.cwd() / ".env", "./.env"), (config_env, str(config_env))):
         if path.is_file():
             try:
                 found = dotenv_values(path).get(name)
@@ -135,7 +97,7 @@ def _lookup(name: str) -> tuple[str, str] | None:
     return None
 
 
-def load_credentials(client_id: str | int | None = None) -> Credentials:
+def load_credentials(client_id: int | None = None) -> Credentials:
     """Client ID (argument > env > ./.env > config .env) and secret (env > ./.env > config .env).
 
     Raises:
@@ -160,35 +122,26 @@ def missing_credentials_message() -> str:
 
 def save_credentials(credentials: Credentials) -> Path:
     """Store the credentials in the config folder's ``.env`` (mode 0600), keeping other lines."""
-    from .token_file import write_private
-
     path = config_env_file()
-    kept: list[str] = []
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            key = line.strip().removeprefix("export ").split("=", 1)[0].strip()
-            if key not in (ENV_CLIENT_ID, ENV_CLIENT_SECRET):
-                kept.append(line)
-    secret = credentials.client_secret.replace("\\", "\\\\").replace("'", "\\'")
-    kept += [f"{ENV_CLIENT_ID}={credentials.client_id}", f"{ENV_CLIENT_SECRET}='{secret}'"]
-    write_private(path, ("\n".join(kept) + "\n").encode("utf-8"))
+    make_private_dirs(path.parent)
+    if path.exists():
+        path.chmod(0o600)  # python-dotenv's rewrite keeps the mode it finds
+    else:
+        write_private(path, b"")
+    set_key(path, ENV_CLIENT_ID, str(credentials.client_id), quote_mode="never")
+    set_key(path, ENV_CLIENT_SECRET, credentials.client_secret)
     return path
 
 
-class override:  # noqa: N801 - used like a function: `with settings.override(...):`
+@contextmanager
+def override(**values: str) -> Iterator[None]:
     """Set some of this module's environment variables for a while (the demo's Strava)."""
-
-    def __init__(self, **values: str) -> None:
-        self._values = values
-        self._saved: dict[str, str | None] = {}
-
-    def __enter__(self) -> None:
-        for name, value in self._values.items():
-            self._saved[name] = os.environ.get(name)
-            os.environ[name] = value
-
-    def __exit__(self, *exc: object) -> None:
-        for name, value in self._saved.items():
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
             if value is None:
                 os.environ.pop(name, None)
             else:

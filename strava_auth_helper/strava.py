@@ -26,6 +26,17 @@ RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5, 4.0)
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _JsonDict = dict[str, object]
 
+#: Every scope Strava knows, with the words its authorize page uses for it.
+SCOPES = {
+    "read": "View data about your public segments, routes and profile",
+    "read_all": "View data about your private routes and segments",
+    "profile:read_all": "View your complete profile",
+    "profile:write": "Update your weight and FTP",
+    "activity:read": "View data about your public activities",
+    "activity:read_all": "View data about your private activities",
+    "activity:write": "Upload and edit your activities",
+}
+
 
 def authorize_url(
     base_url: str, client_id: int, redirect_uri: str, scope: str, state: str, *, force: bool

@@ -21,7 +21,6 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
-from strava_auth_helper import settings
 from strava_auth_helper.login import LoginOptions, LoginResult, login
 from strava_auth_helper.settings import Credentials
 from strava_auth_helper.token_file import Token, write_token
@@ -39,7 +38,6 @@ NEW_REFRESH = "new-refresh-token-9876543210"
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test sees the user's variables, config folder or current folder."""
-    settings._platform_config_dir.cache_clear()  # each test may point XDG_CONFIG_HOME elsewhere
     for name in list(os.environ):
         if name.startswith("STRAVA_") or name == "BROWSER":
             monkeypatch.delenv(name)

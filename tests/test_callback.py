@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import socket
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
+import requests
 
 from strava_auth_helper import pages
 from strava_auth_helper.callback import Catcher, Redirect, parse_pasted, state_matches
@@ -13,7 +15,12 @@ from .conftest import http_get
 
 
 def _catcher(port: int = 0) -> Catcher:
-    return Catcher(port, "s" * 43, lambda r: pages.declined())
+    return Catcher(port, "s" * 43)
+
+
+def get_in_background(url: str, **params: str) -> Future[requests.Response]:
+    """A browser's request that waits for its page while the test plays the login."""
+    return ThreadPoolExecutor(1).submit(http_get, url, params=params)
 
 
 def test_listens_on_loopback_only_without_address_reuse() -> None:
@@ -38,21 +45,43 @@ def test_close_releases_the_port() -> None:
         s.bind(("127.0.0.1", port))
 
 
-def test_only_the_first_valid_redirect_is_handled() -> None:
-    handled: list[Redirect] = []
-
-    def on_redirect(redirect: Redirect) -> pages.Page:
-        handled.append(redirect)
-        return pages.declined()
-
-    with Catcher(0, "the-state", on_redirect) as catcher:
+def test_only_the_first_valid_redirect_is_handed_over_and_answered_by_the_login() -> None:
+    with Catcher(0, "the-state") as catcher:
         catcher.start()
-        first = http_get(catcher.redirect_uri, params={"state": "the-state", "error": "x"})
+        first = get_in_background(catcher.redirect_uri, state="the-state", error="x")
+        redirect = catcher.next_redirect(5)
         second = http_get(catcher.redirect_uri, params={"state": "the-state", "error": "y"})
-        assert catcher.wait(5)
-    assert first.status_code == 200
+        assert not first.done()  # the browser waits for the login's verdict
+        catcher.answer(pages.declined())
+        assert first.result().status_code == 200
+        assert "declined" in first.result().text
+    assert redirect == Redirect(None, None, "x")
     assert second.status_code == 409
-    assert [r.error for r in handled] == ["x"]
+
+
+def test_pasted_redirect_is_handed_over_and_closes_the_door() -> None:
+    with _catcher() as catcher:
+        catcher.start()
+        assert catcher.offer(Redirect("c0de1234abcd", "read")) is not None
+        assert catcher.next_redirect(5) == Redirect("c0de1234abcd", "read")
+        catcher.answer(pages.declined())  # nobody to answer: returns at once
+        late = http_get(catcher.redirect_uri, params={"state": catcher.state, "code": "x"})
+        assert late.status_code == 409
+
+
+def test_after_a_timeout_nothing_is_accepted() -> None:
+    with _catcher() as catcher:
+        catcher.start()
+        assert catcher.next_redirect(0.05) is None
+        late = http_get(catcher.redirect_uri, params={"state": catcher.state, "code": "abc"})
+        assert late.status_code == 409
+        assert catcher.offer(Redirect("c0de1234abcd")) is None
+
+
+def test_a_redirect_accepted_as_the_wait_ends_is_still_handed_over() -> None:
+    with _catcher() as catcher:
+        catcher.offer(Redirect("c0de1234abcd"))  # arrived, but nobody was waiting yet
+        assert catcher.next_redirect(0) == Redirect("c0de1234abcd")
 
 
 def test_redirect_without_code_or_error_is_refused() -> None:
@@ -60,7 +89,7 @@ def test_redirect_without_code_or_error_is_refused() -> None:
         catcher.start()
         answer = http_get(catcher.redirect_uri, params={"state": catcher.state})
         assert answer.status_code == 400
-        assert not catcher.wait(0)
+        assert catcher.next_redirect(0) is None
 
 
 @pytest.mark.parametrize(

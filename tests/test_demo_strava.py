@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -25,13 +26,7 @@ def sim() -> Iterator[DemoStrava]:
 
 def authorize(sim: DemoStrava, *, cancel: bool = False, untick: tuple[str, ...] = ()) -> Redirect:
     """Run the simulated authorize page against a real catcher; return what it caught."""
-    caught: list[Redirect] = []
-
-    def on_redirect(redirect: Redirect) -> pages.Page:
-        caught.append(redirect)
-        return pages.declined()
-
-    with Catcher(0, "st4te", on_redirect) as catcher:
+    with Catcher(0, "st4te") as catcher, ThreadPoolExecutor(1) as athlete:
         catcher.start()
         url = strava.authorize_url(
             sim.base_url,
@@ -44,9 +39,12 @@ def authorize(sim: DemoStrava, *, cancel: bool = False, untick: tuple[str, ...] 
         page = http_get(url)
         assert 'id="authorize"' in page.text
         assert "activity:read_all" in page.text
-        approve(url, cancel=cancel, untick=untick)
-        assert catcher.wait(5)
-    return caught[0]
+        landed = athlete.submit(approve, url, cancel=cancel, untick=untick)
+        redirect = catcher.next_redirect(5)
+        catcher.answer(pages.declined())
+        assert "declined" in landed.result()
+    assert redirect is not None
+    return redirect
 
 
 def test_code_is_single_use(sim: DemoStrava) -> None:

@@ -28,7 +28,8 @@ from strava_auth_helper import (
 )
 from strava_auth_helper import strava as strava_api
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
-from strava_auth_helper.token_file import read_token, temp_path, write_token
+from strava_auth_helper.private_files import temp_path
+from strava_auth_helper.token_file import read_token, write_token
 
 from .conftest import (
     ACCESS,
@@ -330,12 +331,12 @@ def test_kill_during_write_leaves_a_whole_file(token_path: Path, run: int) -> No
 def test_lock_wait_is_bounded_with_a_clear_error(
     strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from strava_auth_helper import token_file
+    from strava_auth_helper import token_lock
     from strava_auth_helper.errors import LockTimeoutError
 
     stored(token_path, -10)
     before = token_path.read_bytes()
-    monkeypatch.setattr(token_file, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(token_lock, "LOCK_TIMEOUT", 0.2)
     holder = subprocess.Popen(  # another process holds the lock and does not let go
         [
             sys.executable,

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from strava_auth_helper.errors import NotLoggedInError, TokenFileError
-from strava_auth_helper.token_file import Token, read_token, temp_path, write_private, write_token
+from strava_auth_helper.private_files import temp_path, write_private
+from strava_auth_helper.token_file import Token, read_token, write_token
 
 from .conftest import ACCESS, REFRESH, token_answer
 

@@ -1,0 +1,207 @@
+"""The valid-token path at interpreter speed: locate the token file, read it, return the token.
+
+``get_access_token()`` and ``strava-auth token`` start here. This module imports only the
+standard library's cheapest parts (a test proves what it does not import): on a token that
+stays valid for ``min_ttl`` seconds it answers alone. Anything else (no file, a corrupt one,
+near expiry, ``force``, any other command) is handed to the ordinary code: ``refresher`` and
+``cli``, which re-read the file and say what is wrong.
+
+The default location mirrors platformdirs' ``user_config_dir`` with the standard library on
+Linux/BSD and macOS (platformdirs' own rules, checked against it by the tests); elsewhere
+platformdirs itself answers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+APP_NAME = "strava-auth-helper"
+TOKEN_FILE_NAME = "token.json"
+ENV_TOKEN_FILE = "STRAVA_TOKEN_FILE"
+ENV_CONFIG_DIR = "STRAVA_AUTH_CONFIG_DIR"
+
+DEFAULT_MIN_TTL = 300
+#: Strava only issues a new access token in the last hour of the old one's life, so a
+#: ``min_ttl`` above this could never be met and would call Strava on every use.
+MAX_MIN_TTL = 3600
+
+PathArg = str | os.PathLike[str] | None
+
+
+def get_access_token(
+    token_file: PathArg = None, *, min_ttl: float = DEFAULT_MIN_TTL, force: bool = False
+) -> str:
+    """An access token valid for at least ``min_ttl`` seconds, refreshed and saved if needed.
+
+    Safe to call from many processes at once: one refreshes, the others wait for the lock
+    and use its result. The rotated refresh token is on disk before this returns.
+
+    Args:
+        token_file: the token file (default: ``$STRAVA_TOKEN_FILE`` or the config folder).
+        min_ttl: seconds the token must still be valid for (0 to 3600).
+        force: refresh even if the token is still valid.
+
+    Raises:
+        NotLoggedInError: there is no token file; run ``strava-auth login``.
+        TokenFileError: the token file is unreadable or corrupt.
+        ReauthorizationRequired: Strava no longer accepts the refresh token.
+        StravaError: Strava refused, rate-limited or could not be reached.
+        MissingCredentialsError: the client ID or secret is not configured.
+        ValueError: ``min_ttl`` is outside 0 to 3600.
+    """
+    if not force:
+        token = valid_access_token(token_file, min_ttl)
+        if token is not None:
+            return token
+    from .refresher import refresh_if_needed  # the ordinary path: locks, network, messages
+
+    return refresh_if_needed(token_file, min_ttl=min_ttl, force=force).access_token
+
+
+def valid_access_token(token_file: PathArg = None, min_ttl: float = DEFAULT_MIN_TTL) -> str | None:
+    """The stored access token if it stays valid for more than ``min_ttl`` seconds, else None.
+
+    Never raises for a missing, unreadable or odd file: None sends the caller to the
+    ordinary code, which explains the problem.
+    """
+    if not 0 <= min_ttl <= MAX_MIN_TTL:
+        return None
+    location = token_location(token_file)
+    if location is None:
+        return None
+    data = _read_json(location)
+    if not isinstance(data, dict):
+        return None
+    access, refresh, expires_at = (data.get(k) for k in REQUIRED_FIELDS)
+    if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
+        return None
+    expiry = epoch_seconds(expires_at)
+    if expiry is None or expiry - time.time() <= min_ttl:
+        return None
+    return access
+
+
+REQUIRED_FIELDS = ("access_token", "refresh_token", "expires_at")
+#: No token expires after this (the year 2286): larger values are corruption, not a date.
+MAX_EPOCH = 10_000_000_000
+
+
+def epoch_seconds(value: object) -> int | float | None:
+    """``value`` if it is a time a token can expire at (epoch seconds), else None: not a
+    bool, a string, NaN, inf or 1e300."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value if 0 <= value < MAX_EPOCH else None
+
+
+def _read_json(location: str) -> object:
+    try:
+        with open(location, "rb") as f:
+            return json.loads(f.read())
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def token_location(explicit: PathArg = None, *, default_folder: str | None = None) -> str | None:
+    """Where the token file is: ``explicit``, else ``$STRAVA_TOKEN_FILE``, else
+    ``token.json`` in the config folder (see :func:`config_folder`).
+
+    None only when no home folder can be found for the default location.
+    """
+    if explicit:
+        return os.path.expanduser(os.fspath(explicit))
+    from_env = os.environ.get(ENV_TOKEN_FILE)
+    if from_env:
+        return os.path.expanduser(from_env)
+    folder = config_folder(default_folder)
+    return None if folder is None else os.path.join(folder, TOKEN_FILE_NAME)
+
+
+def config_folder(default_folder: str | None = None) -> str | None:
+    """``$STRAVA_AUTH_CONFIG_DIR``, else ``default_folder`` (the ordinary code passes
+    platformdirs' answer), else :func:`default_config_folder`."""
+    override = os.environ.get(ENV_CONFIG_DIR)
+    if override:
+        return os.path.expanduser(override)
+    return default_folder if default_folder is not None else default_config_folder()
+
+
+def default_config_folder(platform: str = sys.platform) -> str | None:
+    """platformdirs' ``user_config_dir(APP_NAME, appauthor=False)``; None if it would raise.
+
+    Linux, the BSDs and macOS follow the XDG rule as platformdirs applies it: an absolute
+    ``$XDG_CONFIG_HOME``, else ``~/.config`` (macOS: ``~/Library/Application Support``).
+    Windows, iOS and Android are left to platformdirs itself.
+    """
+    if platform in ("win32", "ios") or _on_android():
+        import platformdirs
+
+        return platformdirs.user_config_dir(APP_NAME, appauthor=False)
+    xdg = os.environ.get("XDG_CONFIG_HOME", "")
+    if xdg.startswith("/"):
+        return os.path.join(xdg, APP_NAME)
+    base = "~/Library/Application Support" if platform == "darwin" else "~/.config"
+    home_based = _expand_home(base)
+    return None if home_based is None else os.path.join(home_based, APP_NAME)
+
+
+def _expand_home(path: str) -> str | None:
+    # platformdirs treats an empty or relative $HOME as unset and asks the password database.
+    home = os.environ.get("HOME")
+    if home is not None and not home.startswith("/"):
+        try:
+            import pwd
+
+            expanded = pwd.getpwuid(os.getuid()).pw_dir.rstrip("/") + path[1:] or "/"
+        except (ImportError, KeyError):
+            expanded = path
+    else:
+        expanded = os.path.expanduser(path)
+    return expanded if expanded.startswith("/") else None
+
+
+def _on_android() -> bool:
+    return hasattr(sys, "getandroidapilevel") or (
+        os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``strava-auth`` command: ``token`` on a valid token is answered here, at
+    interpreter speed; every other command line goes to :func:`strava_auth_helper.cli.main`."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    parsed = _parse_token_command(args)
+    if parsed is not None:
+        token = valid_access_token(*parsed)
+        if token is not None:
+            print(token)
+            return 0
+    from .cli import main as cli_main
+
+    return cli_main(args)
+
+
+def _parse_token_command(args: list[str]) -> tuple[str | None, float] | None:
+    """(token file, min_ttl) for a plain ``token [--token-file F] [--min-ttl S]``; None for
+    anything else, which argparse then handles (errors, help, other flags)."""
+    if not args or args[0] != "token":
+        return None
+    values: dict[str, str] = {}
+    rest = args[1:]
+    while rest:
+        name, equals, value = rest.pop(0).partition("=")
+        if not equals:
+            value = rest.pop(0) if rest else ""
+        if name not in ("--token-file", "--min-ttl") or name in values:
+            return None
+        if not value or value.startswith("-"):
+            return None
+        values[name] = value
+    try:
+        min_ttl = float(values.get("--min-ttl", DEFAULT_MIN_TTL))
+    except ValueError:
+        return None
+    return values.get("--token-file"), min_ttl

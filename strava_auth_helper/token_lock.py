@@ -1,0 +1,41 @@
+"""The cross-process lock beside the token file (filelock), with a bounded wait."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from .errors import LockTimeoutError
+from .private_files import make_private_dirs
+
+#: Seconds to wait for another process that holds the token lock.
+LOCK_TIMEOUT = 60.0
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file that guards ``path`` against concurrent writers."""
+    return path.with_name(path.name + ".lock")
+
+
+class TokenLock:
+    """Hold the lock on a token file: ``with TokenLock(path): ...``."""
+
+    def __init__(self, path: Path, timeout: float | None = None) -> None:
+        self._path = path
+        self._timeout = LOCK_TIMEOUT if timeout is None else timeout
+        self._lock = FileLock(lock_path(path), timeout=self._timeout, mode=0o600)
+
+    def __enter__(self) -> TokenLock:
+        make_private_dirs(self._path.parent)
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise LockTimeoutError(
+                f"another process has held the lock on {self._path} for over "
+                f"{self._timeout:g} s; is another strava-auth or script stuck?"
+            ) from None
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
