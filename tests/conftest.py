@@ -21,6 +21,7 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper.demo_strava import DemoStrava
 from strava_auth_helper.login import LoginOptions, LoginResult, login
 from strava_auth_helper.settings import Credentials
 from strava_auth_helper.token_file import Token, write_token
@@ -62,10 +63,28 @@ def creds() -> Credentials:
 
 
 @pytest.fixture
-def strava(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
-    """pytest-httpserver playing Strava; STRAVA_BASE_URL points at it."""
+def strava(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """pytest-httpserver playing Strava; STRAVA_BASE_URL points at it.
+
+    At teardown it checks that every request matched what the test expected and that every
+    one-shot expectation was met.
+    """
     monkeypatch.setenv("STRAVA_BASE_URL", base_of(httpserver))
-    return httpserver
+    yield httpserver
+    checked(httpserver)
+
+
+def checked(server: HTTPServer) -> None:
+    """Fail on requests nobody expected, handler errors, and expected requests never made."""
+    server.check()
+    assert not server.oneshot_handlers, f"expected requests never came: {server.format_matchers()}"
+
+
+@pytest.fixture
+def sim() -> Iterator[DemoStrava]:
+    """The package's own simulated Strava, on a free port."""
+    with DemoStrava() as server:
+        yield server
 
 
 def base_of(server: HTTPServer) -> str:

@@ -67,12 +67,6 @@ def page(browser: Any) -> Iterator[Any]:
     context.close()
 
 
-@pytest.fixture
-def sim() -> Iterator[DemoStrava]:
-    with DemoStrava() as server:
-        yield server
-
-
 def demo_login(sim: DemoStrava, token_path: Path) -> LoginRun:
     return LoginRun(
         LoginOptions(

@@ -158,18 +158,41 @@ def test_missing_credentials_without_terminal(entry: list[str]) -> None:
     ("args", "expected"),
     [
         (["login", "--client-id", "abc"], "whole number"),
+        (["login", "--client-id", "0"], "whole number"),
         (["login", "--port", "70000"], "not a port number"),
         (["login", "--scope", "read,everything"], "unknown scope"),
         (["login", "--timeout", "-1"], "not a positive number"),
+        (["token", "--min-ttl", "7200"], "from 0 to 3600"),
+        (["token", "--min-ttl", "soon"], "from 0 to 3600"),
+        (["demo", "--port", "x"], "not a port number"),
         (["no-such-command"], "invalid choice"),
+        ([], "required"),
     ],
 )
 @pytest.mark.usefixtures("with_creds")
-def test_bad_input_is_one_clear_line(args: list[str], expected: str) -> None:
+def test_usage_errors_exit_2_with_one_clear_line(args: list[str], expected: str) -> None:
     result = run(PY_M, *args)
-    assert result.returncode != 0
+    assert result.returncode == 2
     assert expected in result.stderr
+    assert "error:" in result.stderr.splitlines()[-1]
     assert "Traceback" not in result.stderr
+
+
+def test_version(entry: list[str]) -> None:
+    import strava_auth_helper
+
+    result = run(entry, "--version")
+    assert result.returncode == 0
+    assert result.stdout == f"strava-auth {strava_auth_helper.__version__}\n"
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_is_accepted_before_or_after_the_command(where: str, token_path: Path) -> None:
+    stored(token_path, 3600)
+    args = ["status", "--token-file", str(token_path)]
+    result = run(PY_M, *(["-v", *args] if where == "before" else [*args, "-v"]))
+    assert result.returncode == 0, result.stderr
+    assert "Jane Runner" in result.stdout
 
 
 @pytest.mark.usefixtures("with_creds")
@@ -355,9 +378,11 @@ def test_ctrl_c_exits_cleanly_and_releases_the_port(strava: HTTPServer, tmp_path
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_verbose_logs_hold_no_secrets(strava: HTTPServer, tmp_path: Path) -> None:
+@pytest.mark.parametrize("before", [True, False])
+def test_verbose_logs_hold_no_secrets(strava: HTTPServer, tmp_path: Path, before: bool) -> None:
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
-    login = CliLogin([*PY_M, "-v"], "--token-file", str(tmp_path / "t.json"))
+    args = ("--token-file", str(tmp_path / "t.json"))
+    login = CliLogin([*PY_M, "-v"], *args) if before else CliLogin(PY_M, *args, "-v")
     page = login.browse(code=CODE, scope="read,activity:read_all")
     code, out, err = login.finish()
     assert code == 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,12 +15,6 @@ from strava_auth_helper.settings import Credentials
 from .conftest import http_get
 
 CREDS = Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
-
-
-@pytest.fixture
-def sim() -> Iterator[DemoStrava]:
-    with DemoStrava() as server:
-        yield server
 
 
 def authorize(sim: DemoStrava, *, cancel: bool = False, untick: tuple[str, ...] = ()) -> Redirect:

@@ -41,5 +41,17 @@ def test_setup_cfg_holds_metadata_and_pyproject_only_build_and_tools() -> None:
     assert "pytest-httpserver" in cfg["options.extras_require"]["test"]
 
 
+def test_license_and_classifiers_match_the_metadata() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License")
+    classifiers = cfg["metadata"]["classifiers"].split("\n")
+    assert "Typing :: Typed" in classifiers
+    low = int(cfg["options"]["python_requires"].removeprefix(">=3."))
+    versions = {c.rsplit(".", 1)[1] for c in classifiers if re.fullmatch(r".*:: 3\.\d+", c)}
+    assert {str(v) for v in range(low, 14)} <= versions
+    assert not any("License ::" in c for c in classifiers)  # `license = MIT` says it
+
+
 def test_package_is_typed() -> None:
     assert (Path(strava_auth_helper.__file__).parent / "py.typed").exists()

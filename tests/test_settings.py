@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -109,9 +110,18 @@ def test_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -> None:
     isolated_env.mkdir()
     (isolated_env / ".env").write_text("OTHER=1\nSTRAVA_CLIENT_ID=5\n")
+    (isolated_env / ".env").chmod(0o644)
     path = settings.save_credentials(Credentials(77, "new'secret\\x"))
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     text = path.read_text()
     assert "OTHER=1" in text
     assert "STRAVA_CLIENT_ID=5" not in text
     assert load_credentials() == Credentials(77, "new'secret\\x")
+    assert os.listdir(isolated_env) == [".env"]
+
+
+def test_save_credentials_creates_a_private_file(isolated_env: Path) -> None:
+    path = settings.save_credentials(Credentials(5, "s3cret\\"))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert load_credentials() == Credentials(5, "s3cret\\")
