@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 
 _STYLE = """
@@ -38,17 +39,12 @@ _TEMPLATE = """<!doctype html>
 """
 
 
+@dataclass(frozen=True)
 class Page:
     """An HTTP status and the HTML to send with it."""
 
-    __slots__ = ("status", "html")
-
-    def __init__(self, status: int, html: str) -> None:
-        self.status = status
-        self.html = html
-
-    def __repr__(self) -> str:
-        return f"Page(status={self.status})"
+    status: int
+    html: str = field(repr=False)
 
 
 _FOOTER = '<p class="muted">You can close this tab.</p>'
