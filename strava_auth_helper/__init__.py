@@ -27,11 +27,18 @@ __version__ = "0.2.0"
 # imported on first use; the names below are for type checkers and readers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .auth import StravaAuth
+    from .auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status
     from .refresher import load_token
     from .token_file import Token
 
-_LAZY = {"StravaAuth": ".auth", "load_token": ".refresher", "Token": ".token_file"}
+_LAZY = {
+    "MissingScopeError": ".auth",
+    "StravaAuth": ".auth",
+    "api_base_url": ".auth",
+    "raise_for_status": ".auth",
+    "load_token": ".refresher",
+    "Token": ".token_file",
+}
 
 
 def __getattr__(name: str) -> object:
@@ -48,6 +55,7 @@ __all__ = [
     "LoginDeclined",
     "LoginError",
     "MissingCredentialsError",
+    "MissingScopeError",
     "NotLoggedInError",
     "RateLimitError",
     "ReauthorizationRequired",
@@ -58,6 +66,8 @@ __all__ = [
     "Token",
     "TokenFileError",
     "__version__",
+    "api_base_url",
     "get_access_token",
     "load_token",
+    "raise_for_status",
 ]

@@ -1,22 +1,43 @@
-"""``StravaAuth``: a requests auth that adds a fresh bearer token and retries once on 401."""
+"""``StravaAuth``: a requests auth that puts a live bearer token on requests to Strava's API,
+and nowhere else; on a 401 for an invalid or expired token it refreshes and retries once."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
+from requests.exceptions import UnrewindableBodyError
+from requests.utils import rewind_body
 
+from . import settings
+from .errors import StravaAuthError
 from .fastpath import DEFAULT_MIN_TTL, PathArg, get_access_token
 from .refresher import load_token
+from .strava import SCOPES
+from .token_file import split_scopes
+
+log = logging.getLogger(__name__)
+
+_RETRIED = "_strava_auth_retried"
+
+
+class MissingScopeError(StravaAuthError, requests.HTTPError):
+    """Strava refused a call because the token lacks a permission: log in again with it."""
 
 
 class StravaAuth(AuthBase):
     """Use with requests: ``requests.get(url, auth=StravaAuth())``.
 
-    Every request gets ``Authorization: Bearer <token>`` with a token valid for at least
-    ``min_ttl`` seconds. On a 401 from Strava the token is refreshed once and the request
-    retried once.
+    Requests to Strava's API origin (the scheme, host and port of ``STRAVA_BASE_URL``) get
+    ``Authorization: Bearer <token>`` with a token valid for at least ``min_ttl`` seconds;
+    requests anywhere else get nothing, and nothing is added again after a redirect. When
+    Strava answers 401 because the access token is invalid or expired, the token is
+    refreshed (and saved) and the request sent once more, if its body can be sent again.
+    A 401 for a missing permission is returned as it is, with a ``reason`` that names the
+    missing scope (see :func:`raise_for_status`).
     """
 
     def __init__(self, token_file: PathArg = None, *, min_ttl: float = DEFAULT_MIN_TTL) -> None:
@@ -27,23 +48,39 @@ class StravaAuth(AuthBase):
         return f"StravaAuth(token_file={self.token_file!r})"
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if not is_strava_api(request.url):
+            return request  # a photo CDN, a webhook receiver...: the token stays home
         token = get_access_token(self.token_file, min_ttl=self.min_ttl)
         request.headers["Authorization"] = f"Bearer {token}"
-        request.register_hook("response", self._retry_on_401)  # type: ignore[no-untyped-call]
+        request.register_hook("response", self._after_response)  # type: ignore[no-untyped-call]
         return request
 
-    def _retry_on_401(self, response: requests.Response, **kwargs: Any) -> requests.Response:
+    def _after_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:
         first = response.request
-        if response.status_code != 401 or getattr(first, "_strava_auth_retry", False):
+        if response.status_code != 401 or not is_strava_api(first.url):
+            return response  # includes a 401 from another host after a redirect
+        missing = missing_permission(response)
+        if missing is not None:
+            response.reason = self._missing_scope_reason(missing)
+            return response  # refreshing cannot grant a permission
+        if getattr(first, _RETRIED, False) or not _token_rejected(response):
+            return response
+        return self._refresh_and_resend(response, kwargs)
+
+    def _refresh_and_resend(
+        self, response: requests.Response, send_kwargs: dict[str, Any]
+    ) -> requests.Response:
+        first = response.request
+        retry = first.copy()
+        if not _rewind(retry):
+            log.debug("401, but the request body cannot be sent again: not retried")
             return response
         used = str(first.headers.get("Authorization", "")).removeprefix("Bearer ")
-        token = self._token_after_401(used)
+        retry.headers["Authorization"] = f"Bearer {self._token_after_401(used)}"
+        setattr(retry, _RETRIED, True)
         response.content  # noqa: B018 - read the body so the connection can be reused
         response.close()
-        retry = first.copy()
-        retry.headers["Authorization"] = f"Bearer {token}"
-        retry._strava_auth_retry = True  # type: ignore[attr-defined]
-        new: requests.Response = response.connection.send(retry, **kwargs)
+        new: requests.Response = response.connection.send(retry, **send_kwargs)
         new.history.append(response)
         new.request = retry
         return new
@@ -54,3 +91,91 @@ class StravaAuth(AuthBase):
         if current.access_token != used and current.is_fresh(self.min_ttl):
             return current.access_token
         return get_access_token(self.token_file, min_ttl=self.min_ttl, force=True)
+
+    def _missing_scope_reason(self, scope: str) -> str:
+        try:
+            granted = load_token(self.token_file).scope
+        except StravaAuthError:
+            granted = None
+        return missing_scope_message(scope, granted)
+
+
+def raise_for_status(response: requests.Response) -> None:
+    """``response.raise_for_status()``, but a 401 for a missing permission raises
+    :class:`MissingScopeError`, whose message names the scope and the login to run."""
+    missing = missing_permission(response) if response.status_code == 401 else None
+    if missing is None:
+        response.raise_for_status()
+        return
+    said = str(response.reason or "")  # StravaAuth has already written the message there
+    message = said if "strava-auth login" in said else missing_scope_message(missing, None)
+    raise MissingScopeError(message, response=response)
+
+
+def missing_scope_message(scope: str, granted: str | None) -> str:
+    """What to say when Strava refuses a call for lack of ``scope``."""
+    wanted = split_scopes(granted) or ["read"]
+    wanted += [scope] if scope not in wanted else []
+    return (
+        f"Unauthorized: the token lacks Strava's {scope} permission "
+        f"(granted: {granted or 'unknown'}); run `strava-auth login --scope "
+        f"{','.join(wanted)} --force` and leave every box ticked"
+    )
+
+
+def api_base_url() -> str:
+    """Strava's API root, e.g. ``https://www.strava.com/api/v3`` (follows ``STRAVA_BASE_URL``)."""
+    return settings.base_url() + "/api/v3"
+
+
+def is_strava_api(url: str | None) -> bool:
+    """True when ``url`` has the scheme, host and port of the configured Strava base URL."""
+    return url is not None and _origin(url) == _origin(settings.base_url())
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:  # not a port number: matches nothing
+        return "", "", None
+    return scheme, parts.hostname or "", port
+
+
+def _errors(response: requests.Response) -> list[dict[str, object]]:
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _token_rejected(response: requests.Response) -> bool:
+    """Strava says the access token itself is invalid or expired (refreshing can help)."""
+    return any(
+        e.get("field") == "access_token" and e.get("code") in ("invalid", "expired")
+        for e in _errors(response)
+    )
+
+
+def missing_permission(response: requests.Response) -> str | None:
+    """The scope a 401 says the token lacks (``activity:read_permission`` -> ``activity:read``)."""
+    for e in _errors(response):
+        field = str(e.get("field") or "")
+        if e.get("code") == "missing" and field.endswith("_permission"):
+            scope = field.removesuffix("_permission")
+            return scope if scope in SCOPES else field
+    return None
+
+
+def _rewind(request: requests.PreparedRequest) -> bool:
+    """Make the body ready to be sent again: True for none, bytes or a rewound file."""
+    if request.body is None or isinstance(request.body, bytes | str):
+        return True
+    try:
+        rewind_body(request)
+    except UnrewindableBodyError:  # a generator, a socket, a pipe...
+        return False
+    return True

@@ -12,10 +12,12 @@ import logging
 import queue
 import selectors
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from . import pages
@@ -161,8 +163,15 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, port: int, handler: type[BaseHTTPRequestHandler]) -> None:
+    def __init__(
+        self,
+        port: int,
+        handler: type[BaseHTTPRequestHandler],
+        *,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
         super().__init__((HOST, port), handler)
+        self.ssl_context = ssl_context
         # serve_forever() polls for shutdown; a wake-up socket lets stop() end the loop at once.
         self._wake_up, self._wake_up_sender = socket.socketpair()
         self._thread: threading.Thread | None = None
@@ -201,6 +210,15 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         except Exception:
             self.handle_error(request, client_address)
             self.shutdown_request(request)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        if self.ssl_context is not None:  # the TLS handshake happens here, on its own thread
+            try:
+                request = self.ssl_context.wrap_socket(request, server_side=True)
+            except OSError:
+                self.shutdown_request(request)
+                return
+        super().process_request_thread(request, client_address)
 
     def stop(self) -> None:
         """Stop serving, release the port (connections being answered are left to finish)."""

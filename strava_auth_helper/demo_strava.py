@@ -1,18 +1,23 @@
-"""A simulated Strava on 127.0.0.1: authorize page, token and deauthorize endpoints.
+"""A simulated Strava on 127.0.0.1: authorize page, token and deauthorize endpoints, and two
+API calls (the athlete and their activities).
 
 It behaves like the real service as described in Strava's documentation: single-use codes,
 6-hour access tokens (the same one is returned while more than an hour remains), refresh
-token rotation (the old refresh token is refused at once), and the same error shapes.
-Used by ``strava-auth demo`` and by the project's end-to-end tests.
+token rotation (the old refresh token is refused at once), scopes checked on API calls,
+rate-limit headers, and the same error shapes. It takes the token endpoint's parameters in
+the form body or the query string (stravalib 1.x sends them there) and a deauthorize token
+in the form or a Bearer header. Used by ``strava-auth demo`` and by the project's tests.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -24,37 +29,61 @@ from .strava import SCOPES
 DEMO_CLIENT_ID = 1
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret
 ACCESS_LIFETIME = 6 * 3600
+RATE_LIMITS = (200, 2000)  # requests per 15 minutes, per day
 ATHLETE = {"id": 1000001, "firstname": "Demo", "lastname": "Athlete", "city": "Loopback"}
+ACTIVITIES = [
+    {"id": 9001, "name": "Morning Run", "sport_type": "Run", "distance": 8012.5, "private": False},
+    {"id": 9002, "name": "Lunch Ride", "sport_type": "Ride", "distance": 31250.0, "private": False},
+    {
+        "id": 9003,
+        "name": "Hill Repeats",
+        "sport_type": "Run",
+        "distance": 6000.0,
+        "private": True,
+    },
+]
 
 
 @dataclass
 class _State:
     codes: dict[str, str] = field(default_factory=dict)  # code -> granted scope
     access: dict[str, int] = field(default_factory=dict)  # access token -> expires_at
+    scope: str = ""  # what the athlete granted
     refresh_token: str | None = None
     requests: list[str] = field(default_factory=list)  # "POST /oauth/token refresh_token", ...
+    api_calls: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class DemoStrava:
-    """Serve the simulation on 127.0.0.1 (port 0: any free port) until closed."""
+    """Serve the simulation on 127.0.0.1 (port 0: any free port) until closed.
 
-    def __init__(self, port: int = 0) -> None:
+    With ``ssl_context`` it speaks HTTPS (as stravalib requires), else plain HTTP.
+    """
+
+    def __init__(self, port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.state = _State()
-        self._server = _Server(port, _Handler)
+        self._server = _Server(port, _Handler, ssl_context=ssl_context)
         self._server.state = self.state
+        self._scheme = "https" if ssl_context else "http"
         self._server.start()
 
     @property
     def base_url(self) -> str:
         """What ``STRAVA_BASE_URL`` should be."""
-        return f"http://127.0.0.1:{self._server.server_port}"
+        return f"{self._scheme}://127.0.0.1:{self._server.server_port}"
 
     @property
     def requests(self) -> list[str]:
-        """The token and deauthorize calls made so far (no secrets)."""
+        """The calls made so far, as "METHOD /path" (token calls with their grant type)."""
         with self.state.lock:
             return list(self.state.requests)
+
+    def expire_access_tokens(self) -> None:
+        """Let every access token issued so far expire now (as six hours would)."""
+        with self.state.lock:
+            for token in self.state.access:
+                self.state.access[token] = int(time.time()) - 1
 
     def close(self) -> None:
         """Stop serving."""
@@ -86,6 +115,9 @@ class _Server(LoopbackHTTPServer):
     state: _State
 
 
+_Answer = Callable[[set[str]], object]  # the granted scopes -> the API answer
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = 15
@@ -95,32 +127,41 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path != "/oauth/authorize":
+        if url.path == "/oauth/authorize":
+            self._authorize_page(url.query)
+        elif url.path == "/api/v3/athlete":
+            self._api(None, lambda scope: ATHLETE)
+        elif url.path == "/api/v3/athlete/activities":
+            self._api("activity:read", _activities)
+        else:
             self._json(404, _error("Record Not Found", "resource", "", "not found"))
-            return
-        query = {k: v[0] for k, v in parse_qs(url.query).items()}
-        problem = _check_authorize(query)
-        if problem:
-            self._json(400, _error("Bad Request", "Application", problem, "invalid"))
-            return
-        requested = [s for s in query.get("scope", "read").split(",") if s in SCOPES]
-        self._html(200, pages.demo_authorize(requested, SCOPES, query))
 
     def do_POST(self) -> None:
-        form = self._form()
-        path = urlsplit(self.path).path
-        if path == "/oauth/accept":
+        url = urlsplit(self.path)
+        form = {**parse_qs(url.query), **self._form()}
+        got = {k: v[0] for k, v in form.items()}
+        if url.path == "/oauth/accept":
             self._accept(form)
-        elif path == "/oauth/token":
-            self._token(form)
-        elif path == "/oauth/deauthorize":
-            self._deauthorize(form)
+        elif url.path == "/oauth/token":
+            self._token(got)
+        elif url.path == "/oauth/deauthorize":
+            bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            self._deauthorize(got.get("access_token") or bearer)
         else:
             self._json(404, _error("Record Not Found", "resource", "", "not found"))
 
     def _form(self) -> dict[str, list[str]]:
         length = min(int(self.headers.get("Content-Length") or 0), 65536)
         return parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+
+    def _authorize_page(self, query_string: str) -> None:
+        query = {k: v[0] for k, v in parse_qs(query_string).items()}
+        problem = _check_authorize(query)
+        if problem:
+            self._json(400, _error("Bad Request", "Application", problem, "invalid"))
+            return
+        requested = [s for s in query.get("scope", "read").split(",") if s in SCOPES]
+        self._html(200, pages.demo_authorize(requested, SCOPES, query))
 
     def _accept(self, form: dict[str, list[str]]) -> None:
         redirect_uri = form.get("redirect_uri", [""])[0]
@@ -141,16 +182,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", "0")
         self.end_headers()
 
-    def _token(self, form: dict[str, list[str]]) -> None:
-        got = {k: v[0] for k, v in form.items()}
+    def _token(self, got: dict[str, str]) -> None:
         state = self.server.state
         with state.lock:
             state.requests.append(f"POST /oauth/token {got.get('grant_type')}")
             status, body = _token_answer(state, got)
         self._json(status, body)
 
-    def _deauthorize(self, form: dict[str, list[str]]) -> None:
-        token = form.get("access_token", [""])[0]
+    def _deauthorize(self, token: str) -> None:
         state = self.server.state
         with state.lock:
             state.requests.append("POST /oauth/deauthorize")
@@ -161,11 +200,36 @@ class _Handler(BaseHTTPRequestHandler):
             state.refresh_token = None
         self._json(200, {"access_token": token})
 
-    def _json(self, status: int, body: object) -> None:
+    def _api(self, needs: str | None, answer: _Answer) -> None:
+        """An API call: a live bearer token, and the scope it needs (``x`` or ``x_all``)."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        state = self.server.state
+        with state.lock:
+            state.requests.append(f"GET {urlsplit(self.path).path}")
+            state.api_calls += 1
+            calls = state.api_calls
+            live = bool(token) and state.access.get(token, 0) > time.time()
+            scope = set(state.scope.split(","))
+        rate = {
+            "X-RateLimit-Limit": ",".join(map(str, RATE_LIMITS)),
+            "X-RateLimit-Usage": f"{calls},{calls}",
+        }
+        if not live:
+            body = _error("Authorization Error", "Athlete", "access_token", "invalid")
+            self._json(401, body, rate)
+        elif needs is not None and not scope & {needs, needs + "_all"}:
+            body = _error("Authorization Error", "AccessToken", f"{needs}_permission", "missing")
+            self._json(401, body, rate)
+        else:
+            self._json(200, answer(scope), rate)
+
+    def _json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
 
@@ -177,6 +241,25 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         self.wfile.write(data)
+
+
+def _activities(scope: set[str]) -> list[dict[str, object]]:
+    """The fake activities the token may see (private ones need activity:read_all)."""
+    shown = [a for a in ACTIVITIES if "activity:read_all" in scope or not a["private"]]
+    return [
+        {
+            **activity,
+            "type": activity["sport_type"],
+            "moving_time": 1800 + 600 * i,
+            "elapsed_time": 1900 + 600 * i,
+            "start_date": f"2026-11-{20 + i}T07:30:00Z",
+            "start_date_local": f"2026-11-{20 + i}T08:30:00Z",
+            "timezone": "(GMT+01:00) Europe/Paris",
+            "athlete": {"id": ATHLETE["id"], "resource_state": 1},
+            "resource_state": 2,
+        }
+        for i, activity in enumerate(shown)
+    ]
 
 
 def _check_authorize(query: dict[str, str]) -> str | None:
@@ -203,15 +286,16 @@ def _token_answer(state: _State, got: dict[str, str]) -> tuple[int, dict[str, ob
         return 401, _error("Authorization Error", "Application", "", "invalid")
     grant = got.get("grant_type")
     if grant == "authorization_code":
-        if state.codes.pop(got.get("code", ""), None) is None:  # single use
+        scope = state.codes.pop(got.get("code", ""), None)  # single use
+        if scope is None:
             return 400, _error("Bad Request", "AuthorizationCode", "code", "invalid")
+        state.scope = scope
         return 200, {**_issue(state, new_access=True), "athlete": ATHLETE}
     if grant == "refresh_token":
         if not state.refresh_token or got.get("refresh_token") != state.refresh_token:
             return 400, _error("Bad Request", "RefreshToken", "refresh_token", "invalid")
-        current = max(state.access.items(), key=lambda kv: kv[1], default=None)
-        renew = current is None or current[1] - time.time() <= 3600
-        return 200, _issue(state, new_access=renew)
+        current = max(state.access.values(), default=0)
+        return 200, _issue(state, new_access=current - time.time() <= 3600)
     return 400, _error("Bad Request", "grant_type", "", "invalid")
 
 

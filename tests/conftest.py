@@ -8,17 +8,20 @@ import pty
 import queue
 import select
 import socket
+import ssl
 import struct
 import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+import trustme
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.demo_strava import DemoStrava
@@ -78,6 +81,24 @@ def checked(server: HTTPServer) -> None:
     """Fail on requests nobody expected, handler errors, and expected requests never made."""
     server.check()
     assert not server.oneshot_handlers, f"expected requests never came: {server.format_matchers()}"
+
+
+@dataclass(frozen=True)
+class TLS:
+    """A throw-away certificate authority and a server context for 127.0.0.1 (trustme)."""
+
+    server: ssl.SSLContext
+    ca_file: str
+
+
+@pytest.fixture(scope="session")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TLS:
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+    ca_file = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return TLS(context, str(ca_file))
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 
 from strava_auth_helper import pages, strava
 from strava_auth_helper.callback import Catcher, Redirect
@@ -12,7 +13,7 @@ from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, D
 from strava_auth_helper.errors import ReauthorizationRequired, StravaError
 from strava_auth_helper.settings import Credentials
 
-from .conftest import http_get
+from .conftest import TLS, http_get
 
 CREDS = Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
 
@@ -86,3 +87,73 @@ def test_authorize_refuses_foreign_redirect(sim: DemoStrava) -> None:
     )
     assert answer.status_code == 400
     assert "redirect_uri" in answer.text
+
+
+def logged_in(sim: DemoStrava, untick: tuple[str, ...] = ()) -> dict[str, object]:
+    code = authorize(sim, untick=untick).code
+    assert code is not None
+    return strava.exchange_code(sim.base_url, CREDS, code)
+
+
+def test_token_parameters_in_the_query_string_like_stravalib_1(sim: DemoStrava) -> None:
+    tokens = logged_in(sim)
+    params = {
+        "client_id": DEMO_CLIENT_ID,
+        "client_secret": DEMO_CLIENT_SECRET,
+        "refresh_token": tokens["refresh_token"],
+        "grant_type": "refresh_token",
+    }
+    answer = requests.post(f"{sim.base_url}/oauth/token", params=params, timeout=10)
+    assert answer.status_code == 200
+    assert answer.json()["refresh_token"] != tokens["refresh_token"]
+
+
+def test_deauthorize_with_a_bearer_header(sim: DemoStrava) -> None:
+    tokens = logged_in(sim)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert requests.post(f"{sim.base_url}/oauth/deauthorize", headers=headers, timeout=10).ok
+    athlete = requests.get(f"{sim.base_url}/api/v3/athlete", headers=headers, timeout=10)
+    assert athlete.status_code == 401
+
+
+def test_api_checks_the_token_and_its_scopes(sim: DemoStrava) -> None:
+    tokens = logged_in(sim, untick=("activity:read_all",))
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    me = requests.get(f"{sim.base_url}/api/v3/athlete", headers=headers, timeout=10)
+    assert me.json()["firstname"] == "Demo"
+    assert me.headers["X-RateLimit-Limit"] == "200,2000"
+    assert me.headers["X-RateLimit-Usage"] == "1,1"
+    url = f"{sim.base_url}/api/v3/athlete/activities"
+    activities = requests.get(url, headers=headers, timeout=10)
+    assert activities.status_code == 401
+    assert activities.json()["errors"][0]["field"] == "activity:read_permission"
+    assert requests.get(f"{sim.base_url}/api/v3/athlete", timeout=10).status_code == 401
+
+
+def test_activities_private_ones_need_read_all(sim: DemoStrava) -> None:
+    tokens = logged_in(sim)
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    url = f"{sim.base_url}/api/v3/athlete/activities"
+    names = [a["name"] for a in requests.get(url, headers=headers, timeout=10).json()]
+    assert names == ["Morning Run", "Lunch Ride", "Hill Repeats"]
+
+
+def test_expired_access_tokens_are_refused_and_refresh_renews(sim: DemoStrava) -> None:
+    tokens = logged_in(sim)
+    sim.expire_access_tokens()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    url = f"{sim.base_url}/api/v3/athlete"
+    assert requests.get(url, headers=headers, timeout=10).json()["errors"][0]["code"] == "invalid"
+    renewed = strava.refresh(sim.base_url, CREDS, str(tokens["refresh_token"]))
+    assert renewed["access_token"] != tokens["access_token"]
+    headers = {"Authorization": f"Bearer {renewed['access_token']}"}
+    assert requests.get(url, headers=headers, timeout=10).ok
+
+
+def test_speaks_tls_with_a_throwaway_certificate(tls: TLS) -> None:
+    with DemoStrava(ssl_context=tls.server) as secure:
+        assert secure.base_url.startswith("https://127.0.0.1:")
+        answer = requests.get(f"{secure.base_url}/api/v3/athlete", verify=tls.ca_file, timeout=10)
+        assert answer.status_code == 401  # a TLS answer: no token was sent
+        with pytest.raises(requests.exceptions.SSLError):
+            requests.get(f"{secure.base_url}/api/v3/athlete", timeout=10)  # not trusted by default
