@@ -2,21 +2,21 @@
 
 Set-up once:  strava-auth login
 Then:         python examples/requests_athlete.py
+
+It follows STRAVA_BASE_URL, so it also runs against `strava-auth demo --serve`.
 """
 
 from __future__ import annotations
 
 import requests
 
-from strava_auth_helper import StravaAuth
-
-API = "https://www.strava.com/api/v3"
+from strava_auth_helper import StravaAuth, api_base_url, raise_for_status
 
 
-def athlete(api: str = API, token_file: str | None = None) -> dict[str, object]:
+def athlete(token_file: str | None = None) -> dict[str, object]:
     """The logged-in athlete's profile; the token is refreshed (and saved) when needed."""
-    answer = requests.get(f"{api}/athlete", auth=StravaAuth(token_file), timeout=30)
-    answer.raise_for_status()
+    answer = requests.get(f"{api_base_url()}/athlete", auth=StravaAuth(token_file), timeout=30)
+    raise_for_status(answer)  # a missing permission says which scope and how to grant it
     return answer.json()  # type: ignore[no-any-return]
 
 

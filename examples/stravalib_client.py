@@ -1,35 +1,30 @@
-"""Use the token strava-auth-helper keeps fresh with stravalib.
+"""Use stravalib with the token strava-auth-helper keeps fresh.
 
-Set-up once:  pip install stravalib strava-auth-helper && strava-auth login
+Set-up once:  pip install 'strava-auth-helper[stravalib]' && strava-auth login
 Then:         python examples/stravalib_client.py
 
-stravalib refreshes only in memory and never saves the rotated refresh token, so let
-get_access_token() do the refreshing (it saves the new refresh token before returning).
+stravalib_client() is a stravalib Client whose every request carries a live token from the
+token file: it is refreshed (and the rotated refresh token saved) whenever needed, so the
+script can run for days. stravalib's own refresh, which keeps the new refresh token only in
+memory, is never used.
 """
 
 from __future__ import annotations
 
-from stravalib import Client
-
-from strava_auth_helper import get_access_token, load_token
+from strava_auth_helper import stravalib_client
 
 
-def make_client(token_file: str | None = None) -> Client:
-    """A stravalib client with an access token valid for at least 5 more minutes."""
-    access_token = get_access_token(token_file)  # refreshes and saves first if needed
-    token = load_token(token_file)
-    # The three stored fields are what stravalib's own refresh needs, should a long-running
-    # script outlive the token; but prefer calling make_client() again: it saves rotations.
-    return Client(
-        access_token=access_token,
-        refresh_token=token.refresh_token,
-        token_expires=token.expires_at,
-    )
+def recent_activities(limit: int = 5, token_file: str | None = None) -> list[str]:
+    """One line per recent activity: date and name."""
+    client = stravalib_client(token_file)
+    return [
+        f"{activity.start_date_local:%Y-%m-%d} {activity.name}"
+        for activity in client.get_activities(limit=limit)
+    ]
 
 
 if __name__ == "__main__":
-    client = make_client()
-    athlete = client.get_athlete()
+    athlete = stravalib_client().get_athlete()
     print(f"Hello {athlete.firstname}! Your five most recent activities:")
-    for activity in client.get_activities(limit=5):
-        print(f"- {activity.start_date_local:%Y-%m-%d} {activity.name}")
+    for line in recent_activities():
+        print(f"- {line}")

@@ -10,6 +10,7 @@ from .errors import (
     LoginDeclined,
     LoginError,
     MissingCredentialsError,
+    MissingExtraError,
     NotLoggedInError,
     RateLimitError,
     ReauthorizationRequired,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from .auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status
     from .refresher import load_token
     from .token_file import Token
+    from .with_stravalib import stravalib_client
 
 _LAZY = {
     "MissingScopeError": ".auth",
@@ -38,13 +40,23 @@ _LAZY = {
     "raise_for_status": ".auth",
     "load_token": ".refresher",
     "Token": ".token_file",
+    "stravalib_client": ".with_stravalib",
 }
+_EXTRAS = {"stravalib": "stravalib"}  # a missing module -> the extra that installs it
 
 
 def __getattr__(name: str) -> object:
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_LAZY[name], __name__), name)
+    try:
+        module = import_module(_LAZY[name], __name__)
+    except ModuleNotFoundError as exc:
+        if exc.name not in _EXTRAS:
+            raise
+        raise MissingExtraError(
+            f"{name} needs {exc.name}: pip install 'strava-auth-helper[{_EXTRAS[exc.name]}]'"
+        ) from None
+    value = getattr(module, name)
     globals()[name] = value
     return value
 
@@ -55,6 +67,7 @@ __all__ = [
     "LoginDeclined",
     "LoginError",
     "MissingCredentialsError",
+    "MissingExtraError",
     "MissingScopeError",
     "NotLoggedInError",
     "RateLimitError",
@@ -70,4 +83,5 @@ __all__ = [
     "get_access_token",
     "load_token",
     "raise_for_status",
+    "stravalib_client",
 ]

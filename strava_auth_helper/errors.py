@@ -65,5 +65,9 @@ class PortInUseError(LoginError):
     """The port the user asked for is taken by another program."""
 
 
+class MissingExtraError(StravaAuthError, ImportError):
+    """An optional integration was used without its extra installed."""
+
+
 class LockTimeoutError(StravaAuthError):
     """Another process held the token lock for too long."""

@@ -24,8 +24,13 @@ import requests
 import trustme
 from pytest_httpserver import HTTPServer
 
-from strava_auth_helper.demo_strava import DemoStrava
-from strava_auth_helper.login import LoginOptions, LoginResult, login
+from strava_auth_helper.demo_strava import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DemoStrava,
+    approve,
+)
+from strava_auth_helper.login import DEFAULT_SCOPE, LoginOptions, LoginResult, login
 from strava_auth_helper.settings import Credentials
 from strava_auth_helper.token_file import Token, write_token
 
@@ -106,6 +111,41 @@ def sim() -> Iterator[DemoStrava]:
     """The package's own simulated Strava, on a free port."""
     with DemoStrava() as server:
         yield server
+
+
+@pytest.fixture
+def sim_env(sim: DemoStrava, monkeypatch: pytest.MonkeyPatch) -> DemoStrava:
+    """The simulation's address and app credentials in the environment, as a user's would be."""
+    monkeypatch.setenv("STRAVA_BASE_URL", sim.base_url)
+    monkeypatch.setenv("STRAVA_CLIENT_ID", str(DEMO_CLIENT_ID))
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+    return sim
+
+
+@pytest.fixture
+def secure_sim(tls: TLS, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoStrava]:
+    """The simulation over HTTPS (stravalib speaks nothing else), its CA trusted, and its
+    address and app credentials exported as a stravalib user would (STRAVA_CLIENT_*)."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls.ca_file)
+    monkeypatch.setenv("SSL_CERT_FILE", tls.ca_file)
+    with DemoStrava(ssl_context=tls.server) as sim:
+        monkeypatch.setenv("STRAVA_BASE_URL", sim.base_url)
+        monkeypatch.setenv("STRAVA_CLIENT_ID", str(DEMO_CLIENT_ID))
+        monkeypatch.setenv("STRAVA_CLIENT_SECRET", DEMO_CLIENT_SECRET)
+        yield sim
+
+
+def sim_login(sim: DemoStrava, token_path: Path, scope: str = DEFAULT_SCOPE) -> LoginResult:
+    """The real login against the simulation, the athlete pressing Authorize (no browser)."""
+    options = LoginOptions(
+        credentials=Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
+        token_path=token_path,
+        base_url=sim.base_url,
+        scope=scope,
+        port=0,
+        timeout=30,
+    )
+    return login(options, out=io.StringIO(), opener=approve)
 
 
 def base_of(server: HTTPServer) -> str:

@@ -1,17 +1,17 @@
-"""The examples under examples/ do what the README says."""
+"""The examples under examples/ do what the README says, against the simulated Strava."""
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
-import pytest
-from pytest_httpserver import HTTPServer
+from strava_auth_helper.demo_strava import DemoStrava
 
-from .conftest import ACCESS, REFRESH, stored
+from .conftest import sim_login
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -25,33 +25,40 @@ def load_example(name: str) -> Any:
     return module
 
 
-def test_requests_example_calls_the_api_with_the_stored_token(
-    strava: HTTPServer, token_path: Path
+def run_example(name: str, token_path: Path) -> str:
+    env = {**os.environ, "STRAVA_TOKEN_FILE": str(token_path)}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{name}.py")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_requests_example_runs_against_the_simulation(
+    sim_env: DemoStrava, token_path: Path
 ) -> None:
-    stored(token_path, 3600)
-    strava.expect_oneshot_request(
-        "/api/v3/athlete", headers={"Authorization": f"Bearer {ACCESS}"}
-    ).respond_with_json({"id": 134815, "firstname": "Jane", "lastname": "Runner"})
-    example = load_example("requests_athlete")
-    me = example.athlete(strava.url_for("/api/v3"), str(token_path))
-    assert me["firstname"] == "Jane"
-    strava.check_assertions()
+    sim_login(sim_env, token_path)
+    assert run_example("requests_athlete", token_path) == (
+        "Logged in as Demo Athlete (id 1000001)\n"
+    )
 
 
-def test_stravalib_example_hands_over_the_three_fields(
-    token_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_stravalib_example_runs_with_the_real_stravalib(
+    secure_sim: DemoStrava, token_path: Path
 ) -> None:
-    created: list[dict[str, object]] = []
-
-    class FakeClient:  # records what the example hands to stravalib.Client
-        def __init__(self, **kwargs: object) -> None:
-            created.append(kwargs)
-
-    fake = types.ModuleType("stravalib")
-    fake.Client = FakeClient  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "stravalib", fake)
-    token = stored(token_path, 3600)
-    load_example("stravalib_client").make_client(str(token_path))
-    assert created == [
-        {"access_token": ACCESS, "refresh_token": REFRESH, "token_expires": token.expires_at}
+    sim_login(secure_sim, token_path)
+    out = run_example("stravalib_client", token_path)
+    assert out.splitlines() == [
+        "Hello Demo! Your five most recent activities:",
+        "- 2026-11-20 Morning Run",
+        "- 2026-11-21 Lunch Ride",
+        "- 2026-11-22 Hill Repeats",
+    ]
+    assert load_example("stravalib_client").recent_activities(1, str(token_path)) == [
+        "2026-11-20 Morning Run"
     ]
