@@ -17,6 +17,7 @@ from . import __version__, settings
 from .demo import run_demo
 from .errors import ConfigError, MissingCredentialsError, StravaAuthError
 from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL
+from .importer import MAX_INPUT, import_token
 from .launcher import install
 from .login import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, login
 from .logout import logout
@@ -203,6 +204,23 @@ def _add_token_commands(
     p = sub.add_parser("refresh", parents=parents, help="refresh the token now")
     p.set_defaults(command=cmd_refresh)
     p = sub.add_parser(
+        "import",
+        parents=parents,
+        help="adopt tokens you already have (JSON or a bare refresh token)",
+        description="Adopt tokens from a hand-rolled script or stravalib: JSON with "
+        "refresh_token (and optionally access_token, expires_at or token_expires, athlete, "
+        "scope) from FILE or standard input, or a bare refresh token from standard input. "
+        "One refresh proves the token works before anything is written.",
+    )
+    p.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        metavar="FILE",
+        help="the JSON file (default, or -: standard input; never a token on the command line)",
+    )
+    p.set_defaults(command=cmd_import)
+    p = sub.add_parser(
         "logout", parents=parents, help="revoke the app's access at Strava and delete the token"
     )
     p.add_argument(
@@ -223,6 +241,12 @@ def _add_demo(
         description="Run the real login and refresh against a simulated Strava served on "
         "127.0.0.1; no Strava app or account needed. The token goes to a throw-away file "
         "unless --token-file is given.",
+    )
+    p.add_argument(
+        "--serve",
+        action="store_true",
+        help="afterwards keep the simulated Strava running (until Ctrl-C) and print the "
+        "STRAVA_* settings that point your own scripts at it",
     )
     p.set_defaults(command=cmd_demo)
 
@@ -361,10 +385,30 @@ def cmd_logout(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """``strava-auth import``: prove and save tokens the user already has."""
+    path = settings.token_path(args.token_file)
+    token = import_token(_read_import(args.file), path)
+    who = token.athlete_name
+    print(f"Imported: {who}, scopes {token.scope or 'unknown'}; token saved to {path}")
+    return 0
+
+
+def _read_import(name: str) -> str:
+    if name != "-":
+        with open(name, encoding="utf-8", errors="replace") as f:
+            return f.read(MAX_INPUT + 1)
+    if sys.stdin is None:
+        raise ConfigError("no input: give a FILE, or pipe the token in")
+    if sys.stdin.isatty():
+        return getpass.getpass("Paste the refresh token or the JSON on one line (not shown): ")
+    return sys.stdin.read(MAX_INPUT + 1)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``strava-auth demo``."""
     token_file = Path(args.token_file).expanduser() if args.token_file else None
-    run_demo(token_file, open_browser=not args.no_browser, port=args.port)
+    run_demo(token_file, open_browser=not args.no_browser, port=args.port, serve=args.serve)
     return 0
 
 

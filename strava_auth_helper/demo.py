@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 import sys
 import tempfile
+import threading
 import webbrowser
 from pathlib import Path
 from typing import TextIO
@@ -22,10 +25,14 @@ def run_demo(
     *,
     open_browser: bool,
     port: int | None = None,
+    serve: bool = False,
     out: TextIO | None = None,
 ) -> None:
     """Log in to the simulation (in the browser, or approving on the athlete's behalf), then
-    show ``get_access_token()`` reading, refreshing and saving the rotated refresh token."""
+    show ``get_access_token()`` reading, refreshing and saving the rotated refresh token.
+
+    With ``serve``, keep the simulation running afterwards (until Ctrl-C) and print the
+    settings that point other shells' scripts at it."""
     out = out or sys.stdout
     scratch = None if token_file else Path(tempfile.mkdtemp(prefix="strava-auth-demo-"))
     path = token_file if token_file else Path(str(scratch), "token.json")
@@ -35,6 +42,8 @@ def run_demo(
             _say(out, f"Demo: the token goes to {'a throw-away file, ' if scratch else ''}{path}")
             _login(sim, path, open_browser=open_browser, port=port, out=out)
             _refresh(sim, out)
+            if serve:
+                _serve(_demo_env(sim, path), out)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -48,6 +57,20 @@ def _demo_env(sim: DemoStrava, path: Path) -> dict[str, str]:
         settings.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
         ENV_TOKEN_FILE: str(path),
     }
+
+
+def _serve(env: dict[str, str], out: TextIO) -> None:
+    set_var = "set" if os.name == "nt" else "export"
+    _say(out, "\nDemo: the simulated Strava keeps running. Try your own scripts against it")
+    _say(out, "from another shell (the token above is already there), after:\n")
+    for name, value in env.items():
+        _say(out, f"{set_var} {name}={shlex.quote(value) if os.name != 'nt' else value}")
+    _say(out, "\ne.g. `strava-auth status` or `python examples/requests_athlete.py`.")
+    _say(out, "Press Ctrl-C to stop it.")
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        _say(out, "\nDemo: stopped.")
 
 
 def _say(out: TextIO, line: str) -> None:

@@ -53,16 +53,22 @@ def _refresh_and_save(path: Path, current: Token) -> Token:
     credentials = _credentials_for(current)
     answer = strava.refresh(settings.base_url(), credentials, current.refresh_token)
     new = current.refreshed(answer)
+    save_refreshed(path, new)
+    log.debug("refreshed; rotated refresh token: %s", new.refresh_token != current.refresh_token)
+    return new
+
+
+def save_refreshed(path: Path, token: Token) -> None:
+    """Write a token Strava has just issued (callers hold the lock): from now on the old
+    refresh token may be refused, so a failure here is said plainly."""
     try:
-        write_token(path, new)
+        write_token(path, token)
     except OSError as exc:
         raise StravaAuthError(
             f"refreshed, but could not save {path} ({exc.strerror or exc.__class__.__name__}); "
             "the new refresh token is lost: free the disk or fix permissions, then run "
             "`strava-auth login`"
         ) from None
-    log.debug("refreshed; rotated refresh token: %s", new.refresh_token != current.refresh_token)
-    return new
 
 
 def _credentials_for(token: Token) -> settings.Credentials:

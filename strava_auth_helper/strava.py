@@ -98,9 +98,39 @@ def deauthorize(base_url: str, access_token: str) -> None:
     _post(base_url, "/oauth/deauthorize", {"access_token": access_token})
 
 
-def _post(base_url: str, path: str, form: dict[str, str]) -> requests.Response:
+def athlete(base_url: str, access_token: str) -> _JsonDict:
+    """The athlete the token belongs to (``GET /api/v3/athlete``).
+
+    Raises:
+        StravaError: Strava refused (e.g. a missing scope) or could not be reached.
+    """
+    response = _send("GET", base_url, "/api/v3/athlete", bearer=access_token)
     try:
-        response = requests.post(base_url + path, data=form, timeout=TIMEOUT)
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise StravaError("Strava's athlete answer was not a JSON object", response.status_code)
+    return data
+
+
+def _post(base_url: str, path: str, form: dict[str, str]) -> requests.Response:
+    return _send("POST", base_url, path, form=form)
+
+
+def _send(
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    form: dict[str, str] | None = None,
+    bearer: str | None = None,
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    try:
+        response = requests.request(
+            method, base_url + path, data=form, headers=headers, timeout=TIMEOUT
+        )
     except requests.Timeout:
         raise StravaUnavailableError(f"Strava did not answer in time ({path})") from None
     except requests.RequestException as exc:

@@ -95,7 +95,7 @@ class Token:
             expires_in=_whole_number(data.get("expires_in")),
             token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
             scope=scope if isinstance(scope, str) else None,
-            athlete=_athlete(data.get("athlete")),
+            athlete=athlete_fields(data.get("athlete")),
             client_id=_whole_number(data.get("client_id")),
             extra={k: v for k, v in data.items() if k not in _KNOWN},
         )
@@ -116,7 +116,8 @@ def _whole_number(value: object) -> int | None:
     return int(value) if 0 <= value <= 2**53 else None
 
 
-def _athlete(value: object) -> dict[str, object]:
+def athlete_fields(value: object) -> dict[str, object]:
+    """The athlete's id and names out of Strava's athlete object (nothing else is stored)."""
     if not isinstance(value, dict):
         return {}
     return {k: value[k] for k in _ATHLETE_KEYS if k in value}

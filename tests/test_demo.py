@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shlex
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -52,3 +54,38 @@ def test_demo_falls_back_to_approving_where_no_browser_opens() -> None:
     assert result.returncode == 0, result.stderr
     assert "No browser found: the demo presses Authorize for you." in result.stdout
     assert "Logged in as Demo Athlete" in result.stdout
+
+
+def test_serve_keeps_the_simulation_for_other_shells_scripts() -> None:
+    demo_run = subprocess.Popen(
+        [sys.executable, "-m", "strava_auth_helper", "demo", "--no-browser", "--serve"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert demo_run.stdout is not None
+    settings: dict[str, str] = {}
+    for line in demo_run.stdout:
+        if line.startswith("export STRAVA_"):
+            name, value = line.removeprefix("export ").strip().split("=", 1)
+            settings[name] = shlex.split(value)[0]
+        if line.startswith("Press Ctrl-C"):
+            break
+    assert set(settings) == {
+        "STRAVA_BASE_URL",
+        "STRAVA_CLIENT_ID",
+        "STRAVA_CLIENT_SECRET",
+        "STRAVA_TOKEN_FILE",
+    }
+    other_shell = {**os.environ, **settings}
+    example = Path(__file__).resolve().parent.parent / "examples" / "requests_athlete.py"
+    script = subprocess.run(
+        [sys.executable, str(example)], env=other_shell, capture_output=True, text=True, timeout=60
+    )
+    assert script.stdout == "Logged in as Demo Athlete (id 1000001)\n", script.stderr
+    demo_run.send_signal(signal.SIGINT)
+    out, err = demo_run.communicate(timeout=30)
+    assert demo_run.returncode == 0, err
+    assert "Demo: stopped." in out
+    assert not Path(settings["STRAVA_TOKEN_FILE"]).exists()

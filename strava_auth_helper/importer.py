@@ -1,0 +1,100 @@
+"""``strava-auth import``: adopt tokens a user already has (a hand-rolled script's, stravalib's).
+
+The refresh token is proved by one refresh (its rotation saved); the athlete is asked for when
+the input does not say who it is. The token file is written only after that, with the usual
+rules, so an existing one is replaced only by a token that works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import replace
+from pathlib import Path
+
+from . import settings, strava
+from .errors import ConfigError, ReauthorizationRequired, StravaError
+from .refresher import save_refreshed
+from .token_file import LOGIN_HINT, Token, athlete_fields, split_scopes
+from .token_lock import TokenLock
+
+log = logging.getLogger(__name__)
+
+#: More than any token document; a longer input is refused without being parsed.
+MAX_INPUT = 64 * 1024
+_BARE_TOKEN = re.compile(r"[A-Za-z0-9._~+/=-]{8,512}")
+_ATHLETE_SCOPES = {"read", "read_all", "profile:read_all"}
+_SHAPES = (
+    "JSON with refresh_token (and optionally access_token, expires_at or stravalib's "
+    "token_expires, athlete, scope), or a bare refresh token"
+)
+
+
+def parse_input(text: str) -> tuple[str, str | None, dict[str, object]]:
+    """(refresh token, granted scope or None, athlete) from what the user gave.
+
+    Raises:
+        ConfigError: it is neither a token document nor a bare refresh token (the message
+            never repeats the input: it may hold a secret).
+    """
+    if len(text) > MAX_INPUT:
+        raise ConfigError(f"the input is over {MAX_INPUT // 1024} KiB: expected {_SHAPES}")
+    text = text.strip()
+    if text.startswith("{"):
+        return _parse_document(text)
+    if _BARE_TOKEN.fullmatch(text):
+        return text, None, {}
+    raise ConfigError(f"nothing to import: expected {_SHAPES}")
+
+
+def _parse_document(text: str) -> tuple[str, str | None, dict[str, object]]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ConfigError(f"the input is not valid JSON: expected {_SHAPES}") from None
+    refresh = data.get("refresh_token") if isinstance(data, dict) else None
+    if not (isinstance(refresh, str) and _BARE_TOKEN.fullmatch(refresh)):
+        raise ConfigError(f"the JSON has no usable refresh_token: expected {_SHAPES}")
+    return refresh, _scope(data.get("scope")), athlete_fields(data.get("athlete"))
+
+
+def _scope(value: object) -> str | None:
+    if isinstance(value, list):  # some scripts save the scopes as a list
+        value = ",".join(str(s) for s in value)
+    return ",".join(split_scopes(value)) if isinstance(value, str) and value.strip() else None
+
+
+def import_token(text: str, path: Path) -> Token:
+    """Prove the refresh token in ``text`` with one refresh and save the result at ``path``.
+
+    Raises:
+        ConfigError: the input is not a token, or no app credentials are configured.
+        ReauthorizationRequired: Strava refuses the refresh token; nothing was written.
+        StravaError: Strava could not be reached; nothing was written.
+    """
+    refresh_token, scope, athlete = parse_input(text)
+    credentials = settings.load_credentials()
+    base_url = settings.base_url()
+    with TokenLock(path):
+        try:
+            answer = strava.refresh(base_url, credentials, refresh_token)
+        except ReauthorizationRequired as exc:
+            raise ReauthorizationRequired(
+                "Strava does not accept this refresh token (revoked, or replaced by a newer "
+                f"one); nothing was written; {LOGIN_HINT}"
+            ) from exc
+        token = Token.from_response(answer, scope=scope, client_id=credentials.client_id)
+        token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
+        save_refreshed(path, token)
+    return token
+
+
+def _ask_athlete(base_url: str, token: Token) -> dict[str, object]:
+    if token.scope is not None and not _ATHLETE_SCOPES & set(token.scopes):
+        return {}  # the granted scopes do not allow it
+    try:
+        return athlete_fields(strava.athlete(base_url, token.access_token))
+    except StravaError as exc:
+        log.debug("could not ask Strava who the athlete is: %s", exc)
+        return {}
