@@ -89,3 +89,14 @@ def test_without_stravalib_a_clear_error_names_the_extra() -> None:
         "pip install 'strava-auth-helper[stravalib]'\n"
     )
     assert issubclass(MissingExtraError, ImportError)
+
+
+def test_no_token_warnings_without_the_credentials_exported(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.delenv("STRAVA_CLIENT_ID", raising=False)
+    monkeypatch.delenv("STRAVA_CLIENT_SECRET", raising=False)
+    caplog.set_level(logging.DEBUG)
+    stravalib_client()
+    stravalib_client()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
