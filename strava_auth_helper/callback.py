@@ -10,22 +10,19 @@ from __future__ import annotations
 import hmac
 import logging
 import queue
-import selectors
-import socket
-import ssl
+import re
 import threading
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from socketserver import TCPServer
-from typing import Any
+from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from . import pages
+from .loopback import HOST, HeadTrackingHandler, LoopbackHTTPServer
+from .safe_text import clean
 
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/authorization"
-HOST = "127.0.0.1"
 #: How long a browser's request waits for the login to decide its page. The exchange with
 #: Strava has its own, shorter, HTTP timeouts; this only bounds a login that died.
 REPLY_TIMEOUT = 120.0
@@ -48,17 +45,28 @@ def state_matches(given: str | None, expected: str) -> bool:
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
 
 
+_SCOPE_ITEM = re.compile(r"[a-z0-9_:.-]{1,64}")
+
+
 def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
     """The redirect in a query string, or None when ``state`` is missing or wrong."""
     params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
     if not state_matches(params.get("state"), expected_state):
         return None
-    return Redirect(params.get("code") or None, params.get("scope"), params.get("error") or None)
+    error = clean(params["error"], 100) if params.get("error") else None
+    return Redirect(params.get("code") or None, _scope(params.get("scope")), error)
+
+
+def _scope(value: str | None) -> str | None:
+    # Only what a scope name can be: the scope is saved and printed later.
+    if value is None:
+        return None
+    return ",".join(s for s in value.split(",") if _SCOPE_ITEM.fullmatch(s))
 
 
 def parse_pasted(text: str, expected_state: str) -> Redirect | None:
     """A redirected URL (state checked) or a bare code pasted by the user; None if neither."""
-    text = text.strip()
+    text = text.strip().split("#", 1)[0]  # a fragment (Strava adds #_=_) is not part of it
     if not text:
         return None
     if "?" in text or "=" in text:
@@ -90,6 +98,7 @@ class Catcher:
         self._arrivals: queue.Queue[Arrival] = queue.Queue()
         self._lock = threading.Lock()
         self._open = True
+        self._timed_out = False
         self._taken: Arrival | None = None
 
     @property
@@ -131,10 +140,16 @@ class Catcher:
             with self._lock:
                 self._open = False  # from now on nothing is accepted...
                 if self._arrivals.empty():
+                    self._timed_out = True
                     return None
             arrival = self._arrivals.get_nowait()  # ...but one that came just now is handled
         self._taken = arrival
         return arrival.redirect
+
+    def refusal(self) -> pages.Page:
+        """The page for a valid redirect that came too late (another one, or the timeout,
+        ended the login)."""
+        return pages.timed_out() if self._timed_out else pages.finished()
 
     def answer(self, page: pages.Page) -> None:
         """Send ``page`` to the browser that brought the redirect; return once it went out."""
@@ -155,89 +170,11 @@ class Catcher:
         self.close()
 
 
-class LoopbackHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server on 127.0.0.1 that never shares its port and stops at once."""
-
-    # Never share the port with another program: no SO_REUSEADDR (set on this class only).
-    allow_reuse_address = False
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(
-        self,
-        port: int,
-        handler: type[BaseHTTPRequestHandler],
-        *,
-        ssl_context: ssl.SSLContext | None = None,
-    ) -> None:
-        super().__init__((HOST, port), handler)
-        self.ssl_context = ssl_context
-        # serve_forever() polls for shutdown; a wake-up socket lets stop() end the loop at once.
-        self._wake_up, self._wake_up_sender = socket.socketpair()
-        self._thread: threading.Thread | None = None
-        self._stopping = False
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls getfqdn(), a DNS lookup we neither need nor want.
-        TCPServer.server_bind(self)
-        self.server_name, self.server_port = HOST, int(self.server_address[1])
-
-    def start(self) -> None:
-        """Serve on a daemon thread until :meth:`stop`."""
-        self._thread = threading.Thread(target=self._serve, name="loopback-http", daemon=True)
-        self._thread.start()
-
-    def _serve(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.socket, selectors.EVENT_READ)
-            selector.register(self._wake_up, selectors.EVENT_READ)
-            while not self._stopping:
-                try:
-                    ready = selector.select()
-                except (OSError, ValueError):  # the sockets were closed under us by stop()
-                    return
-                for key, _ in ready:
-                    if key.fileobj is self.socket and not self._stopping:
-                        self._accept()
-
-    def _accept(self) -> None:
-        try:
-            request, client_address = self.get_request()
-        except OSError:
-            return
-        try:
-            self.process_request(request, client_address)  # answered on a thread of its own
-        except Exception:
-            self.handle_error(request, client_address)
-            self.shutdown_request(request)
-
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        if self.ssl_context is not None:  # the TLS handshake happens here, on its own thread
-            try:
-                request = self.ssl_context.wrap_socket(request, server_side=True)
-            except OSError:
-                self.shutdown_request(request)
-                return
-        super().process_request_thread(request, client_address)
-
-    def stop(self) -> None:
-        """Stop serving, release the port (connections being answered are left to finish)."""
-        if self._stopping:
-            return
-        self._stopping = True
-        self._wake_up_sender.send(b"\0")
-        if self._thread is not None and self._thread.is_alive():
-            self._thread.join()
-        self.server_close()
-        self._wake_up.close()
-        self._wake_up_sender.close()
-
-
 class _Server(LoopbackHTTPServer):
     catcher: Catcher
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(HeadTrackingHandler):
     server: _Server
     timeout = 15  # an idle connection is dropped; others are served on their own threads
     server_version = "strava-auth-helper"
@@ -248,11 +185,14 @@ class _Handler(BaseHTTPRequestHandler):
         if len(self.path) > _MAX_TARGET:
             self._send(pages.bad_request("Request too long."), status=414)
             return
-        host = (self.headers.get("Host") or "").lower()
-        if host not in catcher.allowed_hosts():
+        hosts = [h.lower() for h in self.headers.get_all("Host") or []]
+        if len(hosts) != 1 or hosts[0] not in catcher.allowed_hosts():
             self._send(pages.bad_request("Unexpected Host header."))
             return
         url = urlsplit(self.path)
+        if not self.path.startswith("/") or url.scheme or url.netloc:  # absolute-form, //host
+            self._send(pages.bad_request("Unexpected request target."))
+            return
         if url.path != CALLBACK_PATH:
             self._send(pages.not_found())
             return
@@ -267,7 +207,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _hand_over(self, catcher: Catcher, redirect: Redirect) -> None:
         arrival = catcher.offer(redirect, from_browser=True)
         if arrival is None:
-            self._send(pages.finished())
+            self._send(catcher.refusal())
             return
         try:
             page = arrival.page.get(timeout=REPLY_TIMEOUT)
@@ -283,6 +223,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _refuse_method
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        # http.server's own error pages (400, 414, 431, 501, 505) with this server's headers.
+        try:
+            phrase = HTTPStatus(code).phrase
+        except ValueError:
+            phrase = "Error"
+        self._send(pages.bad_request(f"{code} {phrase}."), status=code)
+
     def _send(self, page: pages.Page, status: int | None = None, allow: str | None = None) -> None:
         body = page.html.encode("utf-8")
         self.send_response(status or page.status)
@@ -297,7 +245,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Allow", allow)
         self.send_header("Connection", "close")
         self.end_headers()
-        if self.command != "HEAD":
+        if getattr(self, "command", None) != "HEAD":
             self.wfile.write(body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

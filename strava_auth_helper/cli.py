@@ -22,6 +22,7 @@ from .launcher import install
 from .login import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, login
 from .logout import logout
 from .refresher import refresh_if_needed
+from .safe_text import clean
 from .strava import SCOPES
 from .token_file import read_token, split_scopes
 
@@ -350,7 +351,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     athlete_id = token.athlete.get("id")
     print(f"Athlete:    {token.athlete_name}" + (f" (id {athlete_id})" if athlete_id else ""))
-    print(f"Scopes:     {token.scope or 'unknown'}")
+    print(f"Scopes:     {clean(token.scope or 'unknown')}")
     print(f"Expires:    {_when(token.expires_at)} ({describe_expiry(left)})")
     print(f"Token file: {path}")
     return 0

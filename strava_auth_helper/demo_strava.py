@@ -19,11 +19,10 @@ import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import pages
-from .callback import LoopbackHTTPServer
+from .loopback import HeadTrackingHandler, LoopbackHTTPServer
 from .strava import SCOPES
 
 DEMO_CLIENT_ID = 1
@@ -118,7 +117,7 @@ class _Server(LoopbackHTTPServer):
 _Answer = Callable[[set[str]], object]  # the granted scopes -> the API answer
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(HeadTrackingHandler):
     server: _Server
     timeout = 15
 

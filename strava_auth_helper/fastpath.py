@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import time
 
@@ -99,10 +100,41 @@ def epoch_seconds(value: object) -> int | float | None:
 
 def _read_json(location: str) -> object:
     try:
-        with open(location, "rb") as f:
-            return json.loads(f.read())
+        return json.loads(read_token_bytes(location))
     except (OSError, ValueError, RecursionError):
         return None
+
+
+#: A token file is well under 1 KiB; anything this large is not one.
+MAX_TOKEN_FILE = 64 * 1024
+
+
+class NotATokenFile(ValueError):
+    """The path holds something that cannot be a token file (the message says what)."""
+
+
+def read_token_bytes(location: str) -> bytes:
+    """The file's bytes: a regular file only (a FIFO would block for ever), at most
+    :data:`MAX_TOKEN_FILE` bytes.
+
+    Raises:
+        OSError: it cannot be opened (FileNotFoundError when it is not there).
+        NotATokenFile: it is not a regular file, or too large.
+    """
+    fd = os.open(location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotATokenFile("not a regular file")
+        chunks = []
+        size = 0
+        while chunk := os.read(fd, MAX_TOKEN_FILE + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_TOKEN_FILE:
+                raise NotATokenFile(f"larger than {MAX_TOKEN_FILE // 1024} KiB")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def token_location(explicit: PathArg = None, *, default_folder: str | None = None) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import settings, strava
 from .errors import ConfigError, ReauthorizationRequired, StravaError
-from .refresher import save_refreshed
+from .refresher import reserve_for_token, save_refreshed
 from .token_file import LOGIN_HINT, Token, athlete_fields, split_scopes
 from .token_lock import TokenLock
 
@@ -76,7 +76,7 @@ def import_token(text: str, path: Path) -> Token:
     refresh_token, scope, athlete = parse_input(text)
     credentials = settings.load_credentials()
     base_url = settings.base_url()
-    with TokenLock(path):
+    with TokenLock(path), reserve_for_token(path) as reservation:
         try:
             answer = strava.refresh(base_url, credentials, refresh_token)
         except ReauthorizationRequired as exc:
@@ -86,7 +86,7 @@ def import_token(text: str, path: Path) -> Token:
             ) from exc
         token = Token.from_response(answer, scope=scope, client_id=credentials.client_id)
         token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
-        save_refreshed(path, token)
+        save_refreshed(reservation, token)
     return token
 
 

@@ -22,8 +22,9 @@ from .errors import (
     StravaAuthError,
     TokenFileError,
 )
+from .private_files import reserve
 from .settings import Credentials
-from .token_file import Token, split_scopes, write_token
+from .token_file import RESERVE, Token, split_scopes, token_bytes
 from .token_lock import TokenLock
 
 log = logging.getLogger(__name__)
@@ -209,19 +210,20 @@ def _declined(redirect: Redirect) -> tuple[StravaAuthError, pages.Page]:
             "(run `strava-auth login` again and press Authorize)"
         )
         return error, pages.declined()
-    error = LoginError(f"Strava redirected with error {redirect.error!r}; nothing was saved")
+    error = LoginError(f"Strava redirected with error '{redirect.error}'; nothing was saved")
     return error, pages.failed(str(error))
 
 
 def _exchange_and_save(options: LoginOptions, code: str, granted: str | None) -> Token:
-    answer = strava.exchange_code(options.base_url, options.credentials, code)
-    token = Token.from_response(answer, scope=granted, client_id=options.credentials.client_id)
-    try:
-        with TokenLock(options.token_path):
-            write_token(options.token_path, token)
-    except OSError as exc:
-        raise TokenFileError(
-            f"cannot write the token file {options.token_path}: "
-            f"{exc.strerror or exc.__class__.__name__}"
-        ) from None
+    path = options.token_path
+    # The space is set aside before the single-use code is spent.
+    with TokenLock(path), reserve(path, RESERVE) as reservation:
+        answer = strava.exchange_code(options.base_url, options.credentials, code)
+        token = Token.from_response(answer, scope=granted, client_id=options.credentials.client_id)
+        try:
+            reservation.commit(token_bytes(token))
+        except OSError as exc:
+            raise TokenFileError(
+                f"cannot write the token file {path}: {exc.strerror or exc.__class__.__name__}"
+            ) from None
     return token

@@ -1,4 +1,8 @@
-"""Logging out: revoke the app's access at Strava, then delete the token file and its lock."""
+"""Logging out: revoke the app's access at Strava, then delete the token file and its lock.
+
+All of it under the token lock: a refresh in flight finishes first (and its token is the
+one revoked), and one that waits finds no token file afterwards, so it cannot write one back.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,9 @@ from pathlib import Path
 
 from . import settings, strava
 from .errors import ReauthorizationRequired, StravaError
-from .refresher import refresh_if_needed
-from .token_file import read_token
-from .token_lock import lock_path
+from .refresher import refresh_locked
+from .token_file import Token, read_token
+from .token_lock import TokenLock, lock_path
 
 
 def logout(path: Path, *, local_only: bool = False) -> bool:
@@ -18,18 +22,20 @@ def logout(path: Path, *, local_only: bool = False) -> bool:
         NotLoggedInError, TokenFileError: nothing (usable) to log out of.
         StravaError: Strava could not be told; the token file is kept (unless ``local_only``).
     """
-    read_token(path)  # fails clearly when there is nothing to log out of
-    told = False
-    if not local_only:
-        told = _deauthorize(path)
-    path.unlink(missing_ok=True)
-    lock_path(path).unlink(missing_ok=True)
+    with TokenLock(path):
+        token = read_token(path)  # fails clearly when there is nothing to log out of
+        told = False if local_only else _deauthorize(path, token)
+        path.unlink(missing_ok=True)
+        # Removed while still held: a process waiting for it locks a file nobody else will,
+        # then finds no token (filelock retries when the file it locked was unlinked).
+        lock_path(path).unlink(missing_ok=True)
     return told
 
 
-def _deauthorize(path: Path) -> bool:
+def _deauthorize(path: Path, token: Token) -> bool:
     try:
-        token = refresh_if_needed(path, min_ttl=60, force=False)  # deauthorize needs a live one
+        if not token.is_fresh(60):  # deauthorize needs a live access token
+            token = refresh_locked(path, token)
         strava.deauthorize(settings.base_url(), token.access_token)
     except ReauthorizationRequired:
         return False  # Strava already refuses this token: nothing left to revoke

@@ -112,6 +112,15 @@ def finished() -> Page:
     return _page(409, "Login already finished", "<p>This login has already been used.</p>", "bad")
 
 
+def timed_out() -> Page:
+    """A redirect that came after the login gave up waiting."""
+    body = (
+        "<p>The login stopped waiting before this answer arrived, so nothing was saved.</p>"
+        "<p>Run <code>strava-auth login</code> again.</p>"
+    )
+    return _page(409, "Login timed out", body, "bad")
+
+
 def not_found() -> Page:
     """Anything but the callback path."""
     return _page(404, "Not found", "<p>Nothing here: this server only waits for Strava.</p>", "bad")

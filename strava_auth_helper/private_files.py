@@ -1,9 +1,31 @@
-"""Private, atomic file writes: 0600 from creation, fsync, ``os.replace``, folders 0700."""
+"""Private, atomic file writes: 0600 from creation, space reserved first, fsync, ``os.replace``.
+
+A write is split in two so that callers can prove it will succeed before they do something
+that cannot be undone (a refresh rotates the refresh token): :func:`reserve` creates the
+temporary file and allocates its blocks, :meth:`Reservation.commit` fills it and moves it
+into place.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from .errors import TokenFileError
+
+log = logging.getLogger(__name__)
+
+
+class UnsafeFolderError(TokenFileError):
+    """The folder a private file goes in can be changed by other users."""
+
+
+class ReservationError(TokenFileError):
+    """The space for a write could not be set aside: nothing was changed."""
 
 
 def temp_path(path: Path) -> Path:
@@ -12,38 +34,140 @@ def temp_path(path: Path) -> Path:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically: 0600 from creation, fsync, ``os.replace``.
+    """Replace ``path`` with ``data`` atomically, mode 0600 (see :func:`reserve`).
 
-    Folders it has to create get mode 0700. A crash at any instant leaves the old file
-    or the new one, never a mix. Concurrent writers of the same path must hold its lock.
+    Raises:
+        UnsafeFolderError, ReservationError: nothing was changed.
+        OSError: writing failed; the old file is still in place.
+    """
+    with reserve(path, len(data)) as reservation:
+        reservation.commit(data)
+
+
+class Reservation:
+    """A temporary file beside the target with its space allocated, waiting for its data."""
+
+    def __init__(self, path: Path, fd: int, size: int) -> None:
+        self.path = path
+        self.size = size
+        self._fd = fd
+        self.committed = False
+
+    def commit(self, data: bytes) -> None:
+        """Write ``data`` and move it into place; a larger ``data`` than reserved may fail.
+
+        Raises:
+            OSError: before the file was replaced (the old one is still there).
+        """
+        _write_at_start(self._fd, data)
+        os.ftruncate(self._fd, len(data))
+        os.fsync(self._fd)
+        os.replace(temp_path(self.path), self.path)
+        self.committed = True
+        _fsync_dir(self.path.parent)
+
+
+@contextmanager
+def reserve(path: Path, size: int) -> Iterator[Reservation]:
+    """Create the temporary file (0600, exclusive) and allocate ``size`` bytes for it.
+
+    Folders it has to create get mode 0700; an existing folder that other users can write
+    to, or that another user owns, is refused. Leaving the block without a commit removes
+    the temporary file and changes nothing.
+
+    Raises:
+        UnsafeFolderError: the folder is not private enough (says how to fix it).
+        ReservationError: no space (or no permission): nothing was changed.
     """
     make_private_dirs(path.parent)
     tmp = temp_path(path)
-    fd = _create_exclusive(tmp)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
+        fd = _create_exclusive(tmp)
+    except OSError as exc:
+        raise ReservationError(_cannot_write(path, exc)) from None
+    reservation = Reservation(path, fd, size)
+    try:
+        try:
+            _allocate(fd, max(size, 1))
+        except OSError as exc:
+            raise ReservationError(_cannot_write(path, exc)) from None
+        yield reservation
+    finally:
+        os.close(fd)
+        if not reservation.committed:
+            tmp.unlink(missing_ok=True)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    return f"cannot write {path}: {exc.strerror or exc.__class__.__name__}; nothing was changed"
+
+
+def _allocate(fd: int, size: int) -> None:
+    if hasattr(os, "posix_fallocate"):
+        os.posix_fallocate(fd, 0, size)
+    else:  # macOS, Windows: writing the bytes is what proves they fit
+        os.write(fd, b"\0" * size)
+        os.fsync(fd)
+
+
+def _write_at_start(fd: int, data: bytes) -> None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and any missing parents with mode 0700 (existing ones are kept)."""
+    """Create ``folder`` and any missing parents with mode 0700; refuse an existing
+    ``folder`` that other users could change.
+
+    Raises:
+        UnsafeFolderError: ``folder`` is writable by others or owned by another user.
+        TokenFileError: it cannot be created.
+    """
     missing = []
     while not folder.exists():
         missing.append(folder)
         folder = folder.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700, exist_ok=True)
+    try:
+        for d in reversed(missing):
+            d.mkdir(mode=0o700, exist_ok=True)
+    except OSError as exc:
+        raise TokenFileError(
+            f"cannot create the folder {exc.filename or missing[-1]}: "
+            f"{exc.strerror or exc.__class__.__name__}"
+        ) from None
+    if missing:
+        return
+    check_private_folder(folder)
+
+
+def check_private_folder(folder: Path) -> None:
+    """Refuse a folder where another user could replace or pre-create our files.
+
+    Raises:
+        UnsafeFolderError: it is writable by group or others, or owned by another user.
+    """
+    if os.name != "posix":
+        return  # Windows: the per-user folders are private by their ACLs
+    info = folder.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if info.st_uid not in (os.getuid(), 0):
+        raise UnsafeFolderError(
+            f"the folder {folder} belongs to another user (uid {info.st_uid}), who could "
+            "replace the token in it: choose a folder of your own (STRAVA_TOKEN_FILE or "
+            "--token-file)"
+        )
+    if mode & 0o022:
+        raise UnsafeFolderError(
+            f"the folder {folder} can be written by other users (mode {mode:04o}), who could "
+            f"replace the token in it: run `chmod go-w {folder}` or choose a folder of your "
+            "own (STRAVA_TOKEN_FILE or --token-file)"
+        )
 
 
 def _create_exclusive(tmp: Path) -> int:
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
         return os.open(tmp, flags, 0o600)
     except FileExistsError:
@@ -52,10 +176,15 @@ def _create_exclusive(tmp: Path) -> int:
 
 
 def _fsync_dir(folder: Path) -> None:
+    # After os.replace the new file is in place: a folder that cannot be opened (mode 0300)
+    # or synced only makes the rename less durable across a power cut. It is not a failure.
     if os.name != "posix":
         return
-    fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        log.debug("could not sync the folder %s: %s", folder, exc.strerror)

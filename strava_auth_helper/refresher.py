@@ -7,12 +7,15 @@ comes here.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import settings, strava
 from .errors import ConfigError, StravaAuthError
 from .fastpath import MAX_MIN_TTL, PathArg
-from .token_file import Token, read_token, write_token
+from .private_files import Reservation, ReservationError, reserve
+from .token_file import RESERVE, Token, read_token, token_bytes
 from .token_lock import TokenLock
 
 log = logging.getLogger(__name__)
@@ -46,28 +49,47 @@ def refresh_if_needed(token_file: PathArg = None, *, min_ttl: float, force: bool
         if current.is_fresh(min_ttl) and (refreshed_meanwhile or not force):
             log.debug("another process refreshed the token meanwhile")
             return current
-        return _refresh_and_save(path, current)
+        return refresh_locked(path, current)
 
 
-def _refresh_and_save(path: Path, current: Token) -> Token:
+def refresh_locked(path: Path, current: Token) -> Token:
+    """Refresh ``current`` and save the result; the caller holds the token lock."""
     credentials = _credentials_for(current)
-    answer = strava.refresh(settings.base_url(), credentials, current.refresh_token)
-    new = current.refreshed(answer)
-    save_refreshed(path, new)
+    with reserve_for_token(path, current) as reservation:  # before Strava rotates anything
+        answer = strava.refresh(settings.base_url(), credentials, current.refresh_token)
+        new = current.refreshed(answer)
+        save_refreshed(reservation, new)
     log.debug("refreshed; rotated refresh token: %s", new.refresh_token != current.refresh_token)
     return new
 
 
-def save_refreshed(path: Path, token: Token) -> None:
-    """Write a token Strava has just issued (callers hold the lock): from now on the old
-    refresh token may be refused, so a failure here is said plainly."""
+@contextmanager
+def reserve_for_token(path: Path, current: Token | None = None) -> Iterator[Reservation]:
+    """Set aside the space for the new token file before asking Strava for a token.
+
+    Raises:
+        ReservationError: no space or no permission; Strava was not asked.
+    """
+    size = RESERVE + (len(token_bytes(current)) if current else 0)
     try:
-        write_token(path, token)
+        with reserve(path, size) as reservation:
+            yield reservation
+    except ReservationError as exc:
+        raise ReservationError(
+            f"{exc}, and Strava was not asked: the saved refresh token still works"
+        ) from None
+
+
+def save_refreshed(reservation: Reservation, token: Token) -> None:
+    """Write a token Strava has just issued: from now on the old refresh token may be
+    refused, so a failure here is said plainly."""
+    try:
+        reservation.commit(token_bytes(token))
     except OSError as exc:
         raise StravaAuthError(
-            f"refreshed, but could not save {path} ({exc.strerror or exc.__class__.__name__}); "
-            "the new refresh token is lost: free the disk or fix permissions, then run "
-            "`strava-auth login`"
+            f"refreshed, but could not save {reservation.path} "
+            f"({exc.strerror or exc.__class__.__name__}); the new refresh token is lost: free "
+            "the disk or fix permissions, then run `strava-auth login`"
         ) from None
 
 

@@ -72,10 +72,11 @@ def config_env_file() -> Path:
 def parse_client_id(value: str | int, source: str) -> int:
     """Turn a client ID into an int, or say clearly where the bad value came from."""
     text = str(value).strip()
-    if not text.isdigit() or int(text) <= 0:
+    if not text.isdigit() or int(text) <= 0 or len(text) > 18:
+        # Not echoed: what was pasted there may well be the client secret.
         raise ConfigError(
             f"the client ID from {source} must be a whole number "
-            f"(the 'Client ID' at {SETTINGS_URL}), not {text!r}"
+            f"(the 'Client ID' at {SETTINGS_URL}, not the secret)"
         )
     return int(text)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import quote, urlencode
@@ -15,6 +16,8 @@ from .errors import (
     StravaError,
     StravaUnavailableError,
 )
+from .fastpath import epoch_seconds
+from .safe_text import clean, safe
 from .settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials
 
 log = logging.getLogger(__name__)
@@ -24,6 +27,11 @@ TIMEOUT = (10.0, 30.0)
 #: Pauses before each retry of a refresh after a network fault or a 502/503/504.
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5, 4.0)
 _RETRY_STATUSES = frozenset({502, 503, 504})
+_SECRET_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token"})
+#: Strava's answers are a few KiB at most; a larger body is not parsed.
+MAX_BODY = 256 * 1024
+# What a token may look like: printable ASCII, no spaces (it goes into an HTTP header).
+_TOKEN = re.compile(r"[\x21-\x7e]{1,2048}")
 _JsonDict = dict[str, object]
 
 #: Every scope Strava knows, with the words its authorize page uses for it.
@@ -88,7 +96,7 @@ def refresh(base_url: str, credentials: Credentials, refresh_token: str) -> _Jso
         except StravaUnavailableError as exc:
             if delay is None:
                 raise
-            log.warning("%s; retrying in %.1f s", exc, delay)
+            log.info("%s; retrying in %.1f s", exc, delay)  # shown with -v; the last one raises
             time.sleep(delay)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -127,6 +135,7 @@ def _send(
     bearer: str | None = None,
 ) -> requests.Response:
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    secrets = [v for k, v in (form or {}).items() if k in _SECRET_FIELDS] + [bearer]
     try:
         response = requests.request(
             method, base_url + path, data=form, headers=headers, timeout=TIMEOUT
@@ -138,34 +147,51 @@ def _send(
             f"could not reach Strava at {base_url} ({exc.__class__.__name__})"
         ) from None
     if response.status_code >= 400:
-        raise _error_for(response)
+        raise _error_for(response, secrets)
     return response
 
 
-def _token_answer(response: requests.Response) -> _JsonDict:
+def _json_body(response: requests.Response) -> object:
+    """The parsed body, or None: not JSON, too large, or nested too deep to be an answer."""
+    if len(response.content) > MAX_BODY:
+        return None
     try:
-        data = response.json()
-    except ValueError:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+def _token_answer(response: requests.Response) -> _JsonDict:
+    data = _json_body(response)
+    if data is None:
         raise StravaError(
             f"Strava's answer was not valid JSON (HTTP {response.status_code})",
             response.status_code,
-        ) from None
-    fields_ok = isinstance(data, dict) and all(
-        data.get(k) for k in ("access_token", "refresh_token", "expires_at")
-    )
-    if not fields_ok:
-        raise StravaError("Strava's answer had no tokens in it", response.status_code)
-    return data  # type: ignore[no-any-return]
+        )
+    if not (isinstance(data, dict) and _has_usable_tokens(data)):
+        raise StravaError("Strava's answer had no usable tokens in it", response.status_code)
+    return data
 
 
-def _error_for(response: requests.Response) -> StravaError | ReauthorizationRequired:
+def _has_usable_tokens(data: _JsonDict) -> bool:
+    tokens = (data.get("access_token"), data.get("refresh_token"))
+    strings = all(isinstance(t, str) and _TOKEN.fullmatch(t) for t in tokens)
+    return strings and epoch_seconds(data.get("expires_at")) is not None
+
+
+def _error_for(
+    response: requests.Response, secrets: list[str | None]
+) -> StravaError | ReauthorizationRequired:
     status = response.status_code
     message, errors = _parse_error_body(response)
     resources = {(e.get("resource"), e.get("code")) for e in errors}
     detail = "; ".join(
-        "/".join(str(e.get(k)) for k in ("resource", "field", "code") if e.get(k)) for e in errors
+        "/".join(clean(e.get(k), 40) for k in ("resource", "field", "code") if e.get(k))
+        for e in errors[:5]
     )
-    said = f"Strava answered {status} {message}" + (f" ({detail})" if detail else "")
+    said = safe(
+        f"Strava answered {status} {message}" + (f" ({detail})" if detail else ""), secrets, 400
+    )
     if status == 429:
         return RateLimitError(f"{said}: rate limit hit; {_rate_limit_reset(response)}", status)
     if status in _RETRY_STATUSES:
@@ -185,15 +211,14 @@ def _error_for(response: requests.Response) -> StravaError | ReauthorizationRequ
 
 
 def _parse_error_body(response: requests.Response) -> tuple[str, list[dict[str, object]]]:
-    try:
-        body = response.json()
-    except ValueError:
-        return response.reason or "error", []
+    """Strava's message (cleaned, at most 200 characters) and its list of errors."""
+    reason = clean(response.reason or "error", 100)
+    body = _json_body(response)
     if not isinstance(body, dict):
-        return response.reason or "error", []
+        return reason, []
     errors = body.get("errors")
     errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-    return str(body.get("message") or response.reason or "error")[:200], errors
+    return clean(body.get("message") or reason, 200), errors
 
 
 def _rate_limit_reset(response: requests.Response, now: datetime | None = None) -> str:

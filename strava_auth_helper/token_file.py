@@ -9,11 +9,13 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from .errors import NotLoggedInError, TokenFileError
-from .fastpath import REQUIRED_FIELDS, epoch_seconds
+from .fastpath import REQUIRED_FIELDS, NotATokenFile, epoch_seconds, read_token_bytes
 from .private_files import write_private
+from .safe_text import clean
 
 LOGIN_HINT = "run `strava-auth login`"
-_ATHLETE_KEYS = ("id", "firstname", "lastname")
+_MAX_NAME = 200
+_MAX_SCOPE = 1000
 _FROM_REFRESH = ("access_token", "refresh_token", "expires_at", "expires_in", "token_type")
 
 
@@ -42,7 +44,7 @@ class Token:
         parts = [str(self.athlete.get(k) or "").strip() for k in ("firstname", "lastname")]
         name = " ".join(p for p in parts if p)
         if name:
-            return name
+            return clean(name, 100)  # a name from the network goes to the terminal
         return f"athlete {self.athlete['id']}" if self.athlete.get("id") else "unknown athlete"
 
     def seconds_left(self, now: float | None = None) -> float:
@@ -94,7 +96,7 @@ class Token:
             expires_at=int(expiry),
             expires_in=_whole_number(data.get("expires_in")),
             token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
-            scope=scope if isinstance(scope, str) else None,
+            scope=scope if isinstance(scope, str) and len(scope) <= _MAX_SCOPE else None,
             athlete=athlete_fields(data.get("athlete")),
             client_id=_whole_number(data.get("client_id")),
             extra={k: v for k, v in data.items() if k not in _KNOWN},
@@ -117,10 +119,19 @@ def _whole_number(value: object) -> int | None:
 
 
 def athlete_fields(value: object) -> dict[str, object]:
-    """The athlete's id and names out of Strava's athlete object (nothing else is stored)."""
+    """The athlete's id and names out of Strava's athlete object (nothing else is stored,
+    and nothing of the wrong type or an unreasonable size)."""
     if not isinstance(value, dict):
         return {}
-    return {k: value[k] for k in _ATHLETE_KEYS if k in value}
+    kept: dict[str, object] = {}
+    athlete_id = _whole_number(value.get("id"))
+    if athlete_id is not None:
+        kept["id"] = athlete_id
+    for name in ("firstname", "lastname"):
+        text = value.get(name)
+        if isinstance(text, str):
+            kept[name] = text[:_MAX_NAME]
+    return kept
 
 
 def read_token(path: str | os.PathLike[str]) -> Token:
@@ -131,22 +142,37 @@ def read_token(path: str | os.PathLike[str]) -> Token:
         TokenFileError: the file cannot be read or is not a token (it is left in place).
     """
     try:
-        raw = Path(path).read_bytes()
+        raw = read_token_bytes(os.fspath(path))
     except FileNotFoundError:
         raise NotLoggedInError(f"not logged in: no token file at {path}; {LOGIN_HINT}") from None
+    except NotATokenFile as exc:
+        raise TokenFileError(f"{path} is {exc}, not a token file; {LOGIN_HINT}") from None
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise TokenFileError(f"cannot read token file {path}: {reason}") from None
     try:
-        data = json.loads(raw)
-    except ValueError:
+        data = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
         raise TokenFileError(
             f"token file {path} is not valid JSON (left as it is for you to inspect); {LOGIN_HINT}"
         ) from None
     return Token.from_dict(data, f"token file {path}")
 
 
+def _no_constants(name: str) -> object:
+    raise ValueError(f"{name} is not a number a token file holds")
+
+
 def write_token(path: Path, token: Token) -> None:
     """Write the token atomically with mode 0600 (callers hold the token lock)."""
-    text = json.dumps(token.to_dict(), indent=2, sort_keys=True) + "\n"
-    write_private(path, text.encode("utf-8"))
+    write_private(path, token_bytes(token))
+
+
+def token_bytes(token: Token) -> bytes:
+    """The token file's content."""
+    return (json.dumps(token.to_dict(), indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+#: Space set aside for a token file before Strava is asked for one (a token file is well
+#: under 1 KiB; a refresh keeps whatever else the file holds, hence the current size too).
+RESERVE = 4096

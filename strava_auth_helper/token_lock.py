@@ -6,7 +6,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import LockTimeoutError
+from .errors import LockTimeoutError, TokenFileError
 from .private_files import make_private_dirs
 
 #: Seconds to wait for another process that holds the token lock.
@@ -34,6 +34,11 @@ class TokenLock:
             raise LockTimeoutError(
                 f"another process has held the lock on {self._path} for over "
                 f"{self._timeout:g} s; is another strava-auth or script stuck?"
+            ) from None
+        except OSError as exc:
+            raise TokenFileError(
+                f"cannot lock {self._path}: {exc.strerror or exc.__class__.__name__} "
+                f"({lock_path(self._path)})"
             ) from None
         return self
 

@@ -1,0 +1,44 @@
+"""Text from the network made safe for a terminal or a log: no control characters, a sane
+length, and no secret this process knows (even a piece of one)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote
+
+# C0 and C1 controls, DEL, and the invisible Unicode characters that reorder or hide text.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
+#: A run of this many characters of a secret is treated as the secret.
+_PIECE = 8
+
+
+def clean(text: object, limit: int = 200) -> str:
+    """``text`` on one line: controls become spaces, spaces collapse, at most ``limit`` long."""
+    flat = " ".join(_CONTROL.sub(" ", str(text)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def redact(text: str, secrets: Iterable[str | None]) -> str:
+    """``text`` with every run of :data:`_PIECE` or more characters of a secret (as is, or
+    URL-encoded, as an echoed form body carries it) replaced by ``***``."""
+    forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote(s, safe="/"))}
+    pieces = {f[i : i + _PIECE] for f in forms for i in range(len(f) - _PIECE + 1)}
+    for short in (f for f in forms if 4 <= len(f) < _PIECE):
+        text = text.replace(short, "***")
+    hidden = [False] * len(text)
+    for i in range(len(text) - _PIECE + 1):
+        if text[i : i + _PIECE] in pieces:
+            hidden[i : i + _PIECE] = [True] * _PIECE
+    out: list[str] = []
+    for char, is_hidden in zip(text, hidden, strict=True):
+        if not is_hidden:
+            out.append(char)
+        elif not out or out[-1] != "***":
+            out.append("***")
+    return "".join(out)
+
+
+def safe(text: object, secrets: Iterable[str | None] = (), limit: int = 200) -> str:
+    """:func:`clean` then :func:`redact`: what may be printed of untrusted ``text``."""
+    return redact(clean(text, limit), secrets)
