@@ -229,6 +229,8 @@ class _Handler(HeadTrackingHandler):
             phrase = HTTPStatus(code).phrase
         except ValueError:
             phrase = "Error"
+        if self.request_version == "HTTP/0.9":  # an unparsable request line: answer in 1.0
+            self.request_version = "HTTP/1.0"
         self._send(pages.bad_request(f"{code} {phrase}."), status=code)
 
     def _send(self, page: pages.Page, status: int | None = None, allow: str | None = None) -> None:

@@ -8,11 +8,13 @@ import os
 import socket
 import stat
 import threading
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from strava_auth_helper import errors
 from strava_auth_helper import login as login_mod
@@ -441,3 +443,103 @@ def test_failing_browser_is_not_fatal(strava: HTTPServer, login_options: LoginOp
     assert http_get(q["redirect_uri"][0], params={"state": q["state"][0], "code": CODE}).ok
     t.join(10)
     assert done
+
+
+def test_a_redirect_taken_before_the_timeout_is_seen_through(
+    strava: HTTPServer, login_options: LoginOptions, token_path: Path
+) -> None:
+    def slow_exchange(request: Request) -> Response:
+        time.sleep(1.0)  # a slow token endpoint: it answers after the login's timeout
+        return Response(json.dumps(token_answer()), content_type="application/json")
+
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(slow_exchange)
+    login_options.timeout = 0.5
+    run = LoginRun(login_options)
+    page = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))
+    result = run.finish()  # not LoginTimeout: exit status, page and file agree
+    assert page.status_code == 200
+    assert "Connected, Jane!" in page.text
+    assert read_token(token_path).access_token == result.token.access_token
+
+
+def test_a_redirect_after_the_timeout_is_told_so(login_options: LoginOptions) -> None:
+    from strava_auth_helper.callback import Catcher
+
+    with Catcher(0, "st4te") as catcher:
+        catcher.start()
+        assert catcher.next_redirect(0.01) is None
+        late = http_get(catcher.redirect_uri, params={"state": "st4te", "code": CODE})
+    assert late.status_code == 409
+    assert "Login timed out" in late.text
+
+
+def raw_request(port: int | None, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port or 0), timeout=10) as sock:
+        sock.sendall(data)
+        return sock.makefile("rb").read()
+
+
+@pytest.mark.parametrize(
+    ("head", "status"),
+    [
+        ("GET http://evil.example/authorization?{query} HTTP/1.1\r\nHost: {host}\r\n", 400),
+        # http.server turns a leading // into / (no open redirect): then it is a stray path
+        ("GET //evil.example/authorization?{query} HTTP/1.1\r\nHost: {host}\r\n", 404),
+        ("GET /authorization?{query} HTTP/1.1\r\nHost: {host}\r\nHost: evil.example\r\n", 400),
+        ("GET /authorization?{query} HTTP/1.1\r\nHost: evil.example\r\nHost: {host}\r\n", 400),
+    ],
+)
+def test_absolute_targets_and_two_hosts_are_refused(
+    strava: HTTPServer, login_options: LoginOptions, head: str, status: int
+) -> None:
+    expect_exchange(strava)
+    run = LoginRun(login_options)
+    query = f"state={run.state}&code={CODE}"
+    request = head.format(query=query, host=f"127.0.0.1:{run.port}") + "\r\n"
+    assert raw_request(run.port, request.encode()).startswith(f"HTTP/1.0 {status}".encode())
+    assert strava.log == []
+    assert http_get(run.redirect(state=run.state, code=CODE)).ok  # still waiting
+    run.finish()
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET / HTTP/9.9\r\n\r\n", 505),
+        (b"GET / SPDY\r\n\r\n", 400),
+        (b"FROB / HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+        (b"GET /" + b"x" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 120 + b"\r\n", 431),
+    ],
+)
+def test_http_servers_own_error_pages_carry_the_security_headers(
+    login_options: LoginOptions, request_bytes: bytes, status: int
+) -> None:
+    login_options.timeout = 10
+    run = LoginRun(login_options)
+    answer = raw_request(run.port, request_bytes)
+    head = answer.split(b"\r\n\r\n", 1)[0]
+    assert head.startswith(f"HTTP/1.0 {status}".encode())
+    for header in (
+        b"Cache-Control: no-store",
+        b"X-Content-Type-Options: nosniff",
+        b"Content-Security-Policy: default-src 'none'",
+        b"Referrer-Policy: no-referrer",
+    ):
+        assert header in head
+    assert http_get(run.redirect(state=run.state, error="access_denied")).ok
+    assert isinstance(run.failure(), errors.LoginDeclined)
+
+
+def test_a_pasted_fragment_is_not_part_of_the_scope(
+    strava: HTTPServer, login_options: LoginOptions, token_path: Path
+) -> None:
+    expect_exchange(strava)
+    reader, writer = os.pipe()
+    login_options.paste_input = io.TextIOWrapper(io.FileIO(reader, "r"))
+    run = LoginRun(login_options)
+    pasted = run.redirect(state=run.state, code=CODE, scope="read,activity:read_all") + "#_=_"
+    with io.FileIO(writer, "w") as w:
+        w.write(pasted.encode() + b"\n")
+    assert run.finish().missing_scopes == []
+    assert read_token(token_path).scope == "read,activity:read_all"
