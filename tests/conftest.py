@@ -82,6 +82,18 @@ def strava(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     checked(httpserver)
 
 
+@pytest.fixture
+def threaded_strava(monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
+    """A fake Strava that answers requests concurrently (one may stall)."""
+    server = HTTPServer(threaded=True)
+    server.start()
+    monkeypatch.setenv("STRAVA_BASE_URL", base_of(server))
+    yield server
+    checked(server)
+    server.clear()
+    server.stop()
+
+
 def checked(server: HTTPServer) -> None:
     """Fail on requests nobody expected, handler errors, and expected requests never made."""
     server.check()

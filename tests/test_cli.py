@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from strava_auth_helper.token_file import read_token
 
@@ -388,3 +391,111 @@ def test_verbose_logs_hold_no_secrets(strava: HTTPServer, tmp_path: Path, before
     assert code == 0
     assert "GET /authorization -> 200" in err  # logging is on...
     assert_no_secrets(out, err, page)  # ...and says nothing secret
+
+
+# --- hostile or unlucky input: one line, never a traceback, never a secret ----------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
+        '{"access_token": "a", "refresh_token": "r", "expires_at": 1e300}',
+        '{"access_token": "a", "refresh_token": "r", "expires_at": ' + "9" * 5000 + "}",
+        "[" * 100_000 + "]" * 100_000,
+    ],
+)
+def test_odd_token_files_are_one_line(token_path: Path, content: str) -> None:
+    token_path.parent.mkdir(parents=True)
+    token_path.write_text(content)
+    for command in ("status", "token"):
+        result = run(PY_M, command, "--token-file", str(token_path))
+        assert result.returncode == 1
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_fifo_at_the_token_path_does_not_hang(entry: list[str], token_path: Path) -> None:
+    token_path.parent.mkdir(parents=True)
+    os.mkfifo(token_path)
+    for command in ("token", "status"):
+        result = run(entry, command, "--token-file", str(token_path))  # 60 s timeout
+        assert result.returncode == 1
+        assert "not a regular file" in result.stderr
+    code = "import sys; from strava_auth_helper import get_access_token as g; g(sys.argv[1])"
+    api = subprocess.run(
+        [sys.executable, "-c", code, str(token_path)], capture_output=True, text=True, timeout=60
+    )
+    assert "TokenFileError" in api.stderr
+
+
+def echo_the_request(request: Request) -> Response:
+    """A lying server: its error message is the request it got, with terminal escapes."""
+    message = "\x1b[2J\x1b[31mboom\r\nFAKE: all good\x07 " + request.get_data(as_text=True)
+    body = {"message": message + "x" * 250_000, "errors": [{"resource": "\x1b]0;t\x07Zz"}]}
+    return Response(json.dumps(body), status=400, content_type="application/json")
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_a_lying_servers_error_is_cleaned_cut_and_secret_free(
+    strava: HTTPServer, token_path: Path
+) -> None:
+    stored(token_path, -10)
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(
+        echo_the_request
+    )
+    result = run(PY_M, "token", "--token-file", str(token_path))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1
+    assert len(result.stderr) < 1000
+    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in result.stderr.rstrip("\n"))
+    assert "boom" in result.stderr  # what it said is still shown...
+    assert_no_secrets(result.stderr)  # ...but not the secret and token it echoed
+    assert "client_secret=***" in result.stderr
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_the_athletes_name_reaches_the_terminal_without_control_characters(
+    strava: HTTPServer, tmp_path: Path
+) -> None:
+    answer = token_answer()
+    answer["athlete"]["firstname"] = "Jane\x1b[2J\nroot# "
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(answer)
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
+    login.browse(code=CODE, scope="read,activity:read_all")
+    code, out, err = login.finish()
+    assert code == 0
+    assert "Logged in as Jane [2J root# Runner; token saved to" in out
+    assert "\x1b" not in out + err
+
+
+@pytest.mark.parametrize("where", ["flag", "environment"])
+def test_a_secret_pasted_as_the_client_id_is_not_echoed(
+    where: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pasted = "0123456789abcdef0123456789abcdef01234567"
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
+    if where == "environment":
+        monkeypatch.setenv("STRAVA_CLIENT_ID", pasted)
+        result = run(PY_M, "login", "--no-browser")
+    else:
+        result = run(PY_M, "login", "--no-browser", "--client-id", pasted)
+    assert result.returncode == (2 if where == "flag" else 1)
+    assert "whole number" in result.stderr
+    assert pasted not in result.stderr
+
+
+@pytest.mark.usefixtures("with_creds")
+@pytest.mark.parametrize("verbose", [False, True])
+def test_retries_are_told_only_with_verbose(
+    strava: HTTPServer, token_path: Path, verbose: bool
+) -> None:
+    stored(token_path, -10)
+    expect_refresh(strava, 503, {"message": "unavailable"})
+    expect_refresh(strava)
+    result = run(PY_M, *(["-v"] if verbose else []), "token", "--token-file", str(token_path))
+    assert result.returncode == 0
+    assert result.stdout == f"{NEW_ACCESS}\n"
+    assert ("retrying" in result.stderr) is verbose
+    if not verbose:
+        assert result.stderr == ""

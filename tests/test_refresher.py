@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,8 +38,6 @@ from .conftest import (
     NEW_REFRESH,
     REFRESH,
     SECRETS,
-    base_of,
-    checked,
     expect_refresh,
     refresh_answer,
     stored,
@@ -150,18 +147,6 @@ def test_connection_errors_are_retried_then_reported(
     with pytest.raises(StravaUnavailableError, match="could not reach Strava"):
         get_access_token(token_path)
     assert token_path.read_bytes() == before
-
-
-@pytest.fixture
-def threaded_strava(monkeypatch: pytest.MonkeyPatch) -> Iterator[HTTPServer]:
-    """A fake Strava that answers requests concurrently (one may stall)."""
-    server = HTTPServer(threaded=True)
-    server.start()
-    monkeypatch.setenv("STRAVA_BASE_URL", base_of(server))
-    yield server
-    checked(server)
-    server.clear()
-    server.stop()
 
 
 @pytest.mark.usefixtures("with_creds")
@@ -348,3 +333,43 @@ def test_lock_wait_is_bounded_with_a_clear_error(
         holder.communicate("")
     assert strava.log == []
     assert token_path.read_bytes() == before
+
+
+ODD_ANSWERS = {
+    "Infinity": '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
+    "1e300": '{"access_token": "a", "refresh_token": "r", "expires_at": 1e300}',
+    "huge int": '{"access_token": "a", "refresh_token": "r", "expires_at": ' + "9" * 5000 + "}",
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+    "header injection": '{"access_token": "a\\r\\nX-Evil: 1", "refresh_token": "r", '
+    '"expires_at": 4000000000}',
+    "numbers for tokens": '{"access_token": 1, "refresh_token": 2, "expires_at": 4000000000}',
+}
+
+
+@pytest.mark.usefixtures("with_creds")
+@pytest.mark.parametrize("name", list(ODD_ANSWERS))
+def test_an_odd_answer_from_strava_is_a_clear_error_and_saves_nothing(
+    strava: HTTPServer, token_path: Path, name: str
+) -> None:
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_data(
+        ODD_ANSWERS[name], content_type="application/json"
+    )
+    with pytest.raises(StravaError, match="Strava's answer"):
+        get_access_token(token_path)
+    assert token_path.read_bytes() == before
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_lock_and_folder_errors_are_the_packages_own(tmp_path: Path, token_path: Path) -> None:
+    stored(token_path, -10)
+    (token_path.parent / "token.json.lock").mkdir()  # the lock cannot be opened
+    with pytest.raises(TokenFileError, match="cannot lock"):
+        get_access_token(token_path)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(TokenFileError, match="Not a directory"):
+        get_access_token(blocker / "sub" / "token.json")
+    with pytest.raises(TokenFileError, match="cannot create the folder"):
+        write_token(blocker / "sub" / "token.json", read_token(token_path))

@@ -119,3 +119,46 @@ def test_written_json_is_what_stravalib_needs(tmp_path: Path) -> None:
     data = json.loads(path.read_text())
     assert {"access_token", "refresh_token", "expires_at"} <= set(data)
     assert isinstance(data["expires_at"], int)
+
+
+ODD_FILES = {
+    "Infinity": '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
+    "NaN": '{"access_token": "a", "refresh_token": "r", "expires_at": NaN}',
+    "1e300": '{"access_token": "a", "refresh_token": "r", "expires_at": 1e300}',
+    "huge int": '{"access_token": "a", "refresh_token": "r", "expires_at": ' + "9" * 5000 + "}",
+    "deep nesting": '{"access_token": "a", "refresh_token": "r", "x": '
+    + "[" * 50_000
+    + "]" * 50_000
+    + "}",
+    "too large": '{"access_token": "a", "refresh_token": "r", "pad": "' + "x" * 100_000 + '"}',
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_FILES))
+def test_odd_values_are_a_token_file_error(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    path.write_text(ODD_FILES[name])
+    with pytest.raises(TokenFileError, match="strava-auth login"):
+        read_token(path)
+
+
+def test_odd_values_stored_in_a_sane_file_are_dropped() -> None:
+    token = make_token(
+        expires_in=float("inf"),
+        client_id=10**30,
+        athlete={"id": "1; DROP", "firstname": {"nested": True}, "lastname": "L" * 10_000},
+        scope="read," * 1000,
+    )
+    assert token.expires_in is None
+    assert token.client_id is None
+    assert token.athlete == {"lastname": "L" * 200}
+    assert token.scope is None
+
+
+def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    os.mkfifo(path)
+    with pytest.raises(TokenFileError, match="not a regular file"):
+        read_token(path)  # returns at once: nobody ever writes into that FIFO
