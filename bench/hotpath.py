@@ -7,6 +7,7 @@ Prints ratios (lower is better), each measured against its baseline in the same 
      temporary folder, on Linux and macOS). Target: at most 2.5x.
   2. In-process `get_access_token(path)` vs. `json.load` of the same file. Target: at most 1.5x.
   2b. The same with the default location. Target: at most 1.5x.
+  1c, 2c. The same with a named profile (``--profile bench`` / ``profile="bench"``).
 
 Run it with the interpreter of a regular install (`pip install .`, not `-e`: an editable
 install makes every start-up, the baseline's included, import pathlib):
@@ -74,15 +75,18 @@ def cli_ratio(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     return statistics.median(tool_times), statistics.median(bare_times)
 
 
-def api_ratio(token_file: Path, argument: Path | None) -> tuple[float, float]:
-    """get_access_token(argument) vs json.load(token_file); argument None: default location."""
+def api_ratio(
+    token_file: Path, argument: Path | None, profile: str | None = None
+) -> tuple[float, float]:
+    """get_access_token(argument, profile=profile) vs json.load(token_file); argument None:
+    default location (or the profile's)."""
 
     def load() -> object:
         with open(token_file, encoding="utf-8") as f:
             return json.load(f)
 
     def get() -> str:
-        return get_access_token(argument)
+        return get_access_token(argument, profile=profile)
 
     number = 2000
     api = min(timeit.repeat(get, number=number, repeat=7)) / number
@@ -112,22 +116,24 @@ def main() -> None:
             "strava-auth token --token-file",
             *cli_ratio(["--token-file", str(token_file)], clean_env()),
         )
-        default_file = None
+        default_file = profile_file = None
         if sys.platform != "win32":
             xdg = Path(tmp, "xdg")
             folder = xdg / "strava-auth-helper"
-            folder.mkdir(parents=True)
+            (folder / "profiles" / "bench").mkdir(parents=True)
             default_file = make_token_file(folder)
-            report_cli(
-                "strava-auth token (default)", *cli_ratio([], clean_env(XDG_CONFIG_HOME=str(xdg)))
-            )
+            profile_file = make_token_file(folder / "profiles" / "bench")
+            env = clean_env(XDG_CONFIG_HOME=str(xdg))
+            report_cli("strava-auth token (default)", *cli_ratio([], env))
+            report_cli("strava-auth token --profile", *cli_ratio(["--profile", "bench"], env))
         else:
-            print("strava-auth token (default location): not measured on Windows")
+            print("strava-auth token (default location, profile): not measured on Windows")
         report_api("get_access_token(path)", *api_ratio(token_file, token_file))
-        if default_file is not None:
+        if default_file is not None and profile_file is not None:
             os.environ.clear()
             os.environ.update(clean_env(XDG_CONFIG_HOME=str(xdg)))
             report_api("get_access_token() (default)", *api_ratio(default_file, None))
+            report_api("get_access_token(profile=)", *api_ratio(profile_file, None, "bench"))
 
 
 def report_api(label: str, api: float, base: float) -> None:

@@ -40,18 +40,29 @@ class StravaAuth(AuthBase):
     missing scope (see :func:`raise_for_status`).
     """
 
-    def __init__(self, token_file: PathArg = None, *, min_ttl: float = DEFAULT_MIN_TTL) -> None:
+    def __init__(
+        self,
+        token_file: PathArg = None,
+        *,
+        min_ttl: float = DEFAULT_MIN_TTL,
+        profile: str | None = None,
+    ) -> None:
         self.token_file = token_file
         self.min_ttl = min_ttl
+        self.profile = profile
 
     def __repr__(self) -> str:
-        return f"StravaAuth(token_file={self.token_file!r})"
+        return f"StravaAuth(token_file={self.token_file!r}, profile={self.profile!r})"
+
+    def _token(self, *, force: bool = False) -> str:
+        return get_access_token(
+            self.token_file, min_ttl=self.min_ttl, force=force, profile=self.profile
+        )
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if not is_strava_api(request.url):
             return request  # a photo CDN, a webhook receiver...: the token stays home
-        token = get_access_token(self.token_file, min_ttl=self.min_ttl)
-        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers["Authorization"] = f"Bearer {self._token()}"
         request.register_hook("response", self._after_response)  # type: ignore[no-untyped-call]
         return request
 
@@ -87,14 +98,14 @@ class StravaAuth(AuthBase):
 
     def _token_after_401(self, used: str) -> str:
         # Another process may have refreshed since this request was prepared: use its token.
-        current = load_token(self.token_file)
+        current = load_token(self.token_file, profile=self.profile)
         if current.access_token != used and current.is_fresh(self.min_ttl):
             return current.access_token
-        return get_access_token(self.token_file, min_ttl=self.min_ttl, force=True)
+        return self._token(force=True)
 
     def _missing_scope_reason(self, scope: str) -> str:
         try:
-            granted = load_token(self.token_file).scope
+            granted = load_token(self.token_file, profile=self.profile).scope
         except StravaAuthError:
             granted = None
         return missing_scope_message(scope, granted)

@@ -21,10 +21,11 @@ from .importer import MAX_INPUT, import_token
 from .launcher import install
 from .login import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, login
 from .logout import logout
+from .profiles import list_profiles, profile_summary
 from .refresher import refresh_if_needed
 from .safe_text import clean
 from .strava import SCOPES
-from .token_file import read_token, split_scopes
+from .token_file import describe_expiry, read_token, split_scopes
 
 PROG = "strava-auth"
 EXIT_PARTIAL_SCOPES = 3
@@ -45,6 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(command: Command, args: argparse.Namespace) -> int:
     try:
+        args.profile = settings.profile_name(args.profile)  # checked once, for every command
         return command(args)
     except StravaAuthError as exc:
         _error(str(exc))
@@ -78,8 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
+    parser.add_argument("--profile", metavar="NAME", type=_profile, help=_PROFILE_HELP)
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    verbose, token_file, browser = _verbose_option(), _token_file_option(), _browser_options()
+    verbose, token_file, browser = _common_options(), _token_file_option(), _browser_options()
     _add_login(sub, [verbose, token_file, browser])
     _add_token_commands(sub, [verbose, token_file])
     _add_demo(sub, [verbose, token_file, browser])
@@ -90,18 +93,32 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--dir", metavar="DIR", type=Path, help=_LAUNCHER_DIR_HELP)
     p.set_defaults(command=cmd_install_launcher)
+    p = sub.add_parser(
+        "profiles",
+        parents=[verbose],
+        help="list the profiles: athlete, client ID, scopes and expiry (never a token)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(command=cmd_profiles)
     return parser
 
 
 _VERBOSE_HELP = "log what happens (never tokens, codes or the secret)"
+_PROFILE_HELP = (
+    "use a named profile: its own token (and, if it has one, its own .env with its app's "
+    "client ID and secret); default: $STRAVA_AUTH_PROFILE, else none"
+)
 _LAUNCHER_DIR_HELP = "where to put it (default: your Desktop, else your home folder)"
 
 
-def _verbose_option() -> argparse.ArgumentParser:
-    # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting it.
+def _common_options() -> argparse.ArgumentParser:
+    # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting them.
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_VERBOSE_HELP
+    )
+    parent.add_argument(
+        "--profile", metavar="NAME", type=_profile, default=argparse.SUPPRESS, help=_PROFILE_HELP
     )
     return parent
 
@@ -262,6 +279,14 @@ def _scope(text: str) -> str:
     return ",".join(scopes)
 
 
+def _profile(text: str) -> str:
+    try:
+        settings.profile_name(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
 def _client_id(text: str) -> int:
     try:
         return settings.parse_client_id(text, "--client-id")
@@ -304,8 +329,8 @@ def _number(text: str) -> float:
 def cmd_login(args: argparse.Namespace) -> int:
     """``strava-auth login``."""
     options = LoginOptions(
-        credentials=_credentials(args.client_id),
-        token_path=settings.token_path(args.token_file),
+        credentials=_credentials(args.client_id, args.profile),
+        token_path=settings.token_path(args.token_file, args.profile),
         base_url=settings.base_url(),
         scope=args.scope,
         port=args.port,
@@ -328,13 +353,16 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``strava-auth token``: only the access token on stdout."""
-    print(refresh_if_needed(args.token_file, min_ttl=args.min_ttl, force=args.force).access_token)
+    token = refresh_if_needed(
+        args.token_file, min_ttl=args.min_ttl, force=args.force, profile=args.profile
+    )
+    print(token.access_token)
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``strava-auth status``: athlete, scopes, expiry and path; never the tokens."""
-    path = settings.token_path(args.token_file)
+    path = settings.token_path(args.token_file, args.profile)
     token = read_token(path)
     left = token.seconds_left()
     if args.json:
@@ -361,18 +389,9 @@ def _when(epoch: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
 
 
-def describe_expiry(seconds: float) -> str:
-    """'in 5 h 59 min', 'expired 3 min ago' (refreshes happen on use)."""
-    minutes = int(abs(seconds) // 60)
-    span = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
-    if seconds > 0:
-        return f"in {span}"
-    return f"expired {span} ago; it is refreshed on next use"
-
-
 def cmd_refresh(args: argparse.Namespace) -> int:
     """``strava-auth refresh``: refresh now and report the new expiry."""
-    token = refresh_if_needed(args.token_file, min_ttl=0, force=True)
+    token = refresh_if_needed(args.token_file, min_ttl=0, force=True, profile=args.profile)
     left = describe_expiry(token.seconds_left())
     print(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
     return 0
@@ -380,16 +399,16 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_logout(args: argparse.Namespace) -> int:
     """``strava-auth logout``: deauthorize at Strava, then delete the token file and its lock."""
-    path = settings.token_path(args.token_file)
-    told_strava = logout(path, local_only=args.local_only)
+    path = settings.token_path(args.token_file, args.profile)
+    told_strava = logout(path, local_only=args.local_only, profile=args.profile)
     print(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     """``strava-auth import``: prove and save tokens the user already has."""
-    path = settings.token_path(args.token_file)
-    token = import_token(_read_import(args.file), path)
+    path = settings.token_path(args.token_file, args.profile)
+    token = import_token(_read_import(args.file), path, args.profile)
     who = token.athlete_name
     print(f"Imported: {who}, scopes {token.scope or 'unknown'}; token saved to {path}")
     return 0
@@ -406,6 +425,25 @@ def _read_import(name: str) -> str:
     return sys.stdin.read(MAX_INPUT + 1)
 
 
+def cmd_profiles(args: argparse.Namespace) -> int:
+    """``strava-auth profiles``: every profile's athlete, client ID, scopes and expiry."""
+    rows = [profile_summary(name) for name in list_profiles()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        print("No profiles yet: `strava-auth login` (or `strava-auth --profile NAME login`).")
+        return 0
+    print(f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} EXPIRES")
+    for row in rows:
+        print(
+            f"{row['profile'] or '(default)':14} {clean(row['athlete'], 24):24} "
+            f"{row['client_id'] or '-'!s:10} {clean(row['scope'] or '-', 28):28} "
+            f"{row['expires']}"
+        )
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """``strava-auth demo``."""
     token_file = Path(args.token_file).expanduser() if args.token_file else None
@@ -420,17 +458,17 @@ def cmd_install_launcher(args: argparse.Namespace) -> int:
     return 0
 
 
-def _credentials(client_id: int | None) -> settings.Credentials:
+def _credentials(client_id: int | None, profile: str | None) -> settings.Credentials:
     """Credentials from settings; on a terminal, ask for missing ones and offer to save them."""
     try:
-        return settings.load_credentials(client_id)
+        return settings.load_credentials(client_id, profile=profile)
     except MissingCredentialsError:
         if not (sys.stdin and sys.stdin.isatty()):
             raise
-    return _prompt_credentials(client_id)
+    return _prompt_credentials(client_id, profile)
 
 
-def _prompt_credentials(client_id: int | None) -> settings.Credentials:
+def _prompt_credentials(client_id: int | None, profile: str | None) -> settings.Credentials:
     print(
         f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
         "(Authorization Callback Domain: localhost), then copy its values here."
@@ -442,10 +480,10 @@ def _prompt_credentials(client_id: int | None) -> settings.Credentials:
         if not secret:
             raise ConfigError("no client secret given")
         creds = settings.Credentials(client_id, secret)
-        where = settings.config_env_file()
+        where = settings.config_env_file(profile)
         answer = input(f"Save them to {where} (readable only by you)? [Y/n] ")
     except EOFError:
         raise ConfigError(settings.missing_credentials_message()) from None
     if answer.strip().lower() in ("", "y", "yes"):
-        print(f"Saved to {settings.save_credentials(creds)}")
+        print(f"Saved to {settings.save_credentials(creds, profile)}")
     return creds

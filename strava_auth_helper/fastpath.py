@@ -23,6 +23,9 @@ APP_NAME = "strava-auth-helper"
 TOKEN_FILE_NAME = "token.json"
 ENV_TOKEN_FILE = "STRAVA_TOKEN_FILE"
 ENV_CONFIG_DIR = "STRAVA_AUTH_CONFIG_DIR"
+ENV_PROFILE = "STRAVA_AUTH_PROFILE"
+PROFILES_FOLDER = "profiles"
+MAX_PROFILE_NAME = 40
 
 DEFAULT_MIN_TTL = 300
 #: Strava only issues a new access token in the last hour of the old one's life, so a
@@ -33,7 +36,11 @@ PathArg = str | os.PathLike[str] | None
 
 
 def get_access_token(
-    token_file: PathArg = None, *, min_ttl: float = DEFAULT_MIN_TTL, force: bool = False
+    token_file: PathArg = None,
+    *,
+    min_ttl: float = DEFAULT_MIN_TTL,
+    force: bool = False,
+    profile: str | None = None,
 ) -> str:
     """An access token valid for at least ``min_ttl`` seconds, refreshed and saved if needed.
 
@@ -44,6 +51,8 @@ def get_access_token(
         token_file: the token file (default: ``$STRAVA_TOKEN_FILE`` or the config folder).
         min_ttl: seconds the token must still be valid for (0 to 3600).
         force: refresh even if the token is still valid.
+        profile: a named profile's token (default: ``$STRAVA_AUTH_PROFILE``, else none;
+            ``""``: none, whatever the environment says); an explicit ``token_file`` wins.
 
     Raises:
         NotLoggedInError: there is no token file; run ``strava-auth login``.
@@ -52,17 +61,20 @@ def get_access_token(
         StravaError: Strava refused, rate-limited or could not be reached.
         MissingCredentialsError: the client ID or secret is not configured.
         ValueError: ``min_ttl`` is outside 0 to 3600.
+        ConfigError: ``profile`` is not a valid profile name.
     """
     if not force:
-        token = valid_access_token(token_file, min_ttl)
+        token = valid_access_token(token_file, min_ttl, profile)
         if token is not None:
             return token
     from .refresher import refresh_if_needed  # the ordinary path: locks, network, messages
 
-    return refresh_if_needed(token_file, min_ttl=min_ttl, force=force).access_token
+    return refresh_if_needed(token_file, min_ttl=min_ttl, force=force, profile=profile).access_token
 
 
-def valid_access_token(token_file: PathArg = None, min_ttl: float = DEFAULT_MIN_TTL) -> str | None:
+def valid_access_token(
+    token_file: PathArg = None, min_ttl: float = DEFAULT_MIN_TTL, profile: str | None = None
+) -> str | None:
     """The stored access token if it stays valid for more than ``min_ttl`` seconds, else None.
 
     Never raises for a missing, unreadable or odd file: None sends the caller to the
@@ -70,7 +82,7 @@ def valid_access_token(token_file: PathArg = None, min_ttl: float = DEFAULT_MIN_
     """
     if not 0 <= min_ttl <= MAX_MIN_TTL:
         return None
-    location = token_location(token_file)
+    location = token_location(token_file, profile=profile)
     if location is None:
         return None
     data = _read_json(location)
@@ -137,19 +149,42 @@ def read_token_bytes(location: str) -> bytes:
         os.close(fd)
 
 
-def token_location(explicit: PathArg = None, *, default_folder: str | None = None) -> str | None:
-    """Where the token file is: ``explicit``, else ``$STRAVA_TOKEN_FILE``, else
-    ``token.json`` in the config folder (see :func:`config_folder`).
+def token_location(
+    explicit: PathArg = None, *, profile: str | None = None, default_folder: str | None = None
+) -> str | None:
+    """Where the token file is: ``explicit``; else the profile's (``profile``, else
+    ``$STRAVA_AUTH_PROFILE``: ``profiles/NAME/token.json`` in the config folder); else
+    ``$STRAVA_TOKEN_FILE``; else ``token.json`` in the config folder (see
+    :func:`config_folder`).
 
-    None only when no home folder can be found for the default location.
+    None when the profile name is not valid or no home folder can be found (the ordinary
+    code then says which).
     """
     if explicit:
         return os.path.expanduser(os.fspath(explicit))
+    name = os.environ.get(ENV_PROFILE) if profile is None else profile  # "": none at all
+    if name:
+        folder = config_folder(default_folder)
+        if folder is None or not valid_profile_name(name):
+            return None
+        return os.path.join(folder, PROFILES_FOLDER, name, TOKEN_FILE_NAME)
     from_env = os.environ.get(ENV_TOKEN_FILE)
     if from_env:
         return os.path.expanduser(from_env)
     folder = config_folder(default_folder)
     return None if folder is None else os.path.join(folder, TOKEN_FILE_NAME)
+
+
+def valid_profile_name(name: str) -> bool:
+    """Letters, digits, ``-`` and ``_``, starting with a letter or digit, at most 40: a name
+    that can only ever be one folder inside the profiles folder."""
+    plain = name.replace("-", "").replace("_", "")
+    return (
+        0 < len(name) <= MAX_PROFILE_NAME
+        and name.isascii()
+        and name[0].isalnum()
+        and plain.isalnum()
+    )
 
 
 def config_folder(default_folder: str | None = None) -> str | None:
@@ -207,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else list(argv)
     parsed = _parse_token_command(args)
     if parsed is not None:
-        token = valid_access_token(*parsed)
+        token_file, min_ttl, profile = parsed
+        token = valid_access_token(token_file, min_ttl, profile)
         if token is not None:
             print(token)
             return 0
@@ -216,24 +252,32 @@ def main(argv: list[str] | None = None) -> int:
     return cli_main(args)
 
 
-def _parse_token_command(args: list[str]) -> tuple[str | None, float] | None:
-    """(token file, min_ttl) for a plain ``token [--token-file F] [--min-ttl S]``; None for
-    anything else, which argparse then handles (errors, help, other flags)."""
-    if not args or args[0] != "token":
-        return None
+_TOKEN_OPTIONS = ("--token-file", "--min-ttl", "--profile")
+
+
+def _parse_token_command(args: list[str]) -> tuple[str | None, float, str | None] | None:
+    """(token file, min_ttl, profile) for a plain
+    ``[--profile P] token [--token-file F] [--min-ttl S] [--profile P]``; None for anything
+    else, which argparse then handles (errors, help, other flags)."""
     values: dict[str, str] = {}
-    rest = args[1:]
+    rest = list(args)
+    seen_command = False
     while rest:
-        name, equals, value = rest.pop(0).partition("=")
+        arg = rest.pop(0)
+        if arg == "token" and not seen_command:
+            seen_command = True
+            continue
+        name, equals, value = arg.partition("=")
         if not equals:
             value = rest.pop(0) if rest else ""
-        if name not in ("--token-file", "--min-ttl") or name in values:
-            return None
-        if not value or value.startswith("-"):
+        allowed = _TOKEN_OPTIONS if seen_command else ("--profile",)
+        if name not in allowed or name in values or not value or value.startswith("-"):
             return None
         values[name] = value
     try:
         min_ttl = float(values.get("--min-ttl", DEFAULT_MIN_TTL))
     except ValueError:
         return None
-    return values.get("--token-file"), min_ttl
+    if not seen_command:
+        return None
+    return values.get("--token-file"), min_ttl, values.get("--profile")

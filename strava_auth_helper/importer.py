@@ -65,7 +65,7 @@ def _scope(value: object) -> str | None:
     return ",".join(split_scopes(value)) if isinstance(value, str) and value.strip() else None
 
 
-def import_token(text: str, path: Path) -> Token:
+def import_token(text: str, path: Path, profile: str | None = None) -> Token:
     """Prove the refresh token in ``text`` with one refresh and save the result at ``path``.
 
     Raises:
@@ -74,7 +74,7 @@ def import_token(text: str, path: Path) -> Token:
         StravaError: Strava could not be reached; nothing was written.
     """
     refresh_token, scope, athlete = parse_input(text)
-    credentials = settings.load_credentials()
+    credentials = settings.load_credentials(profile=profile)
     base_url = settings.base_url()
     with TokenLock(path), reserve_for_token(path) as reservation:
         try:

@@ -6,6 +6,7 @@ one revoked), and one that waits finds no token file afterwards, so it cannot wr
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from . import settings, strava
@@ -15,7 +16,7 @@ from .token_file import Token, read_token
 from .token_lock import TokenLock, lock_path
 
 
-def logout(path: Path, *, local_only: bool = False) -> bool:
+def logout(path: Path, *, local_only: bool = False, profile: str | None = None) -> bool:
     """Deauthorize and delete; returns whether Strava was told.
 
     Raises:
@@ -24,18 +25,21 @@ def logout(path: Path, *, local_only: bool = False) -> bool:
     """
     with TokenLock(path):
         token = read_token(path)  # fails clearly when there is nothing to log out of
-        told = False if local_only else _deauthorize(path, token)
+        told = False if local_only else _deauthorize(path, token, profile)
         path.unlink(missing_ok=True)
         # Removed while still held: a process waiting for it locks a file nobody else will,
         # then finds no token (filelock retries when the file it locked was unlinked).
         lock_path(path).unlink(missing_ok=True)
+    if profile and path.parent == settings.profile_dir(profile):
+        with contextlib.suppress(OSError):  # gone with its last file; kept if it has a .env
+            path.parent.rmdir()
     return told
 
 
-def _deauthorize(path: Path, token: Token) -> bool:
+def _deauthorize(path: Path, token: Token, profile: str | None) -> bool:
     try:
         if not token.is_fresh(60):  # deauthorize needs a live access token
-            token = refresh_locked(path, token)
+            token = refresh_locked(path, token, profile)
         strava.deauthorize(settings.base_url(), token.access_token)
     except ReauthorizationRequired:
         return False  # Strava already refuses this token: nothing left to revoke

@@ -21,22 +21,25 @@ from .token_lock import TokenLock
 log = logging.getLogger(__name__)
 
 
-def load_token(token_file: PathArg = None) -> Token:
+def load_token(token_file: PathArg = None, *, profile: str | None = None) -> Token:
     """The stored token (no network); its ``repr`` hides the secrets.
 
     Raises:
         NotLoggedInError: there is no token file.
         TokenFileError: the token file is unreadable or corrupt.
+        ConfigError: ``profile`` is not a valid profile name.
     """
-    return read_token(settings.token_path(token_file))
+    return read_token(settings.token_path(token_file, profile))
 
 
-def refresh_if_needed(token_file: PathArg = None, *, min_ttl: float, force: bool) -> Token:
+def refresh_if_needed(
+    token_file: PathArg = None, *, min_ttl: float, force: bool, profile: str | None = None
+) -> Token:
     """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds
     (and ``force`` is off). See :func:`strava_auth_helper.get_access_token`."""
     if not 0 <= min_ttl <= MAX_MIN_TTL:
         raise ValueError(f"min_ttl must be between 0 and {MAX_MIN_TTL} seconds, not {min_ttl}")
-    path = settings.token_path(token_file)
+    path = settings.token_path(token_file, profile)
     seen = read_token(path)
     if not force and seen.is_fresh(min_ttl):
         return seen
@@ -49,12 +52,12 @@ def refresh_if_needed(token_file: PathArg = None, *, min_ttl: float, force: bool
         if current.is_fresh(min_ttl) and (refreshed_meanwhile or not force):
             log.debug("another process refreshed the token meanwhile")
             return current
-        return refresh_locked(path, current)
+        return refresh_locked(path, current, profile)
 
 
-def refresh_locked(path: Path, current: Token) -> Token:
+def refresh_locked(path: Path, current: Token, profile: str | None = None) -> Token:
     """Refresh ``current`` and save the result; the caller holds the token lock."""
-    credentials = _credentials_for(current)
+    credentials = _credentials_for(current, profile)
     with reserve_for_token(path, current) as reservation:  # before Strava rotates anything
         answer = strava.refresh(settings.base_url(), credentials, current.refresh_token)
         new = current.refreshed(answer)
@@ -93,8 +96,8 @@ def save_refreshed(reservation: Reservation, token: Token) -> None:
         ) from None
 
 
-def _credentials_for(token: Token) -> settings.Credentials:
-    credentials = settings.load_credentials()
+def _credentials_for(token: Token, profile: str | None) -> settings.Credentials:
+    credentials = settings.load_credentials(profile=profile)
     if token.client_id is not None and token.client_id != credentials.client_id:
         raise ConfigError(
             f"the token file was issued to client ID {token.client_id}, but the configured "

@@ -17,8 +17,16 @@ from dotenv import dotenv_values, set_key
 
 from . import fastpath
 from .errors import ConfigError, MissingCredentialsError
-from .fastpath import APP_NAME, PathArg
+from .fastpath import (
+    APP_NAME,
+    ENV_PROFILE,
+    MAX_PROFILE_NAME,
+    PROFILES_FOLDER,
+    PathArg,
+    valid_profile_name,
+)
 from .private_files import make_private_dirs, write_private
+from .safe_text import clean
 
 DEFAULT_BASE_URL = "https://www.strava.com"
 SETTINGS_URL = "https://www.strava.com/settings/api"
@@ -49,10 +57,41 @@ def config_dir() -> Path:
     return Path(folder)
 
 
-def token_path(explicit: PathArg = None) -> Path:
-    """The token file: ``explicit``, then ``$STRAVA_TOKEN_FILE``, then the config folder."""
-    location = fastpath.token_location(explicit, default_folder=str(config_dir()))
-    assert location is not None  # given a default folder, token_location always answers
+def profile_name(explicit: str | None = None) -> str | None:
+    """The profile in use: ``explicit``, else ``$STRAVA_AUTH_PROFILE``, else None (also for
+    an explicit ``""``: no profile, whatever the environment says).
+
+    Raises:
+        ConfigError: the name is not letters, digits, ``-`` and ``_`` (it is never a path).
+    """
+    name = explicit if explicit is not None else os.environ.get(ENV_PROFILE)
+    if not name:
+        return None
+    if not valid_profile_name(name):
+        raise ConfigError(
+            f"a profile name is 1 to {MAX_PROFILE_NAME} letters, digits, - and _, starting "
+            f"with a letter or digit; not {clean(name, 60)!r}"
+        )
+    return name
+
+
+def profiles_dir() -> Path:
+    """The folder that holds one folder per named profile."""
+    return config_dir() / PROFILES_FOLDER
+
+
+def profile_dir(profile: str | None) -> Path:
+    """A named profile's folder (its token and its own ``.env``); the config folder for none."""
+    name = profile_name(profile)
+    return profiles_dir() / name if name else config_dir()
+
+
+def token_path(explicit: PathArg = None, profile: str | None = None) -> Path:
+    """The token file: ``explicit``, then the profile's, then ``$STRAVA_TOKEN_FILE``, then
+    the config folder's."""
+    name = profile_name(profile) or ""  # resolved here: "" tells fastpath not to look again
+    location = fastpath.token_location(explicit, profile=name, default_folder=str(config_dir()))
+    assert location is not None  # a valid name and a default folder: always an answer
     return Path(location)
 
 
@@ -64,9 +103,9 @@ def base_url() -> str:
     return url.rstrip("/")
 
 
-def config_env_file() -> Path:
-    """The ``.env`` in the user's config folder (where saved credentials go)."""
-    return config_dir() / ".env"
+def config_env_file(profile: str | None = None) -> Path:
+    """The ``.env`` where saved credentials go: the profile's own, else the config folder's."""
+    return profile_dir(profile) / ".env"
 
 
 def parse_client_id(value: str | int, source: str) -> int:
@@ -81,13 +120,15 @@ def parse_client_id(value: str | int, source: str) -> int:
     return int(text)
 
 
-def _lookup(name: str) -> tuple[str, str] | None:
-    """Find ``name`` in the environment, then ./.env, then the config .env: (value, source)."""
+def _lookup(name: str, profile: str | None) -> tuple[str, str] | None:
+    """Find ``name`` in the environment, then ./.env, then the profile's .env, then the
+    config folder's .env: (value, where it was found)."""
     value = os.environ.get(name)
     if value:
         return value, f"${name}"
-    config_env = config_env_file()
-    for path, label in ((Path.cwd() / ".env", "./.env"), (config_env, str(config_env))):
+    env_files = [Path.cwd() / ".env", config_env_file(profile), config_dir() / ".env"]
+    for path in dict.fromkeys(env_files):  # without a profile the last two are one
+        label = "./.env" if path == env_files[0] else str(path)
         if path.is_file():
             try:
                 found = dotenv_values(path).get(name)
@@ -98,18 +139,33 @@ def _lookup(name: str) -> tuple[str, str] | None:
     return None
 
 
-def load_credentials(client_id: int | None = None) -> Credentials:
-    """Client ID (argument > env > ./.env > config .env) and secret (env > ./.env > config .env).
+def load_credentials(client_id: int | None = None, *, profile: str | None = None) -> Credentials:
+    """Client ID (argument > env > ./.env > profile .env > config .env) and secret (the same
+    without the argument: a secret is never a command-line argument).
 
     Raises:
         MissingCredentialsError: one or both values are nowhere to be found.
         ConfigError: the client ID is not a whole number.
     """
-    id_found = (str(client_id), "--client-id") if client_id is not None else _lookup(ENV_CLIENT_ID)
-    secret_found = _lookup(ENV_CLIENT_SECRET)
+    name = profile_name(profile)
+    if client_id is not None:
+        id_found: tuple[str, str] | None = (str(client_id), "--client-id")
+    else:
+        id_found = _lookup(ENV_CLIENT_ID, name)
+    secret_found = _lookup(ENV_CLIENT_SECRET, name)
     if id_found is None or secret_found is None:
         raise MissingCredentialsError(missing_credentials_message())
     return Credentials(parse_client_id(*id_found), secret_found[0].strip())
+
+
+def saved_client_id(profile: str | None) -> int | None:
+    """The client ID saved in the profile's own ``.env`` (for showing; None if none)."""
+    path = config_env_file(profile)
+    try:
+        value = dotenv_values(path).get(ENV_CLIENT_ID) if path.is_file() else None
+        return parse_client_id(value, str(path)) if value else None
+    except (OSError, UnicodeDecodeError, ConfigError):
+        return None
 
 
 def missing_credentials_message() -> str:
@@ -121,9 +177,10 @@ def missing_credentials_message() -> str:
     )
 
 
-def save_credentials(credentials: Credentials) -> Path:
-    """Store the credentials in the config folder's ``.env`` (mode 0600), keeping other lines."""
-    path = config_env_file()
+def save_credentials(credentials: Credentials, profile: str | None = None) -> Path:
+    """Store the credentials in the profile's (else the config folder's) ``.env``, mode 0600,
+    keeping its other lines."""
+    path = config_env_file(profile)
     make_private_dirs(path.parent)
     if path.exists():
         path.chmod(0o600)  # python-dotenv's rewrite keeps the mode it finds

@@ -106,6 +106,15 @@ class Token:
 _KNOWN = {f.name for f in fields(Token)} - {"extra"}
 
 
+def describe_expiry(seconds: float) -> str:
+    """'in 5 h 59 min', 'expired 3 min ago; ...' (refreshes happen on use)."""
+    minutes = int(abs(seconds) // 60)
+    span = f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
+    if seconds > 0:
+        return f"in {span}"
+    return f"expired {span} ago; it is refreshed on next use"
+
+
 def split_scopes(scope: str | None) -> list[str]:
     """'read, activity:read_all' -> ['read', 'activity:read_all']."""
     return [s.strip() for s in (scope or "").split(",") if s.strip()]

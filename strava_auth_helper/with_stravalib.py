@@ -44,6 +44,7 @@ class _Client(Client):
 def stravalib_client(
     token_file: PathArg = None,
     *,
+    profile: str | None = None,
     rate_limit_requests: bool = True,
     rate_limiter: RateLimiter | None = None,
     requests_session: requests.Session | None = None,
@@ -57,6 +58,7 @@ def stravalib_client(
 
     Args:
         token_file: the token file (default: ``$STRAVA_TOKEN_FILE`` or the config folder).
+        profile: a named profile's token (see :func:`strava_auth_helper.get_access_token`).
         rate_limit_requests, rate_limiter: as for ``stravalib.Client``.
         requests_session: a session to use; its ``auth`` is replaced by :class:`StravaAuth`.
 
@@ -73,5 +75,5 @@ def stravalib_client(
     elif rate_limiter is not None:
         raise ValueError("Cannot specify rate_limiter object when rate_limit_requests is False")
     session = requests_session or requests.Session()
-    session.auth = StravaAuth(token_file)
+    session.auth = StravaAuth(token_file, profile=profile)
     return _Client(_Protocol(session, rate_limiter))

@@ -67,13 +67,18 @@ def test_this_platform_and_android_are_platformdirs_answer(monkeypatch: pytest.M
 
 
 @pytest.mark.parametrize(
-    ("explicit", "env_file", "config_dir"),
+    ("explicit", "env_file", "config_dir", "env_profile", "profile"),
     [
-        (None, None, None),
-        (None, None, "~/cfg"),
-        (None, "~/t.json", "/cfg"),
-        ("/flag.json", "/env.json", "/cfg"),
-        ("~/flag.json", None, None),
+        (None, None, None, None, None),
+        (None, None, "~/cfg", None, None),
+        (None, "~/t.json", "/cfg", None, None),
+        ("/flag.json", "/env.json", "/cfg", None, None),
+        ("~/flag.json", None, None, None, None),
+        (None, None, None, None, "club"),
+        (None, "/env.json", None, "club", None),
+        (None, "/env.json", "/cfg", "club", "other"),
+        (None, "/env.json", None, "club", ""),
+        ("/flag.json", None, None, "club", "other"),
     ],
 )
 def test_fast_and_ordinary_code_find_the_same_file(
@@ -82,16 +87,22 @@ def test_fast_and_ordinary_code_find_the_same_file(
     explicit: str | None,
     env_file: str | None,
     config_dir: str | None,
+    env_profile: str | None,
+    profile: str | None,
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    for name, value in (("STRAVA_TOKEN_FILE", env_file), ("STRAVA_AUTH_CONFIG_DIR", config_dir)):
+    for name, value in (
+        ("STRAVA_TOKEN_FILE", env_file),
+        ("STRAVA_AUTH_CONFIG_DIR", config_dir),
+        ("STRAVA_AUTH_PROFILE", env_profile),
+    ):
         if value is None:
             monkeypatch.delenv(name, raising=False)
         else:
             monkeypatch.setenv(name, value)
-    location = fastpath.token_location(explicit)
+    location = fastpath.token_location(explicit, profile=profile)
     assert location is not None
-    assert Path(location) == settings.token_path(explicit)
+    assert Path(location) == settings.token_path(explicit, profile)
     assert "~" not in location
 
 
@@ -144,10 +155,14 @@ def test_missing_file_and_impossible_min_ttl_go_to_the_ordinary_code(token_path:
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["token"], (None, 300.0)),
-        (["token", "--token-file", "t.json"], ("t.json", 300.0)),
-        (["token", "--token-file=t.json", "--min-ttl", "60"], ("t.json", 60.0)),
-        (["token", "--min-ttl=3600"], (None, 3600.0)),
+        (["token"], (None, 300.0, None)),
+        (["token", "--token-file", "t.json"], ("t.json", 300.0, None)),
+        (["token", "--token-file=t.json", "--min-ttl", "60"], ("t.json", 60.0, None)),
+        (["token", "--min-ttl=3600"], (None, 3600.0, None)),
+        (["token", "--profile", "club"], (None, 300.0, "club")),
+        (["--profile=club", "token", "--min-ttl", "1"], (None, 1.0, "club")),
+        (["--profile", "a", "token", "--profile", "b"], None),
+        (["--min-ttl", "1", "token"], None),
         (["token", "--force"], None),
         (["token", "--min-ttl", "soon"], None),
         (["token", "--min-ttl"], None),
@@ -161,7 +176,7 @@ def test_missing_file_and_impossible_min_ttl_go_to_the_ordinary_code(token_path:
     ],
 )
 def test_only_a_plain_token_command_is_served_fast(
-    args: list[str], parsed: tuple[str | None, float] | None
+    args: list[str], parsed: tuple[str | None, float, str | None] | None
 ) -> None:
     assert fastpath._parse_token_command(args) == parsed
 
@@ -234,6 +249,21 @@ def test_cli_on_a_valid_token_imports_nothing_heavy(
     out, modules = imported_modules([installed / "strava-auth", "token"], default_location_env)
     assert out == f"{ACCESS}\n"
     assert modules & FORBIDDEN == set()
+
+
+def test_a_profile_on_a_valid_token_imports_nothing_heavy(
+    installed: Path, default_location_env: dict[str, str], tmp_path: Path
+) -> None:
+    stored(tmp_path / "xdg" / APP_NAME / "profiles" / "club" / "token.json", 3600, access_token="c")
+    for cmd in (
+        [installed / "strava-auth", "token", "--profile", "club"],
+        [installed / "strava-auth", "--profile=club", "token"],
+        [installed / "python", "-c", "import strava_auth_helper as s; print(s.get_access_token())"],
+    ):
+        env = {**default_location_env, "STRAVA_AUTH_PROFILE": "club"} if "-c" in cmd else {}
+        out, modules = imported_modules(cmd, env or default_location_env)
+        assert out == "c\n"
+        assert modules & FORBIDDEN == set()
 
 
 def test_api_on_a_valid_token_imports_nothing_heavy(

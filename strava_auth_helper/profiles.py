@@ -1,0 +1,52 @@
+"""Named profiles: several athletes or apps, each with its own token (and maybe its own .env)."""
+
+from __future__ import annotations
+
+from . import settings
+from .errors import NotLoggedInError, StravaAuthError
+from .fastpath import valid_profile_name
+from .token_file import describe_expiry, read_token
+
+
+def list_profiles() -> list[str | None]:
+    """None for the default profile (when it has a token), then every named one by name."""
+    names: list[str | None] = []
+    if settings.token_path(None, "").exists():
+        names.append(None)
+    folder = settings.profiles_dir()
+    if folder.is_dir():
+        names += sorted(
+            d.name for d in folder.iterdir() if d.is_dir() and valid_profile_name(d.name)
+        )
+    return names
+
+
+def profile_summary(profile: str | None) -> dict[str, object]:
+    """What ``strava-auth profiles`` shows of one profile: never a token."""
+    path = settings.token_path(None, profile or "")
+    summary: dict[str, object] = {
+        "profile": profile,
+        "athlete": "-",
+        "athlete_id": None,
+        "client_id": settings.saved_client_id(profile),
+        "scope": None,
+        "expires_at": None,
+        "expires": "not logged in",
+        "token_file": str(path),
+    }
+    try:
+        token = read_token(path)
+    except NotLoggedInError:
+        return summary
+    except StravaAuthError as exc:
+        summary["expires"] = f"unreadable token file ({exc.__class__.__name__})"
+        return summary
+    summary.update(
+        athlete=token.athlete_name,
+        athlete_id=token.athlete.get("id"),
+        client_id=token.client_id or summary["client_id"],
+        scope=token.scope,
+        expires_at=token.expires_at,
+        expires=describe_expiry(token.seconds_left()),
+    )
+    return summary

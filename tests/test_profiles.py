@@ -1,0 +1,175 @@
+"""Profiles: several athletes and apps, end to end against the simulated Strava."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from strava_auth_helper import (
+    ConfigError,
+    StravaAuth,
+    api_base_url,
+    get_access_token,
+    load_token,
+    settings,
+    stravalib_client,
+)
+from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
+from strava_auth_helper.settings import Credentials, load_credentials
+from strava_auth_helper.token_file import read_token
+
+from .conftest import sim_login
+
+PY_M = [sys.executable, "-m", "strava_auth_helper"]
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*PY_M, *args],
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def cli_login(*args: str) -> subprocess.CompletedProcess[str]:
+    """`strava-auth ... login --no-browser`, the athlete pressing Authorize on the simulation."""
+    proc = subprocess.Popen(
+        [*PY_M, *args, "login", "--no-browser", "--port", "0", "--timeout", "30"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    head = ""
+    for line in proc.stdout:
+        head += line
+        if line.startswith("http"):
+            approve(line.strip())
+            break
+    out, err = proc.communicate(timeout=30)
+    return subprocess.CompletedProcess(proc.args, proc.returncode, head + out, err)
+
+
+@pytest.fixture
+def club_app(sim: DemoStrava, monkeypatch: pytest.MonkeyPatch) -> DemoStrava:
+    """The simulation's app configured only in the 'club' profile's own .env; the config
+    folder's .env holds another app's (wrong) credentials."""
+    monkeypatch.setenv("STRAVA_BASE_URL", sim.base_url)
+    settings.save_credentials(Credentials(999, "another-apps-secret"))
+    settings.save_credentials(Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), "club")
+    return sim
+
+
+def test_a_profile_logs_in_with_its_own_app_and_keeps_its_own_token(
+    club_app: DemoStrava, isolated_env: Path
+) -> None:
+    result = cli_login("--profile", "club")
+    assert result.returncode == 0, result.stderr
+    club_file = isolated_env / "profiles" / "club" / "token.json"
+    assert f"token saved to {club_file}" in result.stdout
+    assert read_token(club_file).client_id == DEMO_CLIENT_ID
+    assert not (isolated_env / "token.json").exists()  # the default profile is untouched
+
+    token = cli("token", "--profile", "club")
+    assert token.stdout.strip() == read_token(club_file).access_token
+    by_env = cli("token", env={"STRAVA_AUTH_PROFILE": "club"})
+    assert by_env.stdout == token.stdout
+    assert cli("token").returncode == 1  # no default token: each profile is its own
+
+
+def test_the_python_api_takes_the_profile(club_app: DemoStrava, isolated_env: Path) -> None:
+    sim_login(club_app, isolated_env / "profiles" / "club" / "token.json")
+    access = get_access_token(profile="club")
+    assert load_token(profile="club").access_token == access
+    assert get_access_token(profile="club", force=True)  # refreshed with the profile's app
+    assert club_app.requests.count("POST /oauth/token refresh_token") == 1
+    me = requests.get(f"{api_base_url()}/athlete", auth=StravaAuth(profile="club"), timeout=10)
+    assert me.json()["firstname"] == "Demo"
+    assert stravalib_client(profile="club").protocol.rsession.auth.profile == "club"
+
+
+def test_an_explicit_token_file_wins_over_a_profile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, isolated_env: Path
+) -> None:
+    monkeypatch.setenv("STRAVA_AUTH_PROFILE", "club")
+    monkeypatch.setenv("STRAVA_TOKEN_FILE", str(tmp_path / "from-env.json"))
+    assert settings.token_path(tmp_path / "flag.json") == tmp_path / "flag.json"
+    assert settings.token_path() == isolated_env / "profiles" / "club" / "token.json"
+    assert settings.token_path(profile="") == tmp_path / "from-env.json"  # "": no profile
+
+
+def test_credentials_precedence_with_a_profile(
+    monkeypatch: pytest.MonkeyPatch, isolated_env: Path
+) -> None:
+    settings.save_credentials(Credentials(3, "config-secret"))
+    assert load_credentials(profile="club") == Credentials(3, "config-secret")
+    settings.save_credentials(Credentials(4, "profile-secret"), "club")
+    assert load_credentials(profile="club") == Credentials(4, "profile-secret")
+    assert load_credentials() == Credentials(3, "config-secret")  # other profiles: unchanged
+    Path(".env").write_text("STRAVA_CLIENT_ID=5\nSTRAVA_CLIENT_SECRET=cwd-secret\n")
+    assert load_credentials(profile="club") == Credentials(5, "cwd-secret")
+    monkeypatch.setenv("STRAVA_CLIENT_ID", "6")
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", "env-secret")
+    assert load_credentials(profile="club") == Credentials(6, "env-secret")
+    assert load_credentials(7, profile="club") == Credentials(7, "env-secret")
+
+
+@pytest.mark.parametrize("name", ["../evil", "a/b", ".hidden", "-x", "x" * 41, "café", " ", "a b"])
+def test_a_profile_name_is_never_a_path(name: str, isolated_env: Path, tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="profile name"):
+        get_access_token(profile=name)
+    flag = cli(f"--profile={name}", "status")
+    assert flag.returncode == 2  # a usage error
+    assert "profile name" in flag.stderr.splitlines()[-1]
+    from_env = cli("status", env={"STRAVA_AUTH_PROFILE": name})
+    assert from_env.returncode == 1
+    assert from_env.stderr.count("\n") == 1
+    assert "profile name" in from_env.stderr
+    assert not (tmp_path / "evil").exists()
+
+
+def test_profiles_lists_each_without_a_token(club_app: DemoStrava, isolated_env: Path) -> None:
+    club = sim_login(club_app, isolated_env / "profiles" / "club" / "token.json").token
+    default = sim_login(club_app, isolated_env / "token.json").token
+    settings.save_credentials(Credentials(4242, "s"), "empty")
+    listed = cli("profiles", "--json")
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["profile"]: row for row in json.loads(listed.stdout)}
+    assert set(rows) == {None, "club", "empty"}
+    assert rows["club"]["athlete"] == "Demo Athlete"
+    assert rows["club"]["client_id"] == DEMO_CLIENT_ID
+    assert rows["club"]["scope"] == "read,activity:read_all"
+    assert rows["club"]["expires"].startswith("in 5 h")
+    assert rows["empty"]["client_id"] == 4242
+    assert rows["empty"]["expires"] == "not logged in"
+    table = cli("profiles")
+    assert "(default)" in table.stdout
+    assert "club" in table.stdout
+    for token in (club, default):
+        for secret in (token.access_token, token.refresh_token):
+            assert secret not in listed.stdout + table.stdout
+
+
+def test_logout_with_a_profile_removes_only_that_profile(
+    club_app: DemoStrava, isolated_env: Path
+) -> None:
+    club_file = isolated_env / "profiles" / "club" / "token.json"
+    sim_login(club_app, club_file)
+    sim_login(club_app, isolated_env / "profiles" / "other" / "token.json")
+    result = cli("--profile", "other", "logout", "--local-only")
+    assert result.returncode == 0, result.stderr
+    assert not (isolated_env / "profiles" / "other").exists()  # nothing else was in it
+    assert club_file.exists()
+    cli("logout", "--local-only", "--profile", "club")
+    assert not club_file.exists()
+    assert (isolated_env / "profiles" / "club" / ".env").exists()  # the app's settings stay
