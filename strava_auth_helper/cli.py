@@ -337,7 +337,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         force=args.force,
         open_browser=not args.no_browser,
-        paste_input=sys.stdin if args.no_browser and sys.stdin is not None else None,
+        paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
     )
     result = login(options)
     print(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")

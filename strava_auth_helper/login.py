@@ -6,13 +6,13 @@ import logging
 import secrets
 import sys
 import threading
-import webbrowser
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from . import pages, strava
+from . import browser, pages, strava
 from .callback import Catcher, Redirect, parse_pasted
 from .errors import (
     LoginDeclined,
@@ -48,7 +48,7 @@ class LoginOptions:
     timeout: float = DEFAULT_TIMEOUT
     force: bool = False
     open_browser: bool = True
-    paste_input: TextIO | None = None  # read a pasted URL or code from here (--no-browser)
+    paste_input: TextIO | None = None  # where a pasted address is read, when that is offered
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def login(
     Args:
         options: what to ask for and where to save.
         out: where progress lines go (default stdout).
-        opener: opens a URL in a browser (default :func:`webbrowser.open`).
+        opener: opens a URL in a browser (default: the browser of this desktop, or Windows'
+            under WSL; none in an SSH session or where there is none).
 
     Returns:
         The saved token and the scopes the athlete did not grant.
@@ -102,11 +103,7 @@ def login(
         )
         _say(out, "Open this address in a browser to authorize access to Strava:")
         _say(out, url)
-        if options.open_browser:
-            _open_in_background(opener or webbrowser.open, url, out)
-        if options.paste_input is not None:
-            _say(out, "...or, after authorizing, paste the address the browser lands on here:")
-            _read_pasted_in_background(options.paste_input, catcher, out)
+        _offer_ways_back(options, catcher, url, out, opener)
         redirect = catcher.next_redirect(options.timeout)
         if redirect is None:
             raise LoginTimeout(
@@ -142,6 +139,26 @@ def _bind(port: int | None, state: str, out: TextIO) -> Catcher:
             f"using port {catcher.port} instead.",
         )
         return catcher
+
+
+def _offer_ways_back(
+    options: LoginOptions, catcher: Catcher, url: str, out: TextIO, opener: Opener | None
+) -> None:
+    """Open the browser where there is one; where there is none (or --no-browser), say how
+    to finish and read a pasted address."""
+    place = None
+    if options.open_browser:  # a given opener knows where it opens: no need to look
+        place = browser.detect() if opener is None else browser.Place(browser.DESKTOP)
+        if place.has_browser:
+            _open_in_background(opener or partial(browser.open_url, place=place), url, out)
+            return
+        for line in browser.instructions(place, catcher.port):
+            _say(out, line)
+    if options.paste_input is None:
+        return
+    if place is None:
+        _say(out, "...or, after authorizing, paste the address the browser lands on here:")
+    _read_pasted_in_background(options.paste_input, catcher, out)
 
 
 def _open_in_background(opener: Opener, url: str, out: TextIO) -> None:

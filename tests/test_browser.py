@@ -1,234 +1,192 @@
-"""End to end in a real browser: headless Chromium (Debian's) driven by Playwright.
-
-Locally these skip when Chromium or Playwright is missing (the reason says how to enable them);
-with CI=true a missing browser fails instead. No browser is downloaded at test time.
-"""
+"""Where the browser is: a desktop, Windows under WSL, an SSH session, or nowhere. Each branch
+is driven through the real `strava-auth login`, with a fake environment and recording
+programs in place of the browsers."""
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
+import getpass
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from pytest_httpserver import HTTPServer
 
-from strava_auth_helper import pages
-from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava
-from strava_auth_helper.errors import LoginDeclined
-from strava_auth_helper.login import LoginOptions
-from strava_auth_helper.settings import Credentials
+from strava_auth_helper import browser
+from strava_auth_helper.browser import Place
 from strava_auth_helper.token_file import read_token
 
-from .conftest import LoginRun, require
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from .conftest import CLIENT_ID, CLIENT_SECRET, CODE, http_get, token_answer
 
 
-@pytest.fixture(scope="module")
-def playwright() -> Iterator[Any]:
-    require(
-        importlib.util.find_spec("playwright") is not None,
-        "Playwright (Python package)",
-        "pip install -e '.[test]'",
-    )
-    require(os.access(CHROMIUM, os.X_OK), "Chromium", "apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        yield p
-
-
-@pytest.fixture(scope="module")
-def browser(playwright: Any) -> Iterator[Any]:
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-    yield browser
-    browser.close()
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1024, "height": 768})
-    yield context.new_page()
-    context.close()
-
-
-def demo_login(sim: DemoStrava, token_path: Path) -> LoginRun:
-    return LoginRun(
-        LoginOptions(
-            credentials=Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
-            token_path=token_path,
-            base_url=sim.base_url,
-            port=0,
-            timeout=60,
-            open_browser=False,
-        )
-    )
-
-
-def press(page: Any, run: LoginRun, button: str, screenshot: Path) -> None:
-    """Click a button on the simulated authorize page and land on the catcher's page."""
-    page.click(button)
-    page.wait_for_url(f"http://127.0.0.1:{run.port}/authorization?*")
-    page.screenshot(path=screenshot)
-
-
-def test_authorize_lands_on_success_page(
-    sim: DemoStrava, page: Any, token_path: Path, tmp_path: Path
-) -> None:
-    run = demo_login(sim, token_path)
-    page.goto(run.url)
-    page.screenshot(path=tmp_path / "authorize.png")
-    press(page, run, "#authorize", tmp_path / "success.png")
-    assert page.inner_text("h1") == "Connected, Demo!"
-    assert "activity:read_all" in page.inner_text("main")
-    assert str(token_path) in page.inner_text("main")
-    run.finish()
-    assert read_token(token_path).athlete["lastname"] == "Athlete"
-
-
-def test_unticked_scope_is_named_on_the_page(
-    sim: DemoStrava, page: Any, token_path: Path, tmp_path: Path
-) -> None:
-    run = demo_login(sim, token_path)
-    page.goto(run.url)
-    page.uncheck("input[value='activity:read_all']")
-    press(page, run, "#authorize", tmp_path / "missing-scope.png")
-    assert "Some permissions were not granted" in page.inner_text("main")
-    assert "activity:read_all" in page.inner_text("div.note")
-    assert run.finish().missing_scopes == ["activity:read_all"]
-
-
-def test_cancel_lands_on_declined_page(
-    sim: DemoStrava, page: Any, token_path: Path, tmp_path: Path
-) -> None:
-    run = demo_login(sim, token_path)
-    page.goto(run.url)
-    press(page, run, "#cancel", tmp_path / "declined.png")
-    assert page.inner_text("h1") == "Access declined"
-    assert "strava-auth login" in page.inner_text("main")
-    assert isinstance(run.failure(), LoginDeclined)
-    assert not token_path.exists()
-
-
-ALL_PAGES = {
-    "success": pages.success("Zoë", ["read", "activity:read_all"], [], "/home/z/.config/x/t.json"),
-    "missing-scope": pages.success("Zoë", ["read"], ["activity:read_all"], "/home/z/t.json"),
-    "declined": pages.declined(),
-    "wrong-state": pages.wrong_state(),
-    "error": pages.failed("Strava answered 400 Bad Request (AuthorizationCode/code/expired)"),
-}
-
-
-@pytest.mark.parametrize("name", list(ALL_PAGES))
-@pytest.mark.parametrize(("size", "width"), [("phone", 360), ("desktop", 1280)])
-def test_pages_fit_the_window_and_load_nothing_external(
-    browser: Any, tmp_path: Path, name: str, size: str, width: int
-) -> None:
-    context = browser.new_context(viewport={"width": width, "height": 740}, offline=True)
-    page = context.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.set_content(ALL_PAGES[name].html)
-    page.screenshot(path=tmp_path / f"{name}-{size}.png", full_page=True)
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    font_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-    context.close()
-    assert scroll_width <= width  # no sideways scrolling on a phone
-    assert font_size >= 16
-    assert requested == []  # renders offline: no fonts, images or scripts fetched
-
-
-@pytest.fixture
-def blocking_browser_script(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A BROWSER command that runs headless Chromium in the foreground (it blocks until
-    Chromium exits) with a DevTools port the test can drive."""
-    profile = tmp_path / "profile"
-    script = tmp_path / "browser.sh"
-    script.write_text(
-        "#!/bin/sh\n"
-        f'echo $$ > "{tmp_path}/chromium.pid"\n'
-        f'exec "{CHROMIUM}" --headless {" ".join(FLAGS)} --remote-debugging-port=0 '
-        f'--user-data-dir="{profile}" "$1"\n'
-    )
+def recorder(folder: Path, name: str) -> None:
+    """A program called ``name`` that writes its arguments, one per line, and succeeds."""
+    script = folder / name
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{folder}/{name}.args"\n')
     script.chmod(0o755)
-    yield str(script), profile
-    pid_file = tmp_path / "chromium.pid"
-    if pid_file.exists():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
 
-def wait_for_file(path: Path, timeout: float = 30) -> str:
+def recorded(folder: Path, name: str, timeout: float = 20) -> list[str]:
+    path = folder / f"{name}.args"
     deadline = time.monotonic() + timeout
-    while not (path.exists() and path.read_text().strip()):
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)  # polling for Chromium's DevTools port file, not timing anything
-    return path.read_text()
+    while not path.exists() or not path.read_text().endswith("\n"):
+        assert time.monotonic() < deadline, f"{name} was never run"
+        time.sleep(0.01)  # polling for the recording, not timing anything
+    return path.read_text().splitlines()
 
 
-def test_default_login_opens_the_browser_itself(
-    playwright: Any,
-    sim: DemoStrava,
-    blocking_browser_script: tuple[str, Path],
-    token_path: Path,
-    tmp_path: Path,
-) -> None:
-    script, profile = blocking_browser_script
-    env = dict(os.environ)
+class Login:
+    """`strava-auth login` (no --no-browser) in a subprocess with a chosen environment."""
+
+    def __init__(self, env: dict[str, str], token_file: Path) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "strava_auth_helper", "login", "--port", "0"]
+            + ["--timeout", "30", "--token-file", str(token_file)],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        self.head = ""
+        for line in self.proc.stdout:
+            self.head += line
+            if line.startswith("http"):
+                self.url = line.strip()
+                break
+        query = parse_qs(urlsplit(self.url).query)
+        self.redirect = f"{query['redirect_uri'][0]}?state={query['state'][0]}&code={CODE}"
+        self.port = urlsplit(query["redirect_uri"][0]).port
+
+    def read_until(self, text: str) -> str:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self.head += line
+            if text in line:
+                break
+        return self.head
+
+    def finish(self, paste: str = "") -> tuple[int, str, str]:
+        out, err = self.proc.communicate(paste, timeout=30)
+        return self.proc.returncode, self.head + out, err
+
+
+@pytest.fixture
+def fake_bin(tmp_path: Path) -> Path:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def login_env(strava: HTTPServer, fake_bin: Path) -> dict[str, str]:
+    """No display, no SSH, no browser, no WSL: only the fake programs on PATH."""
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    keep = ("HOME", "LANG", "STRAVA_BASE_URL", "STRAVA_AUTH_CONFIG_DIR", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if k in keep}
     env.update(
-        BROWSER=script,
-        STRAVA_BASE_URL=sim.base_url,
-        STRAVA_CLIENT_ID=str(DEMO_CLIENT_ID),
-        STRAVA_CLIENT_SECRET=DEMO_CLIENT_SECRET,
+        PATH=str(fake_bin),
+        STRAVA_CLIENT_ID=str(CLIENT_ID),
+        STRAVA_CLIENT_SECRET=CLIENT_SECRET,
     )
-    # Files, not pipes: Chromium inherits them and outlives the login.
-    out_file, err_file = (tmp_path / "login.out").open("w+"), (tmp_path / "login.err").open("w+")
-    login = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "strava_auth_helper",
-            "login",
-            "--port",
-            "0",
-            "--timeout",
-            "60",
-            "--token-file",
-            str(token_path),
-        ],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=out_file,
-        stderr=err_file,
+    return env
+
+
+@pytest.mark.parametrize("program", ["wslview", "cmd.exe", "explorer.exe"])
+def test_wsl_opens_the_windows_browser_with_the_whole_address(
+    login_env: dict[str, str], fake_bin: Path, tmp_path: Path, program: str
+) -> None:
+    recorder(fake_bin, program)
+    login = Login({**login_env, "WSL_DISTRO_NAME": "Ubuntu"}, tmp_path / "t.json")
+    args = recorded(fake_bin, program)
+    if program == "cmd.exe":
+        assert args[:2] == ["/c", "start"]
+        assert "^&" in args[2]  # escaped, or cmd.exe would cut the address at the first &
+        assert args[2].replace("^", "") == login.url  # what cmd.exe passes on to start
+    else:
+        assert args == [login.url]
+    assert "&" in login.url
+    assert http_get(login.redirect).ok
+    code, out, err = login.finish()
+    assert code == 0, err
+    assert read_token(tmp_path / "t.json").client_id == CLIENT_ID
+
+
+def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
+    login_env: dict[str, str], fake_bin: Path, tmp_path: Path
+) -> None:
+    recorder(fake_bin, "browser")
+    env = {
+        **login_env,
+        "SSH_CONNECTION": "203.0.113.9 50000 198.51.100.7 2222",
+        "BROWSER": str(fake_bin / "browser"),  # there, but an SSH session must not use it
+    }
+    login = Login(env, tmp_path / "t.json")
+    head = login.read_until("ssh -L")
+    user = getpass.getuser()
+    forward = f"ssh -L {login.port}:127.0.0.1:{login.port} -p 2222 {user}@198.51.100.7"
+    assert forward in head
+    code, out, err = login.finish(paste=login.redirect + "\n")
+    assert code == 0, err
+    assert "paste here the address" in out
+    assert not (fake_bin / "browser.args").exists()
+    assert read_token(tmp_path / "t.json").client_id == CLIENT_ID
+
+
+def test_no_browser_at_all_says_so_once_and_takes_a_paste(
+    login_env: dict[str, str], tmp_path: Path
+) -> None:
+    login = Login(login_env, tmp_path / "t.json")
+    code, out, err = login.finish(paste=login.redirect + "#_=_\n")
+    assert code == 0, err
+    assert out.count("No browser on this machine.") == 1
+    assert "Could not open a browser" not in out
+    assert read_token(tmp_path / "t.json").client_id == CLIENT_ID
+
+
+def test_a_desktop_opens_its_browser_with_the_whole_address(
+    login_env: dict[str, str], fake_bin: Path, tmp_path: Path
+) -> None:
+    recorder(fake_bin, "browser")
+    env = {
+        **login_env,
+        "DISPLAY": ":0",
+        "SSH_CONNECTION": "203.0.113.9 50000 198.51.100.7 22",  # ssh -X: there is a display
+        "BROWSER": str(fake_bin / "browser"),
+    }
+    login = Login(env, tmp_path / "t.json")
+    assert recorded(fake_bin, "browser") == [login.url]
+    assert http_get(login.redirect).ok
+    code, out, err = login.finish()
+    assert code == 0, err
+    assert "ssh -L" not in out
+
+
+@pytest.mark.parametrize(
+    ("environ", "version", "kind"),
+    [
+        ({"SSH_CONNECTION": "a 1 b 22"}, "Linux", browser.SSH),
+        ({"SSH_CONNECTION": "a 1 b 22", "WAYLAND_DISPLAY": "wayland-0"}, "Linux", None),
+        ({"WSL_INTEROP": "/run/WSL/1_interop"}, "Linux", browser.WSL),
+        ({}, "Linux version 5.15.153.1-microsoft-standard-WSL2", browser.WSL),
+        ({"SSH_CONNECTION": "a 1 b 22"}, "5.15-microsoft-standard-WSL2", browser.SSH),
+    ],
+)
+def test_detect(tmp_path: Path, environ: dict[str, str], version: str, kind: str | None) -> None:
+    proc_version = tmp_path / "version"
+    proc_version.write_text(version)
+    place = browser.detect(environ, proc_version)
+    if kind is None:  # not SSH, not WSL: whatever this machine has
+        assert place.kind in (browser.DESKTOP, browser.NO_BROWSER)
+    else:
+        assert place.kind == kind
+
+
+def test_ssh_place_reads_the_connection() -> None:
+    assert browser.detect({"SSH_CONNECTION": "::1 5 fe80::2 22"}) == Place(
+        browser.SSH, "fe80::2", 22
     )
-    port = int(wait_for_file(profile / "DevToolsActivePort").splitlines()[0])
-    chromium = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-    try:
-        page = next(p for c in chromium.contexts for p in c.pages if "/oauth/authorize" in p.url)
-        page.wait_for_selector("#authorize")
-        page.click("#authorize")
-        page.wait_for_url("http://127.0.0.1:*/authorization?*")
-        page.screenshot(path=tmp_path / "opened-by-login.png")
-        assert page.inner_text("h1") == "Connected, Demo!"
-        status = login.wait(timeout=30)  # ends though the browser it opened still runs
-    finally:
-        chromium.new_browser_cdp_session().send("Browser.close")
-    out, err = (tmp_path / "login.out").read_text(), (tmp_path / "login.err").read_text()
-    assert status == 0, err
-    assert "Logged in as Demo Athlete" in out
-    assert read_token(token_path).athlete["firstname"] == "Demo"
