@@ -14,6 +14,7 @@ from .errors import (
     NotLoggedInError,
     RateLimitError,
     ReauthorizationRequired,
+    ScopesNotGranted,
     StravaAuthError,
     StravaError,
     StravaUnavailableError,
@@ -29,6 +30,7 @@ __version__ = "0.2.0"
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status
+    from .login_api import login
     from .refresher import load_token
     from .token_file import Token
     from .with_stravalib import stravalib_client
@@ -39,6 +41,7 @@ _LAZY = {
     "api_base_url": ".auth",
     "raise_for_status": ".auth",
     "load_token": ".refresher",
+    "login": ".login_api",
     "Token": ".token_file",
     "stravalib_client": ".with_stravalib",
 }
@@ -72,6 +75,7 @@ __all__ = [
     "NotLoggedInError",
     "RateLimitError",
     "ReauthorizationRequired",
+    "ScopesNotGranted",
     "StravaAuth",
     "StravaAuthError",
     "StravaError",
@@ -82,6 +86,7 @@ __all__ = [
     "api_base_url",
     "get_access_token",
     "load_token",
+    "login",
     "raise_for_status",
     "stravalib_client",
 ]

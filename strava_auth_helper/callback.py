@@ -129,14 +129,17 @@ class Catcher:
             self._arrivals.put(arrival)
         return arrival
 
-    def next_redirect(self, timeout: float) -> Redirect | None:
-        """The first valid redirect (from the browser or pasted), or None after ``timeout``.
+    def next_redirect(self, timeout: float, *, last_chance: bool = True) -> Redirect | None:
+        """The first valid redirect (from the browser or pasted), or None after ``timeout``;
+        then, unless ``last_chance`` is False, nothing more is accepted.
 
         Call :meth:`answer` once its outcome is known: the browser waits for that page.
         """
         try:
             arrival = self._arrivals.get(timeout=timeout)
         except queue.Empty:
+            if not last_chance:
+                return None
             with self._lock:
                 self._open = False  # from now on nothing is accepted...
                 if self._arrivals.empty():

@@ -19,13 +19,13 @@ from .errors import ConfigError, MissingCredentialsError, StravaAuthError
 from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL
 from .importer import MAX_INPUT, import_token
 from .launcher import install
-from .login import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, login
+from .login_flow import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, run_login
 from .logout import logout
 from .profiles import list_profiles, profile_summary
 from .refresher import refresh_if_needed
 from .safe_text import clean
-from .strava import SCOPES
-from .token_file import describe_expiry, read_token, split_scopes
+from .strava import check_scopes
+from .token_file import describe_expiry, read_token
 
 PROG = "strava-auth"
 EXIT_PARTIAL_SCOPES = 3
@@ -270,13 +270,10 @@ def _add_demo(
 
 
 def _scope(text: str) -> str:
-    scopes = split_scopes(text)
-    unknown = [s for s in scopes if s not in SCOPES]
-    if not scopes or unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown scope {', '.join(unknown) or text!r}; known: {','.join(SCOPES)}"
-        )
-    return ",".join(scopes)
+    try:
+        return check_scopes(text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _profile(text: str) -> str:
@@ -339,7 +336,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         open_browser=not args.no_browser,
         paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
     )
-    result = login(options)
+    result = run_login(options)
     print(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")
     if result.missing_scopes:
         _error(

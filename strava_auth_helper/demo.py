@@ -16,7 +16,7 @@ from . import settings, strava
 from .demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
 from .errors import ReauthorizationRequired
 from .fastpath import ENV_TOKEN_FILE, get_access_token
-from .login import DEFAULT_SCOPE, LoginOptions, login
+from .login_flow import DEFAULT_SCOPE, LoginOptions, run_login
 from .refresher import load_token
 
 
@@ -90,10 +90,10 @@ def _login(
     )
     if open_browser:
         _say(out, "\n1. Log in: press Authorize (or Cancel) on the page that opens.")
-        result = login(options, out=out, opener=lambda url: _browser_or_approve(url, out))
+        result = run_login(options, out=out, opener=lambda url: _browser_or_approve(url, out))
     else:
         _say(out, "\n1. Log in: no browser, so the demo presses Authorize for you.")
-        result = login(options, out=out, opener=approve)
+        result = run_login(options, out=out, opener=approve)
     _say(out, f"   Logged in as {result.token.athlete_name}; granted: {result.token.scope}")
 
 

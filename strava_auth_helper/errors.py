@@ -57,6 +57,20 @@ class LoginDeclined(LoginError):
     """The athlete pressed Cancel on Strava's page."""
 
 
+class ScopesNotGranted(LoginError):
+    """Logged in, and the token saved, but the athlete unticked some of the scopes asked for.
+
+    ``token`` is the saved token; ``missing_scopes`` lists what was not granted.
+    """
+
+    exit_code = 3
+
+    def __init__(self, message: str, token: object, missing_scopes: list[str]) -> None:
+        super().__init__(message)
+        self.token = token
+        self.missing_scopes = missing_scopes
+
+
 class LoginTimeout(LoginError):
     """No redirect arrived in time."""
 

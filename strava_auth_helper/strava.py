@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 import requests
 
 from .errors import (
+    ConfigError,
     RateLimitError,
     ReauthorizationRequired,
     StravaError,
@@ -44,6 +45,21 @@ SCOPES = {
     "activity:read_all": "View data about your private activities",
     "activity:write": "Upload and edit your activities",
 }
+
+
+def check_scopes(text: str) -> str:
+    """``text`` as a clean comma-separated list of scopes Strava knows.
+
+    Raises:
+        ConfigError: it names no scope, or one Strava does not know.
+    """
+    scopes = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in scopes if s not in SCOPES]
+    if not scopes or unknown:
+        raise ConfigError(
+            f"unknown scope {', '.join(unknown) or text!r}; known: {','.join(SCOPES)}"
+        )
+    return ",".join(scopes)
 
 
 def authorize_url(

@@ -30,7 +30,7 @@ from strava_auth_helper.demo_strava import (
     DemoStrava,
     approve,
 )
-from strava_auth_helper.login import DEFAULT_SCOPE, LoginOptions, LoginResult, login
+from strava_auth_helper.login_flow import DEFAULT_SCOPE, LoginOptions, LoginResult, run_login
 from strava_auth_helper.settings import Credentials
 from strava_auth_helper.token_file import Token, write_token
 
@@ -157,7 +157,7 @@ def sim_login(sim: DemoStrava, token_path: Path, scope: str = DEFAULT_SCOPE) -> 
         port=0,
         timeout=30,
     )
-    return login(options, out=io.StringIO(), opener=approve)
+    return run_login(options, out=io.StringIO(), opener=approve)
 
 
 def base_of(server: HTTPServer) -> str:
@@ -248,7 +248,7 @@ class LoginRun:
 
     def _run(self, options: LoginOptions) -> None:
         try:
-            self.result = login(options, out=self.out, opener=lambda url: True)
+            self.result = run_login(options, out=self.out, opener=lambda url: True)
         except BaseException as exc:  # handed to the test
             self.error = exc
 

@@ -115,3 +115,10 @@ def test_parse_pasted() -> None:
 
 def test_redirect_repr_hides_the_code() -> None:
     assert "c0de1234" not in repr(Redirect("c0de1234", "read", None))
+
+
+def test_a_look_without_last_chance_keeps_the_door_open() -> None:
+    with _catcher() as catcher:
+        assert catcher.next_redirect(0, last_chance=False) is None
+        assert catcher.offer(Redirect("c0de1234abcd")) is not None  # still accepted
+        assert catcher.next_redirect(0, last_chance=False) == Redirect("c0de1234abcd")

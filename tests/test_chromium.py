@@ -23,7 +23,7 @@ import pytest
 from strava_auth_helper import pages
 from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava
 from strava_auth_helper.errors import LoginDeclined
-from strava_auth_helper.login import LoginOptions
+from strava_auth_helper.login_flow import LoginOptions
 from strava_auth_helper.settings import Credentials
 from strava_auth_helper.token_file import read_token
 

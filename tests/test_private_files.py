@@ -14,7 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import get_access_token
-from strava_auth_helper.login import LoginOptions
+from strava_auth_helper.login_flow import LoginOptions
 from strava_auth_helper.private_files import (
     ReservationError,
     UnsafeFolderError,

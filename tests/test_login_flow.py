@@ -17,8 +17,8 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strava_auth_helper import errors
-from strava_auth_helper import login as login_mod
-from strava_auth_helper.login import LoginOptions
+from strava_auth_helper import login_flow as login_mod
+from strava_auth_helper.login_flow import LoginOptions
 from strava_auth_helper.token_file import read_token
 
 from .conftest import (
@@ -209,7 +209,7 @@ def test_explicit_busy_port_is_an_error_naming_it(
 ) -> None:
     login_options.port = busy_port
     with pytest.raises(errors.PortInUseError, match=f"port {busy_port} is already in use"):
-        login_mod.login(login_options)
+        login_mod.run_login(login_options)
 
 
 def test_busy_default_port_falls_back(
@@ -409,7 +409,7 @@ def test_blocking_browser_does_not_deadlock(
     result: list[object] = []
 
     def run_login() -> None:
-        result.append(login_mod.login(login_options, out=out_lines, opener=blocking_browser))
+        result.append(login_mod.run_login(login_options, out=out_lines, opener=blocking_browser))
 
     t = threading.Thread(target=run_login, daemon=True)
     t.start()
@@ -433,7 +433,9 @@ def test_failing_browser_is_not_fatal(strava: HTTPServer, login_options: LoginOp
     out = LineQueue()
     done: list[object] = []
     t = threading.Thread(
-        target=lambda: done.append(login_mod.login(login_options, out=out, opener=broken_browser)),
+        target=lambda: done.append(
+            login_mod.run_login(login_options, out=out, opener=broken_browser)
+        ),
         daemon=True,
     )
     t.start()

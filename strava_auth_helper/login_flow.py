@@ -68,11 +68,35 @@ def missing_scopes(requested: str, granted: str | None) -> list[str]:
     return [s for s in split_scopes(requested) if s not in have]
 
 
-def login(
+class Frontend:
+    """How the login talks to the person: lines on a terminal (this class), or a notebook's
+    link and input box (``notebook.NotebookFrontend``)."""
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out or sys.stdout
+
+    def say(self, line: str) -> None:
+        """One line of progress."""
+        print(line, file=self.out, flush=True)
+
+    def show_address(self, url: str) -> None:
+        """The authorize address, on a line of its own."""
+        self.say("Open this address in a browser to authorize access to Strava:")
+        self.say(url)
+
+    def wait(self, catcher: Catcher, timeout: float, paste: TextIO | None) -> Redirect | None:
+        """The first valid redirect, from the browser or pasted into ``paste``."""
+        if paste is not None:
+            _read_pasted_in_background(paste, catcher, self)
+        return catcher.next_redirect(timeout)
+
+
+def run_login(
     options: LoginOptions,
     *,
     out: TextIO | None = None,
     opener: Opener | None = None,
+    frontend: Frontend | None = None,
 ) -> LoginResult:
     """Run the browser login and save the token.
 
@@ -81,6 +105,7 @@ def login(
         out: where progress lines go (default stdout).
         opener: opens a URL in a browser (default: the browser of this desktop, or Windows'
             under WSL; none in an SSH session or where there is none).
+        frontend: how to talk to the person (default: lines on ``out``).
 
     Returns:
         The saved token and the scopes the athlete did not grant.
@@ -89,9 +114,9 @@ def login(
         StravaAuthError: declined, timed out, port busy, Strava refused, or saving failed.
             An existing token file is untouched in every one of these cases.
     """
-    out = out or sys.stdout
+    frontend = frontend or Frontend(out)
     state = secrets.token_urlsafe(32)  # 256 random bits
-    with _bind(options.port, state, out) as catcher:
+    with _bind(options.port, state, frontend) as catcher:
         catcher.start()  # serving before anyone can see the address
         url = strava.authorize_url(
             options.base_url,
@@ -101,10 +126,9 @@ def login(
             state,
             force=options.force,
         )
-        _say(out, "Open this address in a browser to authorize access to Strava:")
-        _say(out, url)
-        _offer_ways_back(options, catcher, url, out, opener)
-        redirect = catcher.next_redirect(options.timeout)
+        frontend.show_address(url)
+        paste = _offer_ways_back(options, catcher, url, frontend, opener)
+        redirect = frontend.wait(catcher, options.timeout, paste)
         if redirect is None:
             raise LoginTimeout(
                 f"no answer from the browser within {options.timeout:g} s; "
@@ -116,11 +140,7 @@ def login(
     return outcome
 
 
-def _say(out: TextIO, line: str) -> None:
-    print(line, file=out, flush=True)
-
-
-def _bind(port: int | None, state: str, out: TextIO) -> Catcher:
+def _bind(port: int | None, state: str, frontend: Frontend) -> Catcher:
     if port is not None:
         try:
             return Catcher(port, state)
@@ -133,35 +153,36 @@ def _bind(port: int | None, state: str, out: TextIO) -> Catcher:
         return Catcher(DEFAULT_PORT, state)
     except OSError:
         catcher = Catcher(0, state)
-        _say(
-            out,
+        frontend.say(
             f"Port {DEFAULT_PORT} is busy (on macOS, AirPlay Receiver uses it); "
-            f"using port {catcher.port} instead.",
+            f"using port {catcher.port} instead."
         )
         return catcher
 
 
 def _offer_ways_back(
-    options: LoginOptions, catcher: Catcher, url: str, out: TextIO, opener: Opener | None
-) -> None:
-    """Open the browser where there is one; where there is none (or --no-browser), say how
-    to finish and read a pasted address."""
+    options: LoginOptions,
+    catcher: Catcher,
+    url: str,
+    frontend: Frontend,
+    opener: Opener | None,
+) -> TextIO | None:
+    """Open the browser where there is one; where there is none (or with --no-browser),
+    say how to finish. Returns where to read a pasted address from, if that is offered."""
     place = None
     if options.open_browser:  # a given opener knows where it opens: no need to look
         place = browser.detect() if opener is None else browser.Place(browser.DESKTOP)
         if place.has_browser:
-            _open_in_background(opener or partial(browser.open_url, place=place), url, out)
-            return
+            _open_in_background(opener or partial(browser.open_url, place=place), url, frontend)
+            return None
         for line in browser.instructions(place, catcher.port):
-            _say(out, line)
-    if options.paste_input is None:
-        return
-    if place is None:
-        _say(out, "...or, after authorizing, paste the address the browser lands on here:")
-    _read_pasted_in_background(options.paste_input, catcher, out)
+            frontend.say(line)
+    if options.paste_input is not None and place is None:
+        frontend.say("...or, after authorizing, paste the address the browser lands on here:")
+    return options.paste_input
 
 
-def _open_in_background(opener: Opener, url: str, out: TextIO) -> None:
+def _open_in_background(opener: Opener, url: str, frontend: Frontend) -> None:
     # A browser command may block until the browser exits (lynx, a BROWSER script):
     # opening it on a daemon thread keeps the catcher and the timeout running.
     def run() -> None:
@@ -171,12 +192,12 @@ def _open_in_background(opener: Opener, url: str, out: TextIO) -> None:
             log.debug("opening the browser raised", exc_info=True)
             opened = False
         if opened is False:
-            _say(out, "Could not open a browser: open the address above yourself.")
+            frontend.say("Could not open a browser: open the address above yourself.")
 
     threading.Thread(target=run, name="open-browser", daemon=True).start()
 
 
-def _read_pasted_in_background(stream: TextIO, catcher: Catcher, out: TextIO) -> None:
+def _read_pasted_in_background(stream: TextIO, catcher: Catcher, frontend: Frontend) -> None:
     # End of input (no terminal) just ends this reader; the catcher keeps waiting.
     def run() -> None:
         for line in stream:
@@ -184,12 +205,15 @@ def _read_pasted_in_background(stream: TextIO, catcher: Catcher, out: TextIO) ->
                 continue
             redirect = parse_pasted(line, catcher.state)
             if redirect is None:
-                _say(out, "That is not this login's redirect address or code; try again.")
+                frontend.say(NOT_THIS_LOGIN)
                 continue
             catcher.offer(redirect)
             return
 
     threading.Thread(target=run, name="read-pasted", daemon=True).start()
+
+
+NOT_THIS_LOGIN = "That is not this login's redirect address or code; try again."
 
 
 def _conclude_answering(
