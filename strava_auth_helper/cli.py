@@ -450,7 +450,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_install_launcher(args: argparse.Namespace) -> int:
     """``strava-auth install-launcher``."""
-    path = install(args.dir.expanduser() if args.dir else None)
+    path = install(args.dir.expanduser() if args.dir else None, profile=args.profile)
     print(f"Launcher written to {path}: double-click it to log in to Strava.")
     return 0
 

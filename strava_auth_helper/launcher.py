@@ -20,9 +20,10 @@ COMMENT = "Connect your scripts on this computer to your Strava account"
 _EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 
-def command(python: str) -> list[str]:
-    """The command line every launcher runs."""
-    return [python, "-m", "strava_auth_helper", "login", "--pause"]
+def command(python: str, profile: str | None = None) -> list[str]:
+    """The command line every launcher runs (a profile name is letters, digits, - and _)."""
+    for_profile = ["--profile", profile] if profile else []
+    return [python, "-m", "strava_auth_helper", *for_profile, "login", "--pause"]
 
 
 def platform_kind(platform: str = sys.platform) -> str:
@@ -34,28 +35,30 @@ def platform_kind(platform: str = sys.platform) -> str:
     return "linux"
 
 
-def render(kind: str, python: str) -> tuple[str, str]:
+def render(kind: str, python: str, profile: str | None = None) -> tuple[str, str]:
     """(file name, file content) of the launcher for ``kind``."""
     if any(c in python for c in "\r\n\0"):
         raise ConfigError("the interpreter's path contains a line break; cannot write a launcher")
-    argv = command(python)
+    argv = command(python, profile)
+    name = f"{NAME} ({profile})" if profile else NAME
     if kind == "linux":
-        return "strava-login.desktop", desktop_entry(argv)
+        slug = f"strava-login-{profile}" if profile else "strava-login"
+        return f"{slug}.desktop", desktop_entry(argv, name)
     if kind == "macos":
-        return "Strava login.command", macos_command(argv)
+        return f"{name}.command", macos_command(argv)
     if kind == "windows":
-        return "Strava login.cmd", windows_cmd(argv)
+        return f"{name}.cmd", windows_cmd(argv)
     raise ValueError(f"unknown launcher kind {kind!r}")
 
 
-def desktop_entry(argv: list[str]) -> str:
+def desktop_entry(argv: list[str], name: str = NAME) -> str:
     """A freedesktop.org Desktop Entry that runs ``argv`` in a terminal."""
     exec_line = " ".join(_desktop_quote(a) for a in argv)
     return (
         "[Desktop Entry]\n"
         "Type=Application\n"
         "Version=1.0\n"
-        f"Name={NAME}\n"
+        f"Name={name}\n"
         f"Comment={COMMENT}\n"
         f"Exec={_desktop_string(exec_line)}\n"
         "Terminal=true\n"
@@ -105,13 +108,19 @@ def default_dir() -> Path:
 
 
 def install(
-    folder: Path | None = None, *, kind: str | None = None, python: str | None = None
+    folder: Path | None = None,
+    *,
+    kind: str | None = None,
+    python: str | None = None,
+    profile: str | None = None,
 ) -> Path:
-    """Write the launcher for this OS (or ``kind``) into ``folder``; returns its path."""
+    """Write the launcher for this OS (or ``kind``) into ``folder``; returns its path. With
+    ``profile``, the launcher logs in for that profile."""
     folder = folder or default_dir()
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder")
-    name, content = render(kind or platform_kind(), python or os.path.abspath(sys.executable))
+    python = python or os.path.abspath(sys.executable)
+    name, content = render(kind or platform_kind(), python, profile)
     path = folder / name
     newline = "" if content.endswith("\r\n") else "\n"
     with open(path, "w", encoding="utf-8", newline=newline) as f:

@@ -236,3 +236,26 @@ def test_double_click_without_credentials_prompts_then_just_works(
     second.send("")
     assert second.proc.wait(timeout=20) == 0
     assert [r.form["client_secret"] for r, _ in strava.log] == [CLIENT_SECRET, CLIENT_SECRET]
+
+
+@pytest.mark.parametrize("kind", ["linux", "macos", "windows"])
+def test_a_launcher_for_a_profile_logs_in_for_it(tmp_path: Path, kind: str) -> None:
+    path = launcher.install(tmp_path, kind=kind, python="/usr/bin/python3", profile="club")
+    assert "club" in path.name
+    content = path.read_text()
+    assert "--profile club login --pause" in content
+    if kind == "linux":
+        assert parse_desktop_exec(content)[3:5] == ["--profile", "club"]
+        assert "Name=Strava login (club)" in content
+
+
+def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "strava_auth_helper", "--profile", "club", "install-launcher"]
+        + ["--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert parse_desktop_exec(next(tmp_path.iterdir()).read_text())[3:5] == ["--profile", "club"]
