@@ -71,8 +71,15 @@ class Login:
         return self.head
 
     def finish(self, paste: str = "") -> tuple[int, str, str]:
-        out, err = self.proc.communicate(paste, timeout=30)
-        return self.proc.returncode, self.head + out, err
+        # Read the rest through the same file object: lines it has already buffered while
+        # looking for the address would be lost to communicate(), which reads the pipe.
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
+        self.proc.stdin.write(paste)
+        self.proc.stdin.close()
+        out, err = self.proc.stdout.read(), self.proc.stderr.read()
+        return self.proc.wait(timeout=30), self.head + out, err
 
 
 @pytest.fixture

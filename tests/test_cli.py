@@ -86,8 +86,11 @@ class CliLogin:
         return http_get(self.redirect_uri, params={"state": self.state, **params}).text
 
     def finish(self) -> tuple[int, str, str]:
-        out, err = self.proc.communicate(timeout=30)
-        return self.proc.returncode, self.head + out, err
+        # Through the same file object: communicate() would miss lines it has buffered.
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
+        out, err = self.proc.stdout.read(), self.proc.stderr.read()
+        return self.proc.wait(timeout=30), self.head + out, err
 
 
 @pytest.mark.usefixtures("with_creds")

@@ -56,8 +56,9 @@ def cli_login(*args: str) -> subprocess.CompletedProcess[str]:
         if line.startswith("http"):
             approve(line.strip())
             break
-    out, err = proc.communicate(timeout=30)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, head + out, err)
+    assert proc.stderr is not None
+    out, err = proc.stdout.read(), proc.stderr.read()  # not communicate(): see test_browser
+    return subprocess.CompletedProcess(proc.args, proc.wait(timeout=30), head + out, err)
 
 
 @pytest.fixture
