@@ -11,6 +11,7 @@ import socket
 import ssl
 import struct
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -271,6 +272,64 @@ class LoginRun:
         assert not self._thread.is_alive(), "login did not finish"
         assert self.error is not None, "login succeeded but a failure was expected"
         return self.error
+
+
+PY_M = [sys.executable, "-m", "strava_auth_helper"]
+
+
+class CliLogin:
+    """``strava-auth login`` in a subprocess (``--no-browser`` unless ``browser``); the test
+    plays the browser, or pastes into its standard input."""
+
+    def __init__(
+        self,
+        cmd: list[str],
+        *args: str,
+        browser: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        flags = [] if browser else ["--no-browser"]
+        self.proc = subprocess.Popen(
+            [*cmd, "login", *flags, "--port", "0", "--timeout", "30", *args],
+            env=env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.head = self.read_until("http")
+        self.url = self.head.splitlines()[-1].strip()
+        query = parse_qs(urlsplit(self.url).query)
+        self.state = query["state"][0]
+        self.redirect_uri = query["redirect_uri"][0]
+        self.port = urlsplit(self.redirect_uri).port
+        self.redirect = f"{self.redirect_uri}?state={self.state}&code={CODE}"
+
+    def read_until(self, text: str) -> str:
+        """Everything printed so far, up to the first line with ``text``."""
+        assert self.proc.stdout is not None
+        head = getattr(self, "head", "")
+        for line in self.proc.stdout:
+            head += line
+            if text in line:
+                self.head = head
+                return head
+        assert self.proc.stderr is not None
+        pytest.fail(f"never printed {text!r}: {head}{self.proc.stderr.read()}")
+
+    def browse(self, **params: str) -> str:
+        return http_get(self.redirect_uri, params={"state": self.state, **params}).text
+
+    def finish(self, paste: str = "") -> tuple[int, str, str]:
+        # Read the rest through the same file object: lines it has already buffered while
+        # looking for the address would be lost to communicate(), which reads the pipe.
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        assert self.proc.stderr is not None
+        self.proc.stdin.write(paste)
+        self.proc.stdin.close()
+        out, err = self.proc.stdout.read(), self.proc.stderr.read()
+        return self.proc.wait(timeout=30), self.head + out, err
 
 
 def http_get(url: str, **kwargs: Any) -> requests.Response:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import getpass
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -19,7 +16,7 @@ from strava_auth_helper import browser
 from strava_auth_helper.browser import Place
 from strava_auth_helper.token_file import read_token
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, CODE, http_get, token_answer
+from .conftest import CLIENT_ID, CLIENT_SECRET, PY_M, CliLogin, http_get, token_answer
 
 
 def recorder(folder: Path, name: str) -> None:
@@ -36,50 +33,6 @@ def recorded(folder: Path, name: str, timeout: float = 20) -> list[str]:
         assert time.monotonic() < deadline, f"{name} was never run"
         time.sleep(0.01)  # polling for the recording, not timing anything
     return path.read_text().splitlines()
-
-
-class Login:
-    """`strava-auth login` (no --no-browser) in a subprocess with a chosen environment."""
-
-    def __init__(self, env: dict[str, str], token_file: Path) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "strava_auth_helper", "login", "--port", "0"]
-            + ["--timeout", "30", "--token-file", str(token_file)],
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.head = ""
-        for line in self.proc.stdout:
-            self.head += line
-            if line.startswith("http"):
-                self.url = line.strip()
-                break
-        query = parse_qs(urlsplit(self.url).query)
-        self.redirect = f"{query['redirect_uri'][0]}?state={query['state'][0]}&code={CODE}"
-        self.port = urlsplit(query["redirect_uri"][0]).port
-
-    def read_until(self, text: str) -> str:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.head += line
-            if text in line:
-                break
-        return self.head
-
-    def finish(self, paste: str = "") -> tuple[int, str, str]:
-        # Read the rest through the same file object: lines it has already buffered while
-        # looking for the address would be lost to communicate(), which reads the pipe.
-        assert self.proc.stdin is not None
-        assert self.proc.stdout is not None
-        assert self.proc.stderr is not None
-        self.proc.stdin.write(paste)
-        self.proc.stdin.close()
-        out, err = self.proc.stdout.read(), self.proc.stderr.read()
-        return self.proc.wait(timeout=30), self.head + out, err
 
 
 @pytest.fixture
@@ -108,7 +61,13 @@ def test_wsl_opens_the_windows_browser_with_the_whole_address(
     login_env: dict[str, str], fake_bin: Path, tmp_path: Path, program: str
 ) -> None:
     recorder(fake_bin, program)
-    login = Login({**login_env, "WSL_DISTRO_NAME": "Ubuntu"}, tmp_path / "t.json")
+    login = CliLogin(
+        PY_M,
+        "--token-file",
+        str(tmp_path / "t.json"),
+        browser=True,
+        env={**login_env, "WSL_DISTRO_NAME": "Ubuntu"},
+    )
     args = recorded(fake_bin, program)
     if program == "cmd.exe":
         assert args[:2] == ["/c", "start"]
@@ -132,7 +91,7 @@ def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
         "SSH_CONNECTION": "203.0.113.9 50000 198.51.100.7 2222",
         "BROWSER": str(fake_bin / "browser"),  # there, but an SSH session must not use it
     }
-    login = Login(env, tmp_path / "t.json")
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"), browser=True, env=env)
     head = login.read_until("ssh -L")
     user = getpass.getuser()
     forward = f"ssh -L {login.port}:127.0.0.1:{login.port} -p 2222 {user}@198.51.100.7"
@@ -147,7 +106,7 @@ def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
 def test_no_browser_at_all_says_so_once_and_takes_a_paste(
     login_env: dict[str, str], tmp_path: Path
 ) -> None:
-    login = Login(login_env, tmp_path / "t.json")
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"), browser=True, env=login_env)
     code, out, err = login.finish(paste=login.redirect + "#_=_\n")
     assert code == 0, err
     assert out.count("No browser on this machine.") == 1
@@ -165,7 +124,7 @@ def test_a_desktop_opens_its_browser_with_the_whole_address(
         "SSH_CONNECTION": "203.0.113.9 50000 198.51.100.7 22",  # ssh -X: there is a display
         "BROWSER": str(fake_bin / "browser"),
     }
-    login = Login(env, tmp_path / "t.json")
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"), browser=True, env=env)
     assert recorded(fake_bin, "browser") == [login.url]
     assert http_get(login.redirect).ok
     code, out, err = login.finish()

@@ -23,6 +23,7 @@ from .conftest import (
     NEW_ACCESS,
     NEW_REFRESH,
     SECRETS,
+    CliLogin,
     PtyProcess,
     expect_refresh,
     http_get,
@@ -56,41 +57,6 @@ def assert_no_secrets(*texts: str) -> None:
     for text in texts:
         for secret in SECRETS:
             assert secret not in text
-
-
-class CliLogin:
-    """``strava-auth login`` in a subprocess; the test plays the browser."""
-
-    def __init__(self, cmd: list[str], *args: str) -> None:
-        self.proc = subprocess.Popen(
-            [*cmd, "login", "--no-browser", "--port", "0", "--timeout", "30", *args],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert self.proc.stdout is not None
-        self.head = ""
-        for line in self.proc.stdout:
-            self.head += line
-            if line.startswith("http"):
-                self.url = line.strip()
-                break
-        else:
-            pytest.fail(f"no URL printed: {self.head}{self.proc.stderr.read()}")  # type: ignore[union-attr]
-        query = parse_qs(urlsplit(self.url).query)
-        self.state = query["state"][0]
-        self.redirect_uri = query["redirect_uri"][0]
-
-    def browse(self, **params: str) -> str:
-        return http_get(self.redirect_uri, params={"state": self.state, **params}).text
-
-    def finish(self) -> tuple[int, str, str]:
-        # Through the same file object: communicate() would miss lines it has buffered.
-        assert self.proc.stdout is not None
-        assert self.proc.stderr is not None
-        out, err = self.proc.stdout.read(), self.proc.stderr.read()
-        return self.proc.wait(timeout=30), self.head + out, err
 
 
 @pytest.mark.usefixtures("with_creds")

@@ -142,25 +142,49 @@ def test_a_folder_another_user_owns_is_refused(tmp_path: Path) -> None:
         write_private(folder / "token.json", b"{}")
 
 
-def test_new_folders_are_private_and_a_write_leaves_no_temporary_file(tmp_path: Path) -> None:
-    path = tmp_path / "new" / "deeper" / "token.json"
-    write_private(path, b"content")
-    assert path.read_bytes() == b"content"
+def test_write_is_private_from_creation(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "b" / "t.json"
+    old_umask = os.umask(0)
+    try:
+        write_private(path, b"{}")
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert os.listdir(path.parent) == ["token.json"]
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
 
 
-def test_a_failed_write_before_the_replace_keeps_the_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_write_replaces_a_world_readable_file_with_a_private_one(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    path.write_text("old")
+    path.chmod(0o644)
+    write_private(path, b"new")
+    assert path.read_bytes() == b"new"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_stale_temp_file_is_replaced_not_piled_up(tmp_path: Path) -> None:
+    path = tmp_path / "d" / "t.json"
+    path.parent.mkdir()
+    temp_path(path).write_text("left by a killed writer")
+    write_private(path, b"fresh")
+    assert path.read_bytes() == b"fresh"
+    assert os.listdir(path.parent) == ["t.json"]
+
+
+@pytest.mark.parametrize("failing", ["fsync", "replace"])
+def test_a_write_that_fails_before_the_replace_keeps_the_old_file_and_no_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     path = tmp_path / "d" / "t.json"
     path.parent.mkdir()
     path.write_bytes(b"old")
 
-    def broken_replace(src: object, dst: object) -> None:
+    def broken(*args: object) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
-    monkeypatch.setattr(os, "replace", broken_replace)
+    monkeypatch.setattr(os, failing, broken)
     with pytest.raises(OSError, match="Input/output"):
         write_private(path, b"new")
     assert path.read_bytes() == b"old"

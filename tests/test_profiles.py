@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,9 +23,7 @@ from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, D
 from strava_auth_helper.settings import Credentials, load_credentials
 from strava_auth_helper.token_file import read_token
 
-from .conftest import sim_login
-
-PY_M = [sys.executable, "-m", "strava_auth_helper"]
+from .conftest import PY_M, CliLogin, sim_login
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -42,23 +39,10 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 def cli_login(*args: str) -> subprocess.CompletedProcess[str]:
     """`strava-auth ... login --no-browser`, the athlete pressing Authorize on the simulation."""
-    proc = subprocess.Popen(
-        [*PY_M, *args, "login", "--no-browser", "--port", "0", "--timeout", "30"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    head = ""
-    for line in proc.stdout:
-        head += line
-        if line.startswith("http"):
-            approve(line.strip())
-            break
-    assert proc.stderr is not None
-    out, err = proc.stdout.read(), proc.stderr.read()  # not communicate(): see test_browser
-    return subprocess.CompletedProcess(proc.args, proc.wait(timeout=30), head + out, err)
+    login = CliLogin([*PY_M, *args])
+    approve(login.url)
+    code, out, err = login.finish()
+    return subprocess.CompletedProcess(login.proc.args, code, out, err)
 
 
 @pytest.fixture

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 from pathlib import Path
 
 import pytest
 
 from strava_auth_helper.errors import NotLoggedInError, TokenFileError
-from strava_auth_helper.private_files import temp_path, write_private
 from strava_auth_helper.token_file import Token, read_token, write_token
 
 from .conftest import ACCESS, REFRESH, token_answer
@@ -55,54 +53,6 @@ def test_corrupt_file_is_a_clear_error_and_left_in_place(tmp_path: Path, content
     with pytest.raises(TokenFileError, match="strava-auth login"):
         read_token(path)
     assert path.read_bytes() == content
-
-
-def test_write_is_private_from_creation(tmp_path: Path) -> None:
-    path = tmp_path / "a" / "b" / "t.json"
-    old_umask = os.umask(0)
-    try:
-        write_private(path, b"{}")
-    finally:
-        os.umask(old_umask)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
-
-
-def test_write_replaces_a_world_readable_file_with_a_private_one(tmp_path: Path) -> None:
-    path = tmp_path / "d" / "t.json"
-    path.parent.mkdir()
-    path.write_text("old")
-    path.chmod(0o644)
-    write_private(path, b"new")
-    assert path.read_bytes() == b"new"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-
-
-def test_stale_temp_file_is_replaced_not_piled_up(tmp_path: Path) -> None:
-    path = tmp_path / "d" / "t.json"
-    path.parent.mkdir()
-    temp_path(path).write_text("left by a killed writer")
-    write_private(path, b"fresh")
-    assert path.read_bytes() == b"fresh"
-    assert os.listdir(path.parent) == ["t.json"]
-
-
-def test_failed_write_keeps_old_file_and_no_temp(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "d" / "t.json"
-    path.parent.mkdir()
-    path.write_bytes(b"old")
-
-    def broken_fsync(fd: int) -> None:
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "fsync", broken_fsync)
-    with pytest.raises(OSError, match="No space"):
-        write_private(path, b"new")
-    assert path.read_bytes() == b"old"
-    assert os.listdir(path.parent) == ["t.json"]
 
 
 def test_expiry_helpers() -> None:
