@@ -90,8 +90,12 @@ def test_login_with_no_browser_takes_the_landing_address_on_stdin(
     accept = requests.post(
         f"{sim_env.base_url}/oauth/accept", data=form, allow_redirects=False, timeout=10
     )
-    out, err = proc.communicate(accept.headers["Location"] + "\n", timeout=30)
-    assert proc.returncode == 0, err
+    assert proc.stdin is not None
+    assert proc.stderr is not None
+    proc.stdin.write(accept.headers["Location"] + "\n")
+    proc.stdin.close()
+    out, err = proc.stdout.read(), proc.stderr.read()  # not communicate(): see CliLogin
+    assert proc.wait(timeout=30) == 0, err
     assert "No browser on this machine." in out
     assert out.splitlines()[-1] == "Demo Athlete"
 
