@@ -140,8 +140,8 @@ def _browser_options() -> argparse.ArgumentParser:
         "--port",
         type=_port,
         default=None,
-        help="port on 127.0.0.1 to catch the redirect (default: 5000, or any free "
-        "port if 5000 is busy; 0: any free port)",
+        help="port on 127.0.0.1 to catch the redirect (default: $STRAVA_AUTH_PORT, else "
+        "5000, or any free port if 5000 is busy; 0: any free port)",
     )
     parent.add_argument(
         "--no-browser",
@@ -330,7 +330,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         token_path=settings.token_path(args.token_file, args.profile),
         base_url=settings.base_url(),
         scope=args.scope,
-        port=args.port,
+        port=settings.login_port(args.port),
         timeout=args.timeout,
         force=args.force,
         open_browser=not args.no_browser,
@@ -444,7 +444,8 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """``strava-auth demo``."""
     token_file = Path(args.token_file).expanduser() if args.token_file else None
-    run_demo(token_file, open_browser=not args.no_browser, port=args.port, serve=args.serve)
+    port = settings.login_port(args.port)
+    run_demo(token_file, open_browser=not args.no_browser, port=port, serve=args.serve)
     return 0
 
 

@@ -35,7 +35,8 @@ def login(
         scope: comma-separated scopes to ask for.
         profile: log in for this named profile (its token file and its own credentials).
         token_file: where to save the token (wins over ``profile``).
-        port: the port on 127.0.0.1 for the redirect (default 5000, else any free one).
+        port: the port on 127.0.0.1 for the redirect (default ``$STRAVA_AUTH_PORT``, else
+            5000, or any free one if 5000 is busy).
         timeout: seconds to wait for the redirect (a pasted address is waited for as long
             as it takes).
         open_browser: open the browser here; False: only show the address.
@@ -55,7 +56,7 @@ def login(
         token_path=settings.token_path(token_file, profile),
         base_url=settings.base_url(),
         scope=check_scopes(scope),
-        port=port,
+        port=settings.login_port(port),
         timeout=timeout,
         force=force,
         open_browser=open_browser,

@@ -34,6 +34,7 @@ SETTINGS_URL = "https://www.strava.com/settings/api"
 ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
 ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_BASE_URL = "STRAVA_BASE_URL"
+ENV_PORT = "STRAVA_AUTH_PORT"
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,23 @@ def base_url() -> str:
     if not url.startswith(("http://", "https://")):
         raise ConfigError(f"{ENV_BASE_URL} must start with http:// or https:// (got {url!r})")
     return url.rstrip("/")
+
+
+def login_port(explicit: int | None = None) -> int | None:
+    """The port the login listens on: ``explicit``, else ``$STRAVA_AUTH_PORT`` (a
+    double-click launcher takes no flags), else None: 5000, or any free port if it is busy.
+
+    Raises:
+        ConfigError: ``$STRAVA_AUTH_PORT`` is not a port number (0: any free port).
+    """
+    if explicit is not None:
+        return explicit
+    text = os.environ.get(ENV_PORT, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) > 65535:
+        raise ConfigError(f"{ENV_PORT} must be a port number from 0 to 65535, not {text[:10]!r}")
+    return int(text)
 
 
 def config_env_file(profile: str | None = None) -> Path:

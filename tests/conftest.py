@@ -53,6 +53,9 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             monkeypatch.delenv(name)
     config = tmp_path / "config"
     monkeypatch.setenv("STRAVA_AUTH_CONFIG_DIR", str(config))
+    # Never the default 5000, which a user's own login may hold: any free port, also for
+    # the logins that take no --port (launchers, the notebook example, demo --serve).
+    monkeypatch.setenv("STRAVA_AUTH_PORT", "0")
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)

@@ -468,3 +468,13 @@ def test_retries_are_told_only_with_verbose(
     assert ("retrying" in result.stderr) is verbose
     if not verbose:
         assert result.stderr == ""
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_a_busy_port_from_the_environment_is_named_too(
+    busy_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRAVA_AUTH_PORT", str(busy_port))  # what a launcher would use
+    result = run(PY_M, "login", "--no-browser")
+    assert result.returncode == 1
+    assert f"port {busy_port} is already in use" in result.stderr

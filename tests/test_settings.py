@@ -125,3 +125,15 @@ def test_save_credentials_creates_a_private_file(isolated_env: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert load_credentials() == Credentials(5, "s3cret\\")
+
+
+def test_login_port_flag_then_environment_then_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STRAVA_AUTH_PORT")
+    assert settings.login_port() is None  # 5000, or any free port if it is busy
+    monkeypatch.setenv("STRAVA_AUTH_PORT", "8123")
+    assert settings.login_port() == 8123
+    assert settings.login_port(0) == 0
+    for bad in ("http", "70000", "-1"):
+        monkeypatch.setenv("STRAVA_AUTH_PORT", bad)
+        with pytest.raises(ConfigError, match="STRAVA_AUTH_PORT must be a port number"):
+            settings.login_port()
