@@ -68,12 +68,13 @@ class Reservation:
 
 
 @contextmanager
-def reserve(path: Path, size: int) -> Iterator[Reservation]:
+def reserve(path: Path, size: int, *, failure_note: str = "") -> Iterator[Reservation]:
     """Create the temporary file (0600, exclusive) and allocate ``size`` bytes for it.
 
     Folders it has to create get mode 0700; an existing folder that other users can write
     to, or that another user owns, is refused. Leaving the block without a commit removes
-    the temporary file and changes nothing.
+    the temporary file and changes nothing. ``failure_note`` ends the message of a failure
+    (what it means for the caller).
 
     Raises:
         UnsafeFolderError: the folder is not private enough (says how to fix it).
@@ -84,13 +85,13 @@ def reserve(path: Path, size: int) -> Iterator[Reservation]:
     try:
         fd = _create_exclusive(tmp)
     except OSError as exc:
-        raise ReservationError(_cannot_write(path, exc)) from None
+        raise ReservationError(_cannot_write(path, exc) + failure_note) from None
     reservation = Reservation(path, fd, size)
     try:
         try:
             _allocate(fd, max(size, 1))
         except OSError as exc:
-            raise ReservationError(_cannot_write(path, exc)) from None
+            raise ReservationError(_cannot_write(path, exc) + failure_note) from None
         yield reservation
     finally:
         os.close(fd)

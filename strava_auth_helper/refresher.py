@@ -7,14 +7,13 @@ comes here.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from . import settings, strava
 from .errors import ConfigError, StravaAuthError
 from .fastpath import MAX_MIN_TTL, PathArg
-from .private_files import Reservation, ReservationError, reserve
+from .private_files import Reservation, reserve
 from .token_file import RESERVE, Token, read_token, token_bytes
 from .token_lock import TokenLock
 
@@ -66,21 +65,17 @@ def refresh_locked(path: Path, current: Token, profile: str | None = None) -> To
     return new
 
 
-@contextmanager
-def reserve_for_token(path: Path, current: Token | None = None) -> Iterator[Reservation]:
+def reserve_for_token(
+    path: Path, current: Token | None = None
+) -> AbstractContextManager[Reservation]:
     """Set aside the space for the new token file before asking Strava for a token.
 
     Raises:
         ReservationError: no space or no permission; Strava was not asked.
     """
     size = RESERVE + (len(token_bytes(current)) if current else 0)
-    try:
-        with reserve(path, size) as reservation:
-            yield reservation
-    except ReservationError as exc:
-        raise ReservationError(
-            f"{exc}, and Strava was not asked: the saved refresh token still works"
-        ) from None
+    note = ", and Strava was not asked: the saved refresh token still works"
+    return reserve(path, size, failure_note=note)
 
 
 def save_refreshed(reservation: Reservation, token: Token) -> None:
