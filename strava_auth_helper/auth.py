@@ -16,7 +16,7 @@ from . import settings
 from .errors import StravaAuthError
 from .fastpath import DEFAULT_MIN_TTL, PathArg, get_access_token
 from .refresher import load_token
-from .strava import SCOPES
+from .strava import SCOPES, error_list
 from .token_file import split_scopes
 
 log = logging.getLogger(__name__)
@@ -154,26 +154,17 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, parts.hostname or "", port
 
 
-def _errors(response: requests.Response) -> list[dict[str, object]]:
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    errors = body.get("errors") if isinstance(body, dict) else None
-    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-
-
 def _token_rejected(response: requests.Response) -> bool:
     """Strava says the access token itself is invalid or expired (refreshing can help)."""
     return any(
         e.get("field") == "access_token" and e.get("code") in ("invalid", "expired")
-        for e in _errors(response)
+        for e in error_list(response)
     )
 
 
 def missing_permission(response: requests.Response) -> str | None:
     """The scope a 401 says the token lacks (``activity:read_permission`` -> ``activity:read``)."""
-    for e in _errors(response):
+    for e in error_list(response):
         field = str(e.get("field") or "")
         if e.get("code") == "missing" and field.endswith("_permission"):
             scope = field.removesuffix("_permission")

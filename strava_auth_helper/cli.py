@@ -12,6 +12,7 @@ import time
 from argparse import ArgumentParser
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from . import __version__, settings
 from .demo import run_demo
@@ -31,6 +32,7 @@ PROG = "strava-auth"
 EXIT_PARTIAL_SCOPES = 3
 
 Command = Callable[[argparse.Namespace], int]
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -269,32 +271,33 @@ def _add_demo(
     p.set_defaults(command=cmd_demo)
 
 
-def _scope(text: str) -> str:
-    try:
-        return check_scopes(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _usage_error_for(parse: Callable[[str], T]) -> Callable[[str], T]:
+    """``parse`` as an argparse type: its ConfigError becomes a usage error (exit 2)."""
+
+    def convert(text: str) -> T:
+        try:
+            return parse(text)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return convert
 
 
-def _profile(text: str) -> str:
-    try:
-        settings.profile_name(text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _valid_profile(text: str) -> str:
+    settings.profile_name(text)
     return text
 
 
-def _client_id(text: str) -> int:
-    try:
-        return settings.parse_client_id(text, "--client-id")
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+_scope = _usage_error_for(check_scopes)
+_profile = _usage_error_for(_valid_profile)
+_client_id = _usage_error_for(lambda text: settings.parse_client_id(text, "--client-id"))
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or int(text) > 65535:
+    port = settings.parse_port(text)
+    if port is None:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r} (0 to 65535)")
-    return int(text)
+    return port
 
 
 def _min_ttl(text: str) -> float:

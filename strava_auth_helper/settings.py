@@ -116,9 +116,15 @@ def login_port(explicit: int | None = None) -> int | None:
     text = os.environ.get(ENV_PORT, "").strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) > 65535:
+    port = parse_port(text)
+    if port is None:
         raise ConfigError(f"{ENV_PORT} must be a port number from 0 to 65535, not {text[:10]!r}")
-    return int(text)
+    return port
+
+
+def parse_port(text: str) -> int | None:
+    """A TCP port number from 0 to 65535, or None."""
+    return int(text) if text.isdigit() and int(text) <= 65535 else None
 
 
 def config_env_file(profile: str | None = None) -> Path:

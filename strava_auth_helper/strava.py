@@ -230,11 +230,15 @@ def _parse_error_body(response: requests.Response) -> tuple[str, list[dict[str, 
     """Strava's message (cleaned, at most 200 characters) and its list of errors."""
     reason = clean(response.reason or "error", 100)
     body = _json_body(response)
-    if not isinstance(body, dict):
-        return reason, []
-    errors = body.get("errors")
-    errors = [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-    return clean(body.get("message") or reason, 200), errors
+    message = body.get("message") if isinstance(body, dict) else None
+    return clean(message or reason, 200), error_list(response)
+
+
+def error_list(response: requests.Response) -> list[dict[str, object]]:
+    """The ``errors`` of a Strava error answer (``resource``, ``field``, ``code``), if any."""
+    body = _json_body(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
 
 
 def _rate_limit_reset(response: requests.Response, now: datetime | None = None) -> str:
