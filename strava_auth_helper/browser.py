@@ -56,7 +56,7 @@ def detect(
 def _ssh_place(connection: str) -> Place:
     # SSH_CONNECTION is "client_ip client_port server_ip server_port".
     parts = connection.split()
-    port = int(parts[3]) if len(parts) == 4 and parts[3].isdigit() else 22
+    port = int(parts[3]) if len(parts) == 4 and parts[3].isascii() and parts[3].isdigit() else 22
     return Place(SSH, ssh_host=parts[2] if len(parts) == 4 else None, ssh_port=port)
 
 

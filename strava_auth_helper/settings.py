@@ -124,7 +124,7 @@ def login_port(explicit: int | None = None) -> int | None:
 
 def parse_port(text: str) -> int | None:
     """A TCP port number from 0 to 65535, or None."""
-    return int(text) if text.isdigit() and int(text) <= 65535 else None
+    return int(text) if text.isascii() and text.isdigit() and int(text) <= 65535 else None
 
 
 def config_env_file(profile: str | None = None) -> Path:
@@ -135,7 +135,7 @@ def config_env_file(profile: str | None = None) -> Path:
 def parse_client_id(value: str | int, source: str) -> int:
     """Turn a client ID into an int, or say clearly where the bad value came from."""
     text = str(value).strip()
-    if not text.isdigit() or int(text) <= 0 or len(text) > 18:
+    if not (text.isascii() and text.isdigit()) or int(text) <= 0 or len(text) > 18:
         # Not echoed: what was pasted there may well be the client secret.
         raise ConfigError(
             f"the client ID from {source} must be a whole number "

@@ -131,6 +131,8 @@ def test_missing_credentials_without_terminal(entry: list[str]) -> None:
     [
         (["login", "--client-id", "abc"], "whole number"),
         (["login", "--client-id", "0"], "whole number"),
+        (["login", "--client-id", "\u00b9\u00b2"], "whole number"),  # digits, but not 0-9
+        (["login", "--port", "\u00b2"], "not a port number"),
         (["login", "--port", "70000"], "not a port number"),
         (["login", "--scope", "read,everything"], "unknown scope"),
         (["login", "--timeout", "-1"], "not a positive number"),
