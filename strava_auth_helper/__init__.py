@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from .entry import get_access_token
 from .errors import (
     ConfigError,
     LockTimeoutError,
@@ -20,13 +21,11 @@ from .errors import (
     StravaUnavailableError,
     TokenFileError,
 )
-from .fastpath import get_access_token
-
-__version__ = "0.2.0"
+from .version import __version__
 
 # Python imports this file before any submodule, `strava-auth token` included, so it holds
-# only the valid-token path (fastpath) and the errors. The rest of the public API is
-# imported on first use; the names below are for type checkers and readers.
+# only the valid-token path (entry and fastpath) and the errors. The rest of the public API
+# is imported on first use; the names below are for type checkers and readers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status

@@ -2,6 +2,6 @@
 
 import sys
 
-from .fastpath import main
+from .entry import main
 
 sys.exit(main())

@@ -13,11 +13,12 @@ from requests.exceptions import UnrewindableBodyError
 from requests.utils import rewind_body
 
 from . import settings
+from .entry import get_access_token
 from .errors import StravaAuthError
-from .fastpath import DEFAULT_MIN_TTL, PathArg, get_access_token
+from .fastpath import DEFAULT_MIN_TTL, PathArg
 from .refresher import load_token
-from .strava import SCOPES, error_list
-from .token_file import split_scopes
+from .scopes import SCOPES, split_scopes
+from .strava import error_list
 
 log = logging.getLogger(__name__)
 

@@ -1,10 +1,14 @@
-"""The ``strava-auth`` command: argparse, and every expected error as one stderr line."""
+"""The ``strava-auth`` command: argparse, and every expected error as one stderr line.
+
+Each command's module is imported when that command runs, not here: ``status`` and
+``profiles`` never talk to Strava and must not pay for importing ``requests`` (the benchmark
+measures them), and no command pays for another's.
+"""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import getpass
 import json
 import logging
 import sys
@@ -12,26 +16,19 @@ import time
 from argparse import ArgumentParser
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
-from . import __version__, settings
-from .demo import run_demo
-from .errors import ConfigError, MissingCredentialsError, StravaAuthError
-from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL
-from .importer import MAX_INPUT, import_token
-from .launcher import install
-from .login_flow import DEFAULT_SCOPE, DEFAULT_TIMEOUT, LoginOptions, run_login
-from .logout import logout
-from .profiles import list_profiles, profile_summary
-from .refresher import refresh_if_needed
+from . import settings
+from .errors import ConfigError, StravaAuthError, os_reason
+from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL, min_ttl_in_range
 from .safe_text import clean
-from .strava import check_scopes
-from .token_file import describe_expiry, read_token
+from .scopes import DEFAULT_SCOPE, check_scopes
+from .version import __version__
 
 PROG = "strava-auth"
-EXIT_PARTIAL_SCOPES = 3
 
 Command = Callable[[argparse.Namespace], int]
+Subparsers: TypeAlias = "argparse._SubParsersAction[ArgumentParser]"
 T = TypeVar("T")
 
 
@@ -51,14 +48,14 @@ def _run(command: Command, args: argparse.Namespace) -> int:
         args.profile = settings.profile_name(args.profile)  # checked once, for every command
         return command(args)
     except StravaAuthError as exc:
-        _error(str(exc))
+        error(str(exc))
         return exc.exit_code
     except KeyboardInterrupt:
-        _error("cancelled")
+        error("cancelled")
         return 130
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
-        _error(f"{exc.strerror or exc.__class__.__name__}{where}")
+        error(f"{os_reason(exc)}{where}")
         return 1
 
 
@@ -68,54 +65,45 @@ def _pause() -> None:
         input("\nPress Enter to close this window.")
 
 
-def _error(message: str) -> None:
+def error(message: str) -> None:
+    """One line on stderr: ``strava-auth: error: message``."""
     print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
 
 
 # --- the parser ---------------------------------------------------------------------------
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser with every subcommand."""
-    parser = argparse.ArgumentParser(
-        prog=PROG, description="Get and keep Strava API tokens on this computer."
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
-    parser.add_argument("--profile", metavar="NAME", type=_profile, help=_PROFILE_HELP)
-    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
-    verbose, token_file, browser = _common_options(), _token_file_option(), _browser_options()
-    _add_login(sub, [verbose, token_file, browser])
-    _add_token_commands(sub, [verbose, token_file])
-    _add_demo(sub, [verbose, token_file, browser])
-    p = sub.add_parser(
-        "install-launcher",
-        parents=[verbose],
-        help="put a double-click launcher for `strava-auth login` on the Desktop",
-    )
-    p.add_argument("--dir", metavar="DIR", type=Path, help=_LAUNCHER_DIR_HELP)
-    p.set_defaults(command=cmd_install_launcher)
-    p = sub.add_parser(
-        "profiles",
-        parents=[verbose],
-        help="list the profiles: athlete, client ID, scopes and expiry (never a token)",
-    )
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.set_defaults(command=cmd_profiles)
-    return parser
-
 
 _VERBOSE_HELP = "log what happens (never tokens, codes or the secret)"
 _PROFILE_HELP = (
     "use a named profile: its own token (and, if it has one, its own .env with its app's "
     "client ID and secret); default: $STRAVA_AUTH_PROFILE, else none"
 )
-_LAUNCHER_DIR_HELP = "where to put it (default: your Desktop, else your home folder)"
 
 
-def _common_options() -> argparse.ArgumentParser:
+def build_parser() -> ArgumentParser:
+    """The parser with every subcommand."""
+    parser = ArgumentParser(
+        prog=PROG, description="Get and keep Strava API tokens on this computer."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help=_VERBOSE_HELP)
+    parser.add_argument("--profile", metavar="NAME", type=_profile, help=_PROFILE_HELP)
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    common, token_file, browser = _common_options(), _token_file_option(), _browser_options()
+    _add_login(sub, [common, token_file, browser])
+    _add_token(sub, [common, token_file])
+    _add_status(sub, [common, token_file])
+    _add_refresh(sub, [common, token_file])
+    _add_import(sub, [common, token_file])
+    _add_logout(sub, [common, token_file])
+    _add_demo(sub, [common, token_file, browser])
+    _add_install_launcher(sub, [common])
+    _add_profiles(sub, [common])
+    return parser
+
+
+def _common_options() -> ArgumentParser:
     # Accepted before or after the command; SUPPRESS keeps a subcommand from resetting them.
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = ArgumentParser(add_help=False)
     parent.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=_VERBOSE_HELP
     )
@@ -125,8 +113,8 @@ def _common_options() -> argparse.ArgumentParser:
     return parent
 
 
-def _token_file_option() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
+def _token_file_option() -> ArgumentParser:
+    parent = ArgumentParser(add_help=False)
     parent.add_argument(
         "--token-file",
         metavar="PATH",
@@ -135,15 +123,15 @@ def _token_file_option() -> argparse.ArgumentParser:
     return parent
 
 
-def _browser_options() -> argparse.ArgumentParser:
+def _browser_options() -> ArgumentParser:
     """What login and demo share: where to catch the redirect, and whether to open a browser."""
-    parent = argparse.ArgumentParser(add_help=False)
+    parent = ArgumentParser(add_help=False)
     parent.add_argument(
         "--port",
         type=_port,
         default=None,
-        help="port on 127.0.0.1 to catch the redirect (default: $STRAVA_AUTH_PORT, else "
-        "5000, or any free port if 5000 is busy; 0: any free port)",
+        help=f"port on 127.0.0.1 to catch the redirect (default: ${settings.ENV_PORT}, else "
+        f"{settings.DEFAULT_PORT}, or any free port if it is busy; 0: any free port)",
     )
     parent.add_argument(
         "--no-browser",
@@ -154,9 +142,7 @@ def _browser_options() -> argparse.ArgumentParser:
     return parent
 
 
-def _add_login(
-    sub: argparse._SubParsersAction[ArgumentParser], parents: list[ArgumentParser]
-) -> None:
+def _add_login(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "login",
         parents=parents,
@@ -179,7 +165,7 @@ def _add_login(
     p.add_argument(
         "--timeout",
         type=_positive_seconds,
-        default=DEFAULT_TIMEOUT,
+        default=settings.DEFAULT_LOGIN_TIMEOUT,
         metavar="SECONDS",
         help="give up after this long (default: %(default)g)",
     )
@@ -196,9 +182,7 @@ def _add_login(
     p.set_defaults(command=cmd_login)
 
 
-def _add_token_commands(
-    sub: argparse._SubParsersAction[ArgumentParser], parents: list[ArgumentParser]
-) -> None:
+def _add_token(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "token",
         parents=parents,
@@ -216,13 +200,22 @@ def _add_token_commands(
     )
     p.add_argument("--force", action="store_true", help="refresh even if still valid")
     p.set_defaults(command=cmd_token)
+
+
+def _add_status(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "status", parents=parents, help="show who is logged in and when the token expires"
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(command=cmd_status)
+
+
+def _add_refresh(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser("refresh", parents=parents, help="refresh the token now")
     p.set_defaults(command=cmd_refresh)
+
+
+def _add_import(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "import",
         parents=parents,
@@ -240,6 +233,9 @@ def _add_token_commands(
         help="the JSON file (default, or -: standard input; never a token on the command line)",
     )
     p.set_defaults(command=cmd_import)
+
+
+def _add_logout(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "logout", parents=parents, help="revoke the app's access at Strava and delete the token"
     )
@@ -251,9 +247,7 @@ def _add_token_commands(
     p.set_defaults(command=cmd_logout)
 
 
-def _add_demo(
-    sub: argparse._SubParsersAction[ArgumentParser], parents: list[ArgumentParser]
-) -> None:
+def _add_demo(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "demo",
         parents=parents,
@@ -271,13 +265,41 @@ def _add_demo(
     p.set_defaults(command=cmd_demo)
 
 
+def _add_install_launcher(sub: Subparsers, parents: list[ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "install-launcher",
+        parents=parents,
+        help="put a double-click launcher for `strava-auth login` on the Desktop",
+    )
+    p.add_argument(
+        "--dir",
+        metavar="DIR",
+        type=Path,
+        help="where to put it (default: your Desktop, else your home folder)",
+    )
+    p.set_defaults(command=cmd_install_launcher)
+
+
+def _add_profiles(sub: Subparsers, parents: list[ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "profiles",
+        parents=parents,
+        help="list the profiles: athlete, client ID, scopes and expiry (never a token)",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(command=cmd_profiles)
+
+
+# --- argument types: a ConfigError or ValueError is a usage error (exit 2) ------------------
+
+
 def _usage_error_for(parse: Callable[[str], T]) -> Callable[[str], T]:
-    """``parse`` as an argparse type: its ConfigError becomes a usage error (exit 2)."""
+    """``parse`` as an argparse type: its ConfigError or ValueError becomes a usage error."""
 
     def convert(text: str) -> T:
         try:
             return parse(text)
-        except ConfigError as exc:
+        except (ConfigError, ValueError) as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
 
     return convert
@@ -288,71 +310,54 @@ def _valid_profile(text: str) -> str:
     return text
 
 
+def _seconds(check: Callable[[float], bool], what: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")  # fails every check, so the message below applies
+        if not check(value):
+            raise ValueError(f"not {what}: {text!r}")
+        return value
+
+    return parse
+
+
 _scope = _usage_error_for(check_scopes)
 _profile = _usage_error_for(_valid_profile)
 _client_id = _usage_error_for(lambda text: settings.parse_client_id(text, "--client-id"))
+_port = _usage_error_for(lambda text: settings.parse_port(text, "--port"))
+_min_ttl = _usage_error_for(
+    _seconds(min_ttl_in_range, f"a number of seconds from 0 to {MAX_MIN_TTL}")
+)
+_positive_seconds = _usage_error_for(_seconds(lambda s: s > 0, "a positive number of seconds"))
 
 
-def _port(text: str) -> int:
-    port = settings.parse_port(text)
-    if port is None:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r} (0 to 65535)")
-    return port
-
-
-def _min_ttl(text: str) -> float:
-    value = _number(text)
-    if not 0 <= value <= MAX_MIN_TTL:
-        raise argparse.ArgumentTypeError(
-            f"not a number of seconds from 0 to {MAX_MIN_TTL}: {text!r}"
-        )
-    return value
-
-
-def _positive_seconds(text: str) -> float:
-    value = _number(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"not a positive number of seconds: {text!r}")
-    return value
-
-
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return float("nan")  # fails every range check, so the caller's message applies
-
-
-# --- the commands ---------------------------------------------------------------------------
+# --- the commands: each imports its module when it runs ------------------------------------
 
 
 def cmd_login(args: argparse.Namespace) -> int:
     """``strava-auth login``."""
-    options = LoginOptions(
-        credentials=_credentials(args.client_id, args.profile),
-        token_path=settings.token_path(args.token_file, args.profile),
-        base_url=settings.base_url(),
-        scope=args.scope,
-        port=settings.login_port(args.port),
+    from .login_api import login_with
+    from .prompts import credentials
+
+    login_with(
+        credentials(args.client_id, args.profile),
+        args.scope,
+        profile=args.profile,
+        token_file=args.token_file,
+        port=args.port,
         timeout=args.timeout,
-        force=args.force,
         open_browser=not args.no_browser,
-        paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
+        force=args.force,
     )
-    result = run_login(options)
-    print(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")
-    if result.missing_scopes:
-        _error(
-            f"Strava did not grant {', '.join(result.missing_scopes)} (unticked on Strava's "
-            "page); scripts that need them will fail: run `strava-auth login --force` and "
-            "leave every box ticked"
-        )
-        return EXIT_PARTIAL_SCOPES
     return 0
 
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``strava-auth token``: only the access token on stdout."""
+    from .refresher import refresh_if_needed
+
     token = refresh_if_needed(
         args.token_file, min_ttl=args.min_ttl, force=args.force, profile=args.profile
     )
@@ -362,6 +367,8 @@ def cmd_token(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``strava-auth status``: athlete, scopes, expiry and path; never the tokens."""
+    from .token_file import describe_expiry, read_token
+
     path = settings.token_path(args.token_file, args.profile)
     token = read_token(path)
     left = token.seconds_left()
@@ -391,6 +398,9 @@ def _when(epoch: int) -> str:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """``strava-auth refresh``: refresh now and report the new expiry."""
+    from .refresher import refresh_if_needed
+    from .token_file import describe_expiry
+
     token = refresh_if_needed(args.token_file, min_ttl=0, force=True, profile=args.profile)
     left = describe_expiry(token.seconds_left())
     print(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
@@ -399,6 +409,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 def cmd_logout(args: argparse.Namespace) -> int:
     """``strava-auth logout``: deauthorize at Strava, then delete the token file and its lock."""
+    from .logout import logout
+
     path = settings.token_path(args.token_file, args.profile)
     told_strava = logout(path, local_only=args.local_only, profile=args.profile)
     print(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
@@ -407,26 +419,20 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """``strava-auth import``: prove and save tokens the user already has."""
+    from .importer import MAX_INPUT, import_token
+    from .prompts import tokens_to_import
+
     path = settings.token_path(args.token_file, args.profile)
-    token = import_token(_read_import(args.file), path, args.profile)
+    token = import_token(tokens_to_import(args.file, MAX_INPUT), path, args.profile)
     who = token.athlete_name
     print(f"Imported: {who}, scopes {token.scope or 'unknown'}; token saved to {path}")
     return 0
 
 
-def _read_import(name: str) -> str:
-    if name != "-":
-        with open(name, encoding="utf-8", errors="replace") as f:
-            return f.read(MAX_INPUT + 1)
-    if sys.stdin is None:
-        raise ConfigError("no input: give a FILE, or pipe the token in")
-    if sys.stdin.isatty():
-        return getpass.getpass("Paste the refresh token or the JSON on one line (not shown): ")
-    return sys.stdin.read(MAX_INPUT + 1)
-
-
 def cmd_profiles(args: argparse.Namespace) -> int:
     """``strava-auth profiles``: every profile's athlete, client ID, scopes and expiry."""
+    from .profiles import list_profiles, profile_summary
+
     rows = [profile_summary(name) for name in list_profiles()]
     if args.json:
         print(json.dumps(rows, indent=2))
@@ -446,6 +452,8 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """``strava-auth demo``."""
+    from .demo import run_demo
+
     token_file = Path(args.token_file).expanduser() if args.token_file else None
     port = settings.login_port(args.port)
     run_demo(token_file, open_browser=not args.no_browser, port=port, serve=args.serve)
@@ -454,37 +462,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_install_launcher(args: argparse.Namespace) -> int:
     """``strava-auth install-launcher``."""
+    from .launcher import install
+
     path = install(args.dir.expanduser() if args.dir else None, profile=args.profile)
     print(f"Launcher written to {path}: double-click it to log in to Strava.")
     return 0
-
-
-def _credentials(client_id: int | None, profile: str | None) -> settings.Credentials:
-    """Credentials from settings; on a terminal, ask for missing ones and offer to save them."""
-    try:
-        return settings.load_credentials(client_id, profile=profile)
-    except MissingCredentialsError:
-        if not (sys.stdin and sys.stdin.isatty()):
-            raise
-    return _prompt_credentials(client_id, profile)
-
-
-def _prompt_credentials(client_id: int | None, profile: str | None) -> settings.Credentials:
-    print(
-        f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
-        "(Authorization Callback Domain: localhost), then copy its values here."
-    )
-    try:
-        if client_id is None:
-            client_id = settings.parse_client_id(input("Client ID: "), "your input")
-        secret = getpass.getpass("Client Secret (not shown): ").strip()
-        if not secret:
-            raise ConfigError("no client secret given")
-        creds = settings.Credentials(client_id, secret)
-        where = settings.config_env_file(profile)
-        answer = input(f"Save them to {where} (readable only by you)? [Y/n] ")
-    except EOFError:
-        raise ConfigError(settings.missing_credentials_message()) from None
-    if answer.strip().lower() in ("", "y", "yes"):
-        print(f"Saved to {settings.save_credentials(creds, profile)}")
-    return creds

@@ -15,9 +15,10 @@ from typing import TextIO
 from . import settings, strava
 from .demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
 from .errors import ReauthorizationRequired
-from .fastpath import ENV_TOKEN_FILE, get_access_token
-from .login_flow import DEFAULT_SCOPE, LoginOptions, run_login
-from .refresher import load_token
+from .fastpath import DEFAULT_MIN_TTL, ENV_TOKEN_FILE
+from .login_flow import LoginOptions, run_login
+from .refresher import load_token, refresh_if_needed
+from .scopes import DEFAULT_SCOPE
 
 
 def run_demo(
@@ -108,15 +109,14 @@ def _browser_or_approve(url: str, out: TextIO) -> bool:
 
 def _refresh(sim: DemoStrava, out: TextIO) -> None:
     before = len(sim.requests)
-    get_access_token()
+    refresh_if_needed(min_ttl=DEFAULT_MIN_TTL, force=False)
     _say(
         out,
         "\n2. get_access_token() with a fresh token: read from the file, "
         f"{len(sim.requests) - before} requests to Strava.",
     )
     old = load_token()
-    get_access_token(force=True)
-    new = load_token()
+    new = refresh_if_needed(min_ttl=DEFAULT_MIN_TTL, force=True)
     rotated = "rotated and saved" if new.refresh_token != old.refresh_token else "unchanged"
     _say(
         out,

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import pages
 from .loopback import HeadTrackingHandler, LoopbackHTTPServer
-from .strava import SCOPES
+from .scopes import SCOPES
 
 DEMO_CLIENT_ID = 1
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret

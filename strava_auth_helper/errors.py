@@ -85,3 +85,8 @@ class MissingExtraError(StravaAuthError, ImportError):
 
 class LockTimeoutError(StravaAuthError):
     """Another process held the token lock for too long."""
+
+
+def os_reason(exc: OSError) -> str:
+    """What went wrong in an ``OSError``, in a few words ("No space left on device")."""
+    return exc.strerror or exc.__class__.__name__

@@ -1,10 +1,10 @@
-"""The valid-token path at interpreter speed: locate the token file, read it, return the token.
+"""Where the token file is, and its valid-token read: stdlib only, a leaf of the package.
 
-``get_access_token()`` and ``strava-auth token`` start here. This module imports only the
-standard library's cheapest parts (a test proves what it does not import): on a token that
-stays valid for ``min_ttl`` seconds it answers alone. Anything else (no file, a corrupt one,
-near expiry, ``force``, any other command) is handed to the ordinary code: ``refresher`` and
-``cli``, which re-read the file and say what is wrong.
+``entry`` (``get_access_token()`` and the console script) asks :func:`valid_access_token`
+first; anything it cannot answer (no file, a corrupt one, near expiry, a bad setting) gets
+None, and the ordinary code (``refresher``, ``cli``) re-reads the file and says what is wrong.
+This module imports only the standard library's cheapest parts and nothing from the package
+(tests prove both), so every other module may build on its rules.
 
 The default location mirrors platformdirs' ``user_config_dir`` with the standard library on
 Linux/BSD and macOS (platformdirs' own rules, checked against it by the tests); elsewhere
@@ -35,41 +35,9 @@ MAX_MIN_TTL = 3600
 PathArg = str | os.PathLike[str] | None
 
 
-def get_access_token(
-    token_file: PathArg = None,
-    *,
-    min_ttl: float = DEFAULT_MIN_TTL,
-    force: bool = False,
-    profile: str | None = None,
-) -> str:
-    """An access token valid for at least ``min_ttl`` seconds, refreshed and saved if needed.
-
-    Safe to call from many processes at once: one refreshes, the others wait for the lock
-    and use its result. The rotated refresh token is on disk before this returns.
-
-    Args:
-        token_file: the token file (default: ``$STRAVA_TOKEN_FILE`` or the config folder).
-        min_ttl: seconds the token must still be valid for (0 to 3600).
-        force: refresh even if the token is still valid.
-        profile: a named profile's token (default: ``$STRAVA_AUTH_PROFILE``, else none;
-            ``""``: none, whatever the environment says); an explicit ``token_file`` wins.
-
-    Raises:
-        NotLoggedInError: there is no token file; run ``strava-auth login``.
-        TokenFileError: the token file is unreadable or corrupt.
-        ReauthorizationRequired: Strava no longer accepts the refresh token.
-        StravaError: Strava refused, rate-limited or could not be reached.
-        MissingCredentialsError: the client ID or secret is not configured.
-        ValueError: ``min_ttl`` is outside 0 to 3600.
-        ConfigError: ``profile`` is not a valid profile name.
-    """
-    if not force:
-        token = valid_access_token(token_file, min_ttl, profile)
-        if token is not None:
-            return token
-    from .refresher import refresh_if_needed  # the ordinary path: locks, network, messages
-
-    return refresh_if_needed(token_file, min_ttl=min_ttl, force=force, profile=profile).access_token
+def min_ttl_in_range(min_ttl: float) -> bool:
+    """True for a ``min_ttl`` from 0 to :data:`MAX_MIN_TTL` seconds (NaN is not)."""
+    return 0 <= min_ttl <= MAX_MIN_TTL
 
 
 def valid_access_token(
@@ -77,24 +45,18 @@ def valid_access_token(
 ) -> str | None:
     """The stored access token if it stays valid for more than ``min_ttl`` seconds, else None.
 
-    Never raises for a missing, unreadable or odd file: None sends the caller to the
-    ordinary code, which explains the problem.
+    Never raises for a missing, unreadable or odd file, nor for a bad setting: None sends the
+    caller to the ordinary code, which explains the problem.
     """
-    if not 0 <= min_ttl <= MAX_MIN_TTL:
+    if not min_ttl_in_range(min_ttl):
         return None
     location = token_location(token_file, profile=profile)
     if location is None:
         return None
-    data = _read_json(location)
-    if not isinstance(data, dict):
+    fields = token_fields(_read_json(location))
+    if fields is None or fields[2] - time.time() <= min_ttl:
         return None
-    access, refresh, expires_at = (data.get(k) for k in REQUIRED_FIELDS)
-    if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
-        return None
-    expiry = epoch_seconds(expires_at)
-    if expiry is None or expiry - time.time() <= min_ttl:
-        return None
-    return access
+    return fields[0]
 
 
 REQUIRED_FIELDS = ("access_token", "refresh_token", "expires_at")
@@ -102,12 +64,29 @@ REQUIRED_FIELDS = ("access_token", "refresh_token", "expires_at")
 MAX_EPOCH = 10_000_000_000
 
 
-def epoch_seconds(value: object) -> int | float | None:
-    """``value`` if it is a time a token can expire at (epoch seconds), else None: not a
-    bool, a string, NaN, inf or 1e300."""
+def token_fields(data: object) -> tuple[str, str, int | float] | None:
+    """(access token, refresh token, expiry) of a parsed token document; None unless both
+    tokens are non-empty strings and the expiry is an :func:`epoch_seconds`."""
+    if not isinstance(data, dict):
+        return None
+    access, refresh, expires_at = (data.get(k) for k in REQUIRED_FIELDS)
+    if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
+        return None
+    expiry = epoch_seconds(expires_at)
+    return None if expiry is None else (access, refresh, expiry)
+
+
+def number_below(value: object, limit: int) -> int | float | None:
+    """``value`` if it is a JSON number from 0 up to (not including) ``limit``, else None:
+    not a bool, a string, NaN or inf."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return value if 0 <= value < MAX_EPOCH else None
+    return value if 0 <= value < limit else None
+
+
+def epoch_seconds(value: object) -> int | float | None:
+    """``value`` if it is a time a token can expire at (epoch seconds), else None."""
+    return number_below(value, MAX_EPOCH)
 
 
 def _read_json(location: str) -> object:
@@ -157,17 +136,20 @@ def token_location(
     ``$STRAVA_TOKEN_FILE``; else ``token.json`` in the config folder (see
     :func:`config_folder`).
 
-    None when the profile name is not valid or no home folder can be found (the ordinary
-    code then says which).
+    None when the profile name is not valid, even beside an explicit file (the ordinary code
+    refuses it there too), or when no home folder can be found (the ordinary code then says
+    which).
     """
+    name = os.environ.get(ENV_PROFILE) if profile is None else profile  # "": none at all
+    if name and not valid_profile_name(name):
+        return None
     if explicit:
         return os.path.expanduser(os.fspath(explicit))
-    name = os.environ.get(ENV_PROFILE) if profile is None else profile  # "": none at all
     if name:
         folder = config_folder(default_folder)
-        if folder is None or not valid_profile_name(name):
-            return None
-        return os.path.join(folder, PROFILES_FOLDER, name, TOKEN_FILE_NAME)
+        return (
+            None if folder is None else os.path.join(folder, PROFILES_FOLDER, name, TOKEN_FILE_NAME)
+        )
     from_env = os.environ.get(ENV_TOKEN_FILE)
     if from_env:
         return os.path.expanduser(from_env)
@@ -234,50 +216,3 @@ def _on_android() -> bool:
     return hasattr(sys, "getandroidapilevel") or (
         os.environ.get("ANDROID_DATA") == "/data" and os.environ.get("ANDROID_ROOT") == "/system"
     )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """The ``strava-auth`` command: ``token`` on a valid token is answered here, at
-    interpreter speed; every other command line goes to :func:`strava_auth_helper.cli.main`."""
-    args = sys.argv[1:] if argv is None else list(argv)
-    parsed = _parse_token_command(args)
-    if parsed is not None:
-        token_file, min_ttl, profile = parsed
-        token = valid_access_token(token_file, min_ttl, profile)
-        if token is not None:
-            print(token)
-            return 0
-    from .cli import main as cli_main
-
-    return cli_main(args)
-
-
-_TOKEN_OPTIONS = ("--token-file", "--min-ttl", "--profile")
-
-
-def _parse_token_command(args: list[str]) -> tuple[str | None, float, str | None] | None:
-    """(token file, min_ttl, profile) for a plain
-    ``[--profile P] token [--token-file F] [--min-ttl S] [--profile P]``; None for anything
-    else, which argparse then handles (errors, help, other flags)."""
-    values: dict[str, str] = {}
-    rest = list(args)
-    seen_command = False
-    while rest:
-        arg = rest.pop(0)
-        if arg == "token" and not seen_command:
-            seen_command = True
-            continue
-        name, equals, value = arg.partition("=")
-        if not equals:
-            value = rest.pop(0) if rest else ""
-        allowed = _TOKEN_OPTIONS if seen_command else ("--profile",)
-        if name not in allowed or name in values or not value or value.startswith("-"):
-            return None
-        values[name] = value
-    try:
-        min_ttl = float(values.get("--min-ttl", DEFAULT_MIN_TTL))
-    except ValueError:
-        return None
-    if not seen_command:
-        return None
-    return values.get("--token-file"), min_ttl, values.get("--profile")

@@ -13,11 +13,10 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from . import settings, strava
+from . import settings, strava, token_store
 from .errors import ConfigError, ReauthorizationRequired, StravaError
-from .refresher import reserve_for_token, save_refreshed
-from .token_file import LOGIN_HINT, Token, athlete_fields, split_scopes
-from .token_lock import TokenLock
+from .scopes import split_scopes
+from .token_file import LOGIN_HINT, Token, athlete_fields
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,8 @@ def import_token(text: str, path: Path, profile: str | None = None) -> Token:
     refresh_token, scope, athlete = parse_input(text)
     credentials = settings.load_credentials(profile=profile)
     base_url = settings.base_url()
-    with TokenLock(path), reserve_for_token(path) as reservation:
+
+    def ask_strava() -> Token:
         try:
             answer = strava.refresh(base_url, credentials, refresh_token)
         except ReauthorizationRequired as exc:
@@ -85,9 +85,10 @@ def import_token(text: str, path: Path, profile: str | None = None) -> Token:
                 f"one); nothing was written; {LOGIN_HINT}"
             ) from exc
         token = Token.from_response(answer, scope=scope, client_id=credentials.client_id)
-        token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
-        save_refreshed(reservation, token)
-    return token
+        return replace(token, athlete=athlete or _ask_athlete(base_url, token))
+
+    with token_store.locked(path):
+        return token_store.obtain_and_save(path, ask_strava)
 
 
 def _ask_athlete(base_url: str, token: Token) -> dict[str, object]:

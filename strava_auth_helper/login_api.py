@@ -1,4 +1,5 @@
-"""``login()``: the browser login from Python, in a script or a notebook."""
+"""``login()``: the browser login from Python, in a script or a notebook; the command line's
+``strava-auth login`` runs the same :func:`login_with`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import sys
 from . import settings
 from .errors import ScopesNotGranted
 from .fastpath import PathArg
-from .login_flow import DEFAULT_SCOPE, DEFAULT_TIMEOUT, Frontend, LoginOptions, run_login
+from .login_flow import Frontend, LoginOptions, run_login
 from .notebook import NotebookFrontend, running_kernel
-from .strava import check_scopes
+from .scopes import DEFAULT_SCOPE, check_scopes
 from .token_file import Token
 
 
@@ -19,7 +20,7 @@ def login(
     profile: str | None = None,
     token_file: PathArg = None,
     port: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT,
+    timeout: float = settings.DEFAULT_LOGIN_TIMEOUT,
     open_browser: bool = True,
     force: bool = False,
 ) -> Token:
@@ -51,8 +52,39 @@ def login(
             ``token`` and ``missing_scopes`` say which.
         LoginDeclined, LoginTimeout, StravaError, TokenFileError: nothing was saved.
     """
+    credentials = settings.load_credentials(profile=profile)
+    return login_with(
+        credentials,
+        scope,
+        profile=profile,
+        token_file=token_file,
+        port=port,
+        timeout=timeout,
+        open_browser=open_browser,
+        force=force,
+    )
+
+
+def login_with(
+    credentials: settings.Credentials,
+    scope: str,
+    *,
+    profile: str | None,
+    token_file: PathArg,
+    port: int | None,
+    timeout: float,
+    open_browser: bool,
+    force: bool,
+) -> Token:
+    """:func:`login` with the app's credentials already found (the command line may have
+    asked for them). Says who logged in and where the token went.
+
+    Raises:
+        ScopesNotGranted: the token was saved, but some scopes were not granted.
+        StravaAuthError: as for :func:`login`.
+    """
     options = LoginOptions(
-        credentials=settings.load_credentials(profile=profile),
+        credentials=credentials,
         token_path=settings.token_path(token_file, profile),
         base_url=settings.base_url(),
         scope=check_scopes(scope),
@@ -60,15 +92,17 @@ def login(
         timeout=timeout,
         force=force,
         open_browser=open_browser,
-        paste_input=sys.stdin,
+        paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
     )
     frontend = NotebookFrontend() if running_kernel() else Frontend()
     result = run_login(options, frontend=frontend)
+    frontend.say(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")
     if result.missing_scopes:
         raise ScopesNotGranted(
             f"logged in and saved, but Strava did not grant {', '.join(result.missing_scopes)}"
-            " (unticked on Strava's page); call login(..., force=True) and leave every box "
-            "ticked",
+            " (unticked on Strava's page); scripts that need them will fail: log in again "
+            "with `strava-auth login --force` (from Python: login(force=True)) and leave "
+            "every box ticked",
             result.token,
             result.missing_scopes,
         )

@@ -12,26 +12,14 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from . import browser, pages, strava
+from . import browser, pages, strava, token_store
 from .callback import Catcher, Redirect, parse_pasted
-from .errors import (
-    LoginDeclined,
-    LoginError,
-    LoginTimeout,
-    PortInUseError,
-    StravaAuthError,
-    TokenFileError,
-)
-from .private_files import reserve
-from .settings import Credentials
-from .token_file import RESERVE, Token, split_scopes, token_bytes
-from .token_lock import TokenLock
+from .errors import LoginDeclined, LoginError, LoginTimeout, PortInUseError, StravaAuthError
+from .scopes import DEFAULT_SCOPE, missing_scopes
+from .settings import DEFAULT_LOGIN_TIMEOUT, DEFAULT_PORT, Credentials
+from .token_file import Token
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PORT = 5000
-DEFAULT_SCOPE = "read,activity:read_all"
-DEFAULT_TIMEOUT = 300.0
 
 Opener = Callable[[str], object]
 
@@ -45,7 +33,7 @@ class LoginOptions:
     base_url: str
     scope: str = DEFAULT_SCOPE
     port: int | None = None  # None: DEFAULT_PORT, or any free port if that one is busy
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = DEFAULT_LOGIN_TIMEOUT
     force: bool = False
     open_browser: bool = True
     paste_input: TextIO | None = None  # where a pasted address is read, when that is offered
@@ -58,14 +46,6 @@ class LoginResult:
     token: Token
     token_path: Path
     missing_scopes: list[str] = field(default_factory=list)
-
-
-def missing_scopes(requested: str, granted: str | None) -> list[str]:
-    """Requested scopes absent from the granted list (none when the grant is unknown)."""
-    if granted is None:
-        return []
-    have = set(split_scopes(granted))
-    return [s for s in split_scopes(requested) if s not in have]
 
 
 class Frontend:
@@ -256,15 +236,11 @@ def _declined(redirect: Redirect) -> tuple[StravaAuthError, pages.Page]:
 
 
 def _exchange_and_save(options: LoginOptions, code: str, granted: str | None) -> Token:
-    path = options.token_path
-    # The space is set aside before the single-use code is spent.
-    with TokenLock(path), reserve(path, RESERVE) as reservation:
-        answer = strava.exchange_code(options.base_url, options.credentials, code)
-        token = Token.from_response(answer, scope=granted, client_id=options.credentials.client_id)
-        try:
-            reservation.commit(token_bytes(token))
-        except OSError as exc:
-            raise TokenFileError(
-                f"cannot write the token file {path}: {exc.strerror or exc.__class__.__name__}"
-            ) from None
-    return token
+    credentials = options.credentials
+
+    def ask_strava() -> Token:  # called once the space is set aside: the code is single-use
+        answer = strava.exchange_code(options.base_url, credentials, code)
+        return Token.from_response(answer, scope=granted, client_id=credentials.client_id)
+
+    with token_store.locked(options.token_path):
+        return token_store.obtain_and_save(options.token_path, ask_strava)

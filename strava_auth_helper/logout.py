@@ -9,11 +9,11 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from . import settings, strava
+from . import settings, strava, token_store
 from .errors import ReauthorizationRequired, StravaError
 from .refresher import refresh_locked
 from .token_file import Token, read_token
-from .token_lock import TokenLock, lock_path
+from .token_lock import lock_path
 
 
 def logout(path: Path, *, local_only: bool = False, profile: str | None = None) -> bool:
@@ -23,7 +23,7 @@ def logout(path: Path, *, local_only: bool = False, profile: str | None = None) 
         NotLoggedInError, TokenFileError: nothing (usable) to log out of.
         StravaError: Strava could not be told; the token file is kept (unless ``local_only``).
     """
-    with TokenLock(path):
+    with token_store.locked(path):
         token = read_token(path)  # fails clearly when there is nothing to log out of
         told = False if local_only else _deauthorize(path, token, profile)
         path.unlink(missing_ok=True)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import TokenFileError
+from .errors import TokenFileError, os_reason
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,8 @@ def write_private(path: Path, data: bytes) -> None:
 class Reservation:
     """A temporary file beside the target with its space allocated, waiting for its data."""
 
-    def __init__(self, path: Path, fd: int, size: int) -> None:
+    def __init__(self, path: Path, fd: int) -> None:
         self.path = path
-        self.size = size
         self._fd = fd
         self.committed = False
 
@@ -86,7 +85,7 @@ def reserve(path: Path, size: int, *, failure_note: str = "") -> Iterator[Reserv
         fd = _create_exclusive(tmp)
     except OSError as exc:
         raise ReservationError(_cannot_write(path, exc) + failure_note) from None
-    reservation = Reservation(path, fd, size)
+    reservation = Reservation(path, fd)
     try:
         try:
             _allocate(fd, max(size, 1))
@@ -100,7 +99,7 @@ def reserve(path: Path, size: int, *, failure_note: str = "") -> Iterator[Reserv
 
 
 def _cannot_write(path: Path, exc: OSError) -> str:
-    return f"cannot write {path}: {exc.strerror or exc.__class__.__name__}; nothing was changed"
+    return f"cannot write {path}: {os_reason(exc)}; nothing was changed"
 
 
 def _allocate(fd: int, size: int) -> None:
@@ -135,8 +134,7 @@ def make_private_dirs(folder: Path) -> None:
             d.mkdir(mode=0o700, exist_ok=True)
     except OSError as exc:
         raise TokenFileError(
-            f"cannot create the folder {exc.filename or missing[-1]}: "
-            f"{exc.strerror or exc.__class__.__name__}"
+            f"cannot create the folder {exc.filename or missing[-1]}: {os_reason(exc)}"
         ) from None
     if missing:
         return

@@ -1,7 +1,9 @@
 """Where configuration comes from: arguments, then environment, then .env files, then defaults.
 
-This module and ``fastpath`` (the valid-token path, which must stay stdlib-only) are the
-only ones that read ``os.environ``; the location rules themselves live in ``fastpath``.
+Every setting the user chooses is read here (the location rules themselves live in
+``fastpath``, which the valid-token path reads without this module). Elsewhere only facts
+about the surroundings are read from the environment: ``browser`` looks at ``DISPLAY``,
+``SSH_*`` and ``WSL_*`` to find where a browser can be opened.
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
 ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_BASE_URL = "STRAVA_BASE_URL"
 ENV_PORT = "STRAVA_AUTH_PORT"
+
+#: The login's port on 127.0.0.1 when none is chosen (any free one if it is busy).
+DEFAULT_PORT = 5000
+#: Seconds a login waits for the browser's redirect.
+DEFAULT_LOGIN_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -114,17 +121,18 @@ def login_port(explicit: int | None = None) -> int | None:
     if explicit is not None:
         return explicit
     text = os.environ.get(ENV_PORT, "").strip()
-    if not text:
-        return None
-    port = parse_port(text)
-    if port is None:
-        raise ConfigError(f"{ENV_PORT} must be a port number from 0 to 65535, not {text[:10]!r}")
-    return port
+    return parse_port(text, ENV_PORT) if text else None
 
 
-def parse_port(text: str) -> int | None:
-    """A TCP port number from 0 to 65535, or None."""
-    return int(text) if text.isascii() and text.isdigit() and int(text) <= 65535 else None
+def parse_port(text: str, source: str) -> int:
+    """A TCP port number from 0 to 65535.
+
+    Raises:
+        ConfigError: ``text`` (from ``source``) is not one.
+    """
+    if text.isascii() and text.isdigit() and int(text) <= 65535:
+        return int(text)
+    raise ConfigError(f"{source} is not a port number from 0 to 65535: {text[:10]!r}")
 
 
 def config_env_file(profile: str | None = None) -> Path:

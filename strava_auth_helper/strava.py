@@ -11,7 +11,6 @@ from urllib.parse import quote, urlencode
 import requests
 
 from .errors import (
-    ConfigError,
     RateLimitError,
     ReauthorizationRequired,
     StravaError,
@@ -34,32 +33,6 @@ MAX_BODY = 256 * 1024
 # What a token may look like: printable ASCII, no spaces (it goes into an HTTP header).
 _TOKEN = re.compile(r"[\x21-\x7e]{1,2048}")
 _JsonDict = dict[str, object]
-
-#: Every scope Strava knows, with the words its authorize page uses for it.
-SCOPES = {
-    "read": "View data about your public segments, routes and profile",
-    "read_all": "View data about your private routes and segments",
-    "profile:read_all": "View your complete profile",
-    "profile:write": "Update your weight and FTP",
-    "activity:read": "View data about your public activities",
-    "activity:read_all": "View data about your private activities",
-    "activity:write": "Upload and edit your activities",
-}
-
-
-def check_scopes(text: str) -> str:
-    """``text`` as a clean comma-separated list of scopes Strava knows.
-
-    Raises:
-        ConfigError: it names no scope, or one Strava does not know.
-    """
-    scopes = [s.strip() for s in text.split(",") if s.strip()]
-    unknown = [s for s in scopes if s not in SCOPES]
-    if not scopes or unknown:
-        raise ConfigError(
-            f"unknown scope {', '.join(unknown) or text!r}; known: {','.join(SCOPES)}"
-        )
-    return ",".join(scopes)
 
 
 def authorize_url(

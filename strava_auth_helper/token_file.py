@@ -1,4 +1,4 @@
-"""The token: its shape on disk, reading it with clear errors, and writing it privately."""
+"""The token: the ``Token`` model, its JSON form on disk, and reading it with clear errors."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ import json
 import os
 import time
 from dataclasses import dataclass, field, fields, replace
-from pathlib import Path
 
-from .errors import NotLoggedInError, TokenFileError
-from .fastpath import REQUIRED_FIELDS, NotATokenFile, epoch_seconds, read_token_bytes
-from .private_files import write_private
+from .errors import NotLoggedInError, TokenFileError, os_reason
+from .fastpath import NotATokenFile, number_below, read_token_bytes, token_fields
 from .safe_text import clean
+from .scopes import split_scopes
 
 LOGIN_HINT = "run `strava-auth login`"
 _MAX_NAME = 200
@@ -83,12 +82,12 @@ class Token:
         """
         if not isinstance(data, dict):
             raise TokenFileError(f"{source} is not a JSON object; {LOGIN_HINT}")
-        access, refresh, expires_at = (data.get(k) for k in REQUIRED_FIELDS)
-        if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
-            raise TokenFileError(f"{source} has no access_token/refresh_token; {LOGIN_HINT}")
-        expiry = epoch_seconds(expires_at)
-        if expiry is None:
-            raise TokenFileError(f"{source} has no valid expires_at; {LOGIN_HINT}")
+        fields = token_fields(data)
+        if fields is None:
+            raise TokenFileError(
+                f"{source} has no access_token, refresh_token and valid expires_at; {LOGIN_HINT}"
+            )
+        access, refresh, expiry = fields
         scope, token_type = data.get("scope"), data.get("token_type")
         return cls(
             access_token=access,
@@ -115,16 +114,10 @@ def describe_expiry(seconds: float) -> str:
     return f"expired {span} ago; it is refreshed on next use"
 
 
-def split_scopes(scope: str | None) -> list[str]:
-    """'read, activity:read_all' -> ['read', 'activity:read_all']."""
-    return [s.strip() for s in (scope or "").split(",") if s.strip()]
-
-
 def _whole_number(value: object) -> int | None:
     # JSON numbers beyond 2**53 (or NaN, inf, bool) are no client ID or lifetime: unknown.
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return int(value) if 0 <= value <= 2**53 else None
+    number = number_below(value, 2**53 + 1)
+    return None if number is None else int(number)
 
 
 def athlete_fields(value: object) -> dict[str, object]:
@@ -157,8 +150,7 @@ def read_token(path: str | os.PathLike[str]) -> Token:
     except NotATokenFile as exc:
         raise TokenFileError(f"{path} is {exc}, not a token file; {LOGIN_HINT}") from None
     except OSError as exc:
-        reason = exc.strerror or exc.__class__.__name__
-        raise TokenFileError(f"cannot read token file {path}: {reason}") from None
+        raise TokenFileError(f"cannot read token file {path}: {os_reason(exc)}") from None
     try:
         data = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError):
@@ -170,11 +162,6 @@ def read_token(path: str | os.PathLike[str]) -> Token:
 
 def _no_constants(name: str) -> object:
     raise ValueError(f"{name} is not a number a token file holds")
-
-
-def write_token(path: Path, token: Token) -> None:
-    """Write the token atomically with mode 0600 (callers hold the token lock)."""
-    write_private(path, token_bytes(token))
 
 
 def token_bytes(token: Token) -> bytes:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .errors import LockTimeoutError, TokenFileError
+from .errors import LockTimeoutError, TokenFileError, os_reason
 from .private_files import make_private_dirs
 
 #: Seconds to wait for another process that holds the token lock.
@@ -37,8 +37,7 @@ class TokenLock:
             ) from None
         except OSError as exc:
             raise TokenFileError(
-                f"cannot lock {self._path}: {exc.strerror or exc.__class__.__name__} "
-                f"({lock_path(self._path)})"
+                f"cannot lock {self._path}: {os_reason(exc)} ({lock_path(self._path)})"
             ) from None
         return self
 

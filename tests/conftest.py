@@ -31,9 +31,11 @@ from strava_auth_helper.demo_strava import (
     DemoStrava,
     approve,
 )
-from strava_auth_helper.login_flow import DEFAULT_SCOPE, LoginOptions, LoginResult, run_login
+from strava_auth_helper.login_flow import LoginOptions, LoginResult, run_login
+from strava_auth_helper.private_files import write_private
+from strava_auth_helper.scopes import DEFAULT_SCOPE
 from strava_auth_helper.settings import Credentials
-from strava_auth_helper.token_file import Token, write_token
+from strava_auth_helper.token_file import Token, token_bytes
 
 CLIENT_ID = 4242
 CLIENT_SECRET = "client-secret-d0-not-print"  # noqa: S105 - a test value
@@ -197,8 +199,13 @@ def stored(path: Path, expires_in: float, **extra: Any) -> Token:
         **extra,
     }
     token = Token.from_dict(data, "test")
-    write_token(path, token)
+    save(path, token)
     return token
+
+
+def save(path: Path, token: Token) -> None:
+    """Write ``token`` to ``path`` as the package does (atomic, private)."""
+    write_private(path, token_bytes(token))
 
 
 def refresh_answer() -> dict[str, Any]:

@@ -1,14 +1,10 @@
-"""The valid-token path: same answers as platformdirs and settings, and nothing heavy imported."""
+"""Where the token file is and its valid-token read: the same answers as platformdirs and
+settings, and None for anything the ordinary code must explain."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 import time
-import venv
 from pathlib import Path
 
 import platformdirs
@@ -21,10 +17,17 @@ from strava_auth_helper.fastpath import APP_NAME
 
 from .conftest import ACCESS, stored
 
-ROOT = Path(__file__).resolve().parent.parent
-
 XDG_CONFIG_HOMES = [None, "", "   ", "relative", "~/cfg", "/abs/cfg", "/abs/cfg/", " /abs", "/a b/"]
 HOMES = [None, "", "relative/home", "/", "/home/odd/", "/home/with space", "/home/x/../y"]
+# Every $XDG_CONFIG_HOME with an ordinary $HOME, and every $HOME with $XDG_CONFIG_HOME unset
+# and with a relative one (the two ways it is ignored): each rule of platformdirs is met by
+# each odd value, without the full product of the two lists.
+ENVIRONMENTS = sorted(
+    {(xdg, "/home/user") for xdg in XDG_CONFIG_HOMES}
+    | {(xdg, home) for xdg in (None, "relative") for home in HOMES},
+    key=repr,
+)
+PLATFORMS = [("linux", Unix), ("freebsd14", Unix), ("darwin", MacOS)]
 
 
 def reference_folder(platform_class: type[Unix] | type[MacOS]) -> str | None:
@@ -34,11 +37,8 @@ def reference_folder(platform_class: type[Unix] | type[MacOS]) -> str | None:
         return None
 
 
-@pytest.mark.parametrize("xdg", XDG_CONFIG_HOMES)
-@pytest.mark.parametrize("home", HOMES)
-@pytest.mark.parametrize(
-    ("platform", "platform_class"), [("linux", Unix), ("freebsd14", Unix), ("darwin", MacOS)]
-)
+@pytest.mark.parametrize(("xdg", "home"), ENVIRONMENTS, ids=[repr(e) for e in ENVIRONMENTS])
+@pytest.mark.parametrize(("platform", "platform_class"), PLATFORMS, ids=[p for p, _ in PLATFORMS])
 def test_default_folder_is_platformdirs_answer(
     monkeypatch: pytest.MonkeyPatch,
     xdg: str | None,
@@ -122,26 +122,26 @@ def test_valid_token_is_returned(token_path: Path) -> None:
     assert fastpath.valid_access_token(token_path, 1100) is None
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        json.dumps(token_doc(expires_at=int(time.time()) + 100)),  # near expiry
-        json.dumps(token_doc(expires_at=True)),
-        json.dumps(token_doc(expires_at="2099-01-01")),
-        json.dumps(token_doc(expires_at=1e300)),
-        json.dumps(token_doc(access_token="")),
-        json.dumps(token_doc(refresh_token=None)),
-        '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
-        '{"access_token": "a", "refresh_token": "r", "expires_at": NaN}',
-        "[" * 100_000 + "]" * 100_000,
-        "[1, 2]",
-        "{not json",
-        "",
-    ],
-)
-def test_anything_odd_goes_to_the_ordinary_code(token_path: Path, content: str) -> None:
+ODD_CONTENTS = {
+    "near expiry": lambda: json.dumps(token_doc(expires_at=int(time.time()) + 100)),
+    "bool expiry": lambda: json.dumps(token_doc(expires_at=True)),
+    "string expiry": lambda: json.dumps(token_doc(expires_at="2099-01-01")),
+    "1e300 expiry": lambda: json.dumps(token_doc(expires_at=1e300)),
+    "empty access token": lambda: json.dumps(token_doc(access_token="")),
+    "no refresh token": lambda: json.dumps(token_doc(refresh_token=None)),
+    "Infinity": lambda: '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
+    "NaN": lambda: '{"access_token": "a", "refresh_token": "r", "expires_at": NaN}',
+    "deep nesting": lambda: "[" * 100_000 + "]" * 100_000,
+    "a list": lambda: "[1, 2]",
+    "not JSON": lambda: "{not json",
+    "empty": lambda: "",
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_CONTENTS))
+def test_anything_odd_goes_to_the_ordinary_code(token_path: Path, name: str) -> None:
     token_path.parent.mkdir(parents=True)
-    token_path.write_text(content)
+    token_path.write_text(ODD_CONTENTS[name]())
     assert fastpath.valid_access_token(token_path) is None
 
 
@@ -150,140 +150,3 @@ def test_missing_file_and_impossible_min_ttl_go_to_the_ordinary_code(token_path:
     stored(token_path, 3600)
     assert fastpath.valid_access_token(token_path, min_ttl=3601) is None
     assert fastpath.valid_access_token(token_path, min_ttl=float("nan")) is None
-
-
-@pytest.mark.parametrize(
-    ("args", "parsed"),
-    [
-        (["token"], (None, 300.0, None)),
-        (["token", "--token-file", "t.json"], ("t.json", 300.0, None)),
-        (["token", "--token-file=t.json", "--min-ttl", "60"], ("t.json", 60.0, None)),
-        (["token", "--min-ttl=3600"], (None, 3600.0, None)),
-        (["token", "--profile", "club"], (None, 300.0, "club")),
-        (["--profile=club", "token", "--min-ttl", "1"], (None, 1.0, "club")),
-        (["--profile", "a", "token", "--profile", "b"], None),
-        (["--min-ttl", "1", "token"], None),
-        (["token", "--force"], None),
-        (["token", "--min-ttl", "soon"], None),
-        (["token", "--min-ttl"], None),
-        (["token", "--token-file", "-x"], None),
-        (["token", "--token-file", "a", "--token-file", "b"], None),
-        (["token", "--tok", "t.json"], None),  # argparse's abbreviations are left to argparse
-        (["token", "-h"], None),
-        (["-v", "token"], None),
-        (["status"], None),
-        ([], None),
-    ],
-)
-def test_only_a_plain_token_command_is_served_fast(
-    args: list[str], parsed: tuple[str | None, float, str | None] | None
-) -> None:
-    assert fastpath._parse_token_command(args) == parsed
-
-
-# --- the guard: what the valid-token path does not import, as users install it ----------
-
-FORBIDDEN = {
-    "requests",
-    "urllib3",
-    "dotenv",
-    "filelock",
-    "logging",
-    "typing",
-    "pathlib",
-    "dataclasses",
-    "argparse",
-    *(["platformdirs"] if sys.platform.startswith("linux") else []),
-}
-
-
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package built into a wheel and installed into a fresh virtual environment, the way
-    users get it (an editable install imports pathlib at start-up). Its dependencies are left
-    out: the valid-token path needs none of them."""
-    root = tmp_path_factory.mktemp("installed")
-    source = root / "source"
-    source.mkdir()
-    for name in ("setup.cfg", "pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source)
-    shutil.copytree(ROOT / "strava_auth_helper", source / "strava_auth_helper")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", root]
-    subprocess.run([*build, source], check=True, capture_output=True)
-    venv.create(root / "venv", with_pip=False)
-    python = root / "venv" / "bin" / "python"
-    wheel = next(root.glob("*.whl"))
-    install = [*pip, "--python", python, "install", "--no-deps", "--no-index", wheel]
-    subprocess.run(install, check=True, capture_output=True)
-    return python.parent
-
-
-def imported_modules(cmd: list[str | Path], env: dict[str, str]) -> tuple[str, set[str]]:
-    """Run ``cmd`` with -X importtime; its stdout and every top-level module it imported."""
-    result = subprocess.run(
-        cmd, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    modules = {
-        line.rsplit("|", 1)[1].strip().split(".")[0]
-        for line in result.stderr.splitlines()
-        if line.startswith("import time:") and "|" in line
-    }
-    assert "encodings" in modules  # the profile really was taken
-    return result.stdout, modules
-
-
-@pytest.fixture
-def default_location_env(tmp_path: Path) -> dict[str, str]:
-    """A token valid for an hour in the default location (XDG_CONFIG_HOME points at tmp)."""
-    xdg = tmp_path / "xdg"
-    stored(xdg / APP_NAME / "token.json", 3600)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAVA_", "PYTHON"))}
-    return {**env, "XDG_CONFIG_HOME": str(xdg)}
-
-
-def test_cli_on_a_valid_token_imports_nothing_heavy(
-    installed: Path, default_location_env: dict[str, str]
-) -> None:
-    out, modules = imported_modules([installed / "strava-auth", "token"], default_location_env)
-    assert out == f"{ACCESS}\n"
-    assert modules & FORBIDDEN == set()
-
-
-def test_a_profile_on_a_valid_token_imports_nothing_heavy(
-    installed: Path, default_location_env: dict[str, str], tmp_path: Path
-) -> None:
-    stored(tmp_path / "xdg" / APP_NAME / "profiles" / "club" / "token.json", 3600, access_token="c")
-    for cmd in (
-        [installed / "strava-auth", "token", "--profile", "club"],
-        [installed / "strava-auth", "--profile=club", "token"],
-        [installed / "python", "-c", "import strava_auth_helper as s; print(s.get_access_token())"],
-    ):
-        env = {**default_location_env, "STRAVA_AUTH_PROFILE": "club"} if "-c" in cmd else {}
-        out, modules = imported_modules(cmd, env or default_location_env)
-        assert out == "c\n"
-        assert modules & FORBIDDEN == set()
-
-
-def test_api_on_a_valid_token_imports_nothing_heavy(
-    installed: Path, default_location_env: dict[str, str], tmp_path: Path
-) -> None:
-    code = "import strava_auth_helper as s; print(s.get_access_token())"
-    out, modules = imported_modules([installed / "python", "-c", code], default_location_env)
-    assert out == f"{ACCESS}\n"
-    assert modules & FORBIDDEN == set()
-    explicit = tmp_path / "xdg" / APP_NAME / "token.json"
-    cmd = [installed / "strava-auth", "token", "--token-file", explicit, "--min-ttl", "60"]
-    out, modules = imported_modules(cmd, default_location_env)
-    assert out == f"{ACCESS}\n"
-    assert modules & FORBIDDEN == set()
-
-
-def test_the_guard_sees_a_heavy_import(
-    installed: Path, default_location_env: dict[str, str]
-) -> None:
-    # The same measurement on a path that does import them (the ordinary `status`).
-    cmd = [installed / "python", "-c", "import pathlib, logging, typing"]
-    _, modules = imported_modules(cmd, default_location_env)
-    assert {"pathlib", "logging", "typing"} <= modules

@@ -48,6 +48,11 @@ def server() -> Iterator[LoopbackHTTPServer]:
     srv.stop()
 
 
+def test_listens_on_loopback_only_without_address_reuse(server: LoopbackHTTPServer) -> None:
+    assert server.socket.getsockname()[0] == "127.0.0.1"
+    assert server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) == 0
+
+
 def closed_by_server(sock: socket.socket, timeout: float = 5) -> bool:
     """True once the server has ended the connection (waits at most ``timeout``)."""
     sock.settimeout(timeout)

@@ -32,7 +32,7 @@ def test_setup_cfg_holds_metadata_and_pyproject_only_build_and_tools() -> None:
     cfg.read(ROOT / "setup.cfg")
     assert cfg["metadata"]["license"] == "MIT"
     assert (
-        "strava-auth = strava_auth_helper.fastpath:main"
+        "strava-auth = strava_auth_helper.entry:main"
         in cfg["options.entry_points"]["console_scripts"]
     )
     requires = cfg["options"]["install_requires"]

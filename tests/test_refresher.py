@@ -28,7 +28,7 @@ from strava_auth_helper import (
 from strava_auth_helper import strava as strava_api
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
 from strava_auth_helper.private_files import temp_path
-from strava_auth_helper.token_file import read_token, write_token
+from strava_auth_helper.token_file import read_token
 
 from .conftest import (
     ACCESS,
@@ -40,6 +40,7 @@ from .conftest import (
     SECRETS,
     expect_refresh,
     refresh_answer,
+    save,
     stored,
 )
 
@@ -269,14 +270,15 @@ def test_sixteen_processes_make_exactly_one_refresh(strava: HTTPServer, token_pa
 WRITER = """
 import sys, time
 from pathlib import Path
-from strava_auth_helper.token_file import Token, write_token
+from strava_auth_helper.private_files import write_private
+from strava_auth_helper.token_file import Token, token_bytes
 path = Path(sys.argv[1])
 n = 0
 while True:
     n += 1
     token = Token(access_token="a" * 2000 + str(n), refresh_token="r" * 2000 + str(n),
                   expires_at=n, athlete={"id": n})
-    write_token(path, token)
+    write_private(path, token_bytes(token))
     if n == 20:
         print("writing", flush=True)
 """
@@ -298,7 +300,7 @@ def test_kill_during_write_leaves_a_whole_file(token_path: Path, run: int) -> No
     assert token.access_token.endswith(str(token.expires_at)) or token.access_token == ACCESS
     leftovers = set(os.listdir(token_path.parent)) - {token_path.name, token_path.name + ".lock"}
     assert leftovers <= {temp_path(token_path).name}
-    write_token(token_path, token)  # the next write sweeps the leftover away
+    save(token_path, token)  # the next write sweeps the leftover away
     assert set(os.listdir(token_path.parent)) <= {token_path.name, token_path.name + ".lock"}
 
 
@@ -372,4 +374,4 @@ def test_lock_and_folder_errors_are_the_packages_own(tmp_path: Path, token_path:
     with pytest.raises(TokenFileError, match="Not a directory"):
         get_access_token(blocker / "sub" / "token.json")
     with pytest.raises(TokenFileError, match="cannot create the folder"):
-        write_token(blocker / "sub" / "token.json", read_token(token_path))
+        save(blocker / "sub" / "token.json", read_token(token_path))

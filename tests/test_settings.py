@@ -135,5 +135,5 @@ def test_login_port_flag_then_environment_then_default(monkeypatch: pytest.Monke
     assert settings.login_port(0) == 0
     for bad in ("http", "70000", "-1"):
         monkeypatch.setenv("STRAVA_AUTH_PORT", bad)
-        with pytest.raises(ConfigError, match="STRAVA_AUTH_PORT must be a port number"):
+        with pytest.raises(ConfigError, match="STRAVA_AUTH_PORT is not a port number"):
             settings.login_port()

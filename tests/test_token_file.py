@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from strava_auth_helper.errors import NotLoggedInError, TokenFileError
-from strava_auth_helper.token_file import Token, read_token, write_token
+from strava_auth_helper.token_file import Token, read_token
 
-from .conftest import ACCESS, REFRESH, token_answer
+from .conftest import ACCESS, REFRESH, save, token_answer
 
 
 def make_token(**overrides: object) -> Token:
@@ -23,7 +23,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path) -> None:
     path = tmp_path / "d" / "t.json"
     path.parent.mkdir()
     token = make_token(custom_field="kept")
-    write_token(path, token)
+    save(path, token)
     again = read_token(path)
     assert again == token
     assert again.extra == {"custom_field": "kept"}
@@ -65,7 +65,7 @@ def test_expiry_helpers() -> None:
 def test_written_json_is_what_stravalib_needs(tmp_path: Path) -> None:
     path = tmp_path / "d" / "t.json"
     path.parent.mkdir()
-    write_token(path, make_token())
+    save(path, make_token())
     data = json.loads(path.read_text())
     assert {"access_token", "refresh_token", "expires_at"} <= set(data)
     assert isinstance(data["expires_at"], int)

@@ -15,9 +15,9 @@ import stravalib
 
 from strava_auth_helper import MissingExtraError, StravaAuth, stravalib_client
 from strava_auth_helper.demo_strava import DemoStrava
-from strava_auth_helper.token_file import read_token, write_token
+from strava_auth_helper.token_file import read_token
 
-from .conftest import sim_login
+from .conftest import save, sim_login
 
 
 def refreshes(sim: DemoStrava) -> int:
@@ -40,7 +40,7 @@ def test_keeps_working_across_expiry_and_rotation_and_saves_the_newest_token(
     assert read_token(token_path).refresh_token == sim.state.refresh_token
 
     expired = replace(read_token(token_path), expires_at=int(time.time()) - 10)
-    write_token(token_path, expired)  # hours later: the file knows the token expired
+    save(token_path, expired)  # hours later: the file knows the token expired
     sim.expire_access_tokens()
     assert client.get_athlete().id == 1000001  # refreshed before the request
     assert refreshes(sim) == 2

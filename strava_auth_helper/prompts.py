@@ -1,0 +1,64 @@
+"""What the command line asks the person at the terminal: the app's credentials, and the tokens
+to import. Secrets are read without echo, and nothing is asked where there is no terminal."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+
+from . import settings
+from .errors import ConfigError, MissingCredentialsError
+
+
+def credentials(client_id: int | None, profile: str | None) -> settings.Credentials:
+    """Credentials from settings; on a terminal, ask for missing ones and offer to save them.
+
+    Raises:
+        MissingCredentialsError: none configured, and no terminal to ask at.
+        ConfigError: what was typed is not a client ID, or no secret was typed.
+    """
+    try:
+        return settings.load_credentials(client_id, profile=profile)
+    except MissingCredentialsError:
+        if not (sys.stdin and sys.stdin.isatty()):
+            raise
+    return _ask_credentials(client_id, profile)
+
+
+def _ask_credentials(client_id: int | None, profile: str | None) -> settings.Credentials:
+    print(
+        f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
+        "(Authorization Callback Domain: localhost), then copy its values here."
+    )
+    try:
+        if client_id is None:
+            client_id = settings.parse_client_id(input("Client ID: "), "your input")
+        secret = getpass.getpass("Client Secret (not shown): ").strip()
+        if not secret:
+            raise ConfigError("no client secret given")
+        creds = settings.Credentials(client_id, secret)
+        where = settings.config_env_file(profile)
+        answer = input(f"Save them to {where} (readable only by you)? [Y/n] ")
+    except EOFError:
+        raise ConfigError(settings.missing_credentials_message()) from None
+    if answer.strip().lower() in ("", "y", "yes"):
+        print(f"Saved to {settings.save_credentials(creds, profile)}")
+    return creds
+
+
+def tokens_to_import(name: str, limit: int) -> str:
+    """What ``strava-auth import`` adopts: the file ``name``, or standard input for ``-``
+    (asked for without echo on a terminal); at most ``limit`` + 1 characters are read.
+
+    Raises:
+        ConfigError: there is no standard input.
+        OSError: the file cannot be read.
+    """
+    if name != "-":
+        with open(name, encoding="utf-8", errors="replace") as f:
+            return f.read(limit + 1)
+    if sys.stdin is None:
+        raise ConfigError("no input: give a FILE, or pipe the token in")
+    if sys.stdin.isatty():
+        return getpass.getpass("Paste the refresh token or the JSON on one line (not shown): ")
+    return sys.stdin.read(limit + 1)

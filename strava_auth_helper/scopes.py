@@ -1,0 +1,45 @@
+"""Strava's scopes: the ones that exist, the default request, and lists of them."""
+
+from __future__ import annotations
+
+from .errors import ConfigError
+
+#: Every scope Strava knows, with the words its authorize page uses for it.
+SCOPES = {
+    "read": "View data about your public segments, routes and profile",
+    "read_all": "View data about your private routes and segments",
+    "profile:read_all": "View your complete profile",
+    "profile:write": "Update your weight and FTP",
+    "activity:read": "View data about your public activities",
+    "activity:read_all": "View data about your private activities",
+    "activity:write": "Upload and edit your activities",
+}
+DEFAULT_SCOPE = "read,activity:read_all"
+
+
+def split_scopes(scope: str | None) -> list[str]:
+    """'read, activity:read_all' -> ['read', 'activity:read_all']."""
+    return [s.strip() for s in (scope or "").split(",") if s.strip()]
+
+
+def check_scopes(text: str) -> str:
+    """``text`` as a clean comma-separated list of scopes Strava knows.
+
+    Raises:
+        ConfigError: it names no scope, or one Strava does not know.
+    """
+    scopes = split_scopes(text)
+    unknown = [s for s in scopes if s not in SCOPES]
+    if not scopes or unknown:
+        raise ConfigError(
+            f"unknown scope {', '.join(unknown) or text!r}; known: {','.join(SCOPES)}"
+        )
+    return ",".join(scopes)
+
+
+def missing_scopes(requested: str, granted: str | None) -> list[str]:
+    """Requested scopes absent from the granted list (none when the grant is unknown)."""
+    if granted is None:
+        return []
+    have = set(split_scopes(granted))
+    return [s for s in split_scopes(requested) if s not in have]
