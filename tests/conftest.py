@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import requests
 import trustme
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper import entry
 from strava_auth_helper.demo_strava import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -285,6 +286,34 @@ class LoginRun:
 
 
 PY_M = [sys.executable, "-m", "strava_auth_helper"]
+
+
+@dataclass(frozen=True)
+class Ran:
+    """What a command line did: exit status, standard output, standard error."""
+
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ran]:
+    """``strava-auth ARGS`` run in this process, through the console script's ``main``, with
+    ``stdin`` as its standard input (not a terminal). Runs in a real subprocess are kept for
+    what only a process shows: the entry points, signals, terminals, logging."""
+
+    def run(*args: str, stdin: str = "") -> Ran:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        try:
+            code = entry.main(list(args))
+        except SystemExit as exc:  # argparse: usage errors, --version, --help
+            code = exc.code if isinstance(exc.code, int) else 1
+        out, err = capsys.readouterr()
+        return Ran(code, out, err)
+
+    return run
 
 
 class CliLogin:

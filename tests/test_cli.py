@@ -1,4 +1,6 @@
-"""The command line as users run it: console script and ``python -m``, in real subprocesses."""
+"""The command line: its logic through ``main`` in this process, and as users run it (console
+script and ``python -m``, in real subprocesses) where only a process shows it: the entry
+points, logins, signals, terminals and logging."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +16,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from strava_auth_helper import TokenFileError, get_access_token
 from strava_auth_helper.token_file import read_token
 
 from .conftest import (
@@ -25,6 +29,7 @@ from .conftest import (
     SECRETS,
     CliLogin,
     PtyProcess,
+    Ran,
     expect_refresh,
     http_get,
     stored,
@@ -38,6 +43,7 @@ ENTRY_POINTS = {
 }
 
 PY_M = ENTRY_POINTS["python-m"]
+Cli = Callable[..., Ran]
 
 
 @pytest.fixture(params=list(ENTRY_POINTS))
@@ -117,13 +123,13 @@ def test_strava_error_is_one_line_and_secret_free(strava: HTTPServer, tmp_path: 
     assert_no_secrets(out, err, page)
 
 
-def test_missing_credentials_without_terminal(entry: list[str]) -> None:
-    result = run(entry, "login", "--no-browser")
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1
-    assert "STRAVA_CLIENT_ID" in result.stderr
-    assert "STRAVA_CLIENT_SECRET" in result.stderr
-    assert "strava.com/settings/api" in result.stderr
+def test_missing_credentials_without_terminal(cli: Cli) -> None:
+    result = cli("login", "--no-browser")
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert "STRAVA_CLIENT_ID" in result.err
+    assert "STRAVA_CLIENT_SECRET" in result.err
+    assert "strava.com/settings/api" in result.err
 
 
 @pytest.mark.parametrize(
@@ -144,43 +150,45 @@ def test_missing_credentials_without_terminal(entry: list[str]) -> None:
     ],
 )
 @pytest.mark.usefixtures("with_creds")
-def test_usage_errors_exit_2_with_one_clear_line(args: list[str], expected: str) -> None:
-    result = run(PY_M, *args)
-    assert result.returncode == 2
-    assert expected in result.stderr
-    assert "error:" in result.stderr.splitlines()[-1]
-    assert "Traceback" not in result.stderr
+def test_usage_errors_exit_2_with_one_clear_line(cli: Cli, args: list[str], expected: str) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert expected in result.err
+    assert "error:" in result.err.splitlines()[-1]
+    assert "Traceback" not in result.err
 
 
-def test_version(entry: list[str]) -> None:
+def test_version(cli: Cli) -> None:
     import strava_auth_helper
 
-    result = run(entry, "--version")
-    assert result.returncode == 0
-    assert result.stdout == f"strava-auth {strava_auth_helper.__version__}\n"
+    result = cli("--version")
+    assert result.code == 0
+    assert result.out == f"strava-auth {strava_auth_helper.__version__}\n"
 
 
 @pytest.mark.parametrize("where", ["before", "after"])
-def test_verbose_is_accepted_before_or_after_the_command(where: str, token_path: Path) -> None:
+def test_verbose_is_accepted_before_or_after_the_command(
+    cli: Cli, where: str, token_path: Path
+) -> None:
     stored(token_path, 3600)
     args = ["status", "--token-file", str(token_path)]
-    result = run(PY_M, *(["-v", *args] if where == "before" else [*args, "-v"]))
-    assert result.returncode == 0, result.stderr
-    assert "Jane Runner" in result.stdout
+    result = cli(*(["-v", *args] if where == "before" else [*args, "-v"]))
+    assert result.code == 0, result.err
+    assert "Jane Runner" in result.out
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_explicit_busy_port_names_it(busy_port: int) -> None:
-    result = run(PY_M, "login", "--no-browser", "--port", str(busy_port))
-    assert result.returncode == 1
-    assert f"port {busy_port} is already in use" in result.stderr
+def test_explicit_busy_port_names_it(cli: Cli, busy_port: int) -> None:
+    result = cli("login", "--no-browser", "--port", str(busy_port))
+    assert result.code == 1
+    assert f"port {busy_port} is already in use" in result.err
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_timeout_exits_nonzero() -> None:
-    result = run(PY_M, "login", "--no-browser", "--port", "0", "--timeout", "0.5")
-    assert result.returncode == 1
-    assert "no answer from the browser within 0.5 s" in result.stderr
+def test_timeout_exits_nonzero(cli: Cli) -> None:
+    result = cli("login", "--no-browser", "--port", "0", "--timeout", "0.5")
+    assert result.code == 1
+    assert "no answer from the browser within 0.5 s" in result.err
 
 
 def test_terminal_prompts_for_credentials_and_saves_them_privately(
@@ -224,54 +232,52 @@ def test_token_prints_only_the_access_token(
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_token_refreshes_when_needed(strava: HTTPServer, token_path: Path) -> None:
+def test_token_refreshes_when_needed(cli: Cli, strava: HTTPServer, token_path: Path) -> None:
     stored(token_path, 3600)
     expect_refresh(strava)
-    result = run(PY_M, "token", "--min-ttl", "3600", "--token-file", str(token_path))
-    assert result.stdout == f"{NEW_ACCESS}\n"
+    result = cli("token", "--min-ttl", "3600", "--token-file", str(token_path))
+    assert result.out == f"{NEW_ACCESS}\n"
     assert read_token(token_path).refresh_token == NEW_REFRESH
-    assert NEW_REFRESH not in result.stdout + result.stderr
+    assert NEW_REFRESH not in result.out + result.err
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_status_shows_no_tokens(entry: list[str], token_path: Path) -> None:
+def test_status_shows_no_tokens(cli: Cli, token_path: Path) -> None:
     stored(token_path, 3 * 3600 + 120)
-    result = run(entry, "status", "--token-file", str(token_path))
-    assert result.returncode == 0
-    assert "Jane Runner (id 134815)" in result.stdout
-    assert "read,activity:read_all" in result.stdout
-    assert "in 3 h 1 min" in result.stdout or "in 3 h 2 min" in result.stdout
-    assert str(token_path) in result.stdout
-    assert_no_secrets(result.stdout, result.stderr)
+    result = cli("status", "--token-file", str(token_path))
+    assert result.code == 0
+    assert "Jane Runner (id 134815)" in result.out
+    assert "read,activity:read_all" in result.out
+    assert "in 3 h 1 min" in result.out or "in 3 h 2 min" in result.out
+    assert str(token_path) in result.out
+    assert_no_secrets(result.out, result.err)
 
 
-def test_status_json(token_path: Path) -> None:
-    import json
-
+def test_status_json(cli: Cli, token_path: Path) -> None:
     stored(token_path, -120)
-    result = run(PY_M, "status", "--json", "--token-file", str(token_path))
-    info = json.loads(result.stdout)
+    result = cli("status", "--json", "--token-file", str(token_path))
+    info = json.loads(result.out)
     assert info["athlete"]["id"] == 134815
     assert info["expired"] is True
     assert info["token_file"] == str(token_path)
-    assert_no_secrets(result.stdout)
+    assert_no_secrets(result.out)
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_refresh_forces_and_reports_expiry(strava: HTTPServer, token_path: Path) -> None:
+def test_refresh_forces_and_reports_expiry(cli: Cli, strava: HTTPServer, token_path: Path) -> None:
     stored(token_path, 3600)
     expect_refresh(strava)
-    result = run(PY_M, "refresh", "--token-file", str(token_path))
-    assert result.returncode == 0, result.stderr
-    assert "Refreshed: the access token now expires" in result.stdout
-    assert "in 5 h 59 min" in result.stdout or "in 6 h 0 min" in result.stdout
+    result = cli("refresh", "--token-file", str(token_path))
+    assert result.code == 0, result.err
+    assert "Refreshed: the access token now expires" in result.out
+    assert "in 5 h 59 min" in result.out or "in 6 h 0 min" in result.out
     assert read_token(token_path).access_token == NEW_ACCESS
-    assert_no_secrets(result.stdout, result.stderr)
+    assert_no_secrets(result.out, result.err)
 
 
 @pytest.mark.usefixtures("with_creds")
 def test_revoked_refresh_token_is_one_line_naming_login(
-    strava: HTTPServer, token_path: Path
+    cli: Cli, strava: HTTPServer, token_path: Path
 ) -> None:
     stored(token_path, -10)
     before = token_path.read_bytes()
@@ -279,59 +285,68 @@ def test_revoked_refresh_token_is_one_line_naming_login(
         {"message": "Bad Request", "errors": [{"resource": "RefreshToken", "code": "invalid"}]},
         status=400,
     )
-    result = run(PY_M, "token", "--token-file", str(token_path))
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr.count("\n") == 1
-    assert "strava-auth login" in result.stderr
+    result = cli("token", "--token-file", str(token_path))
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.count("\n") == 1
+    assert "strava-auth login" in result.err
     assert token_path.read_bytes() == before
 
 
-@pytest.mark.parametrize("content", [None, "{broken"])
+@pytest.mark.parametrize("content", [None, "{broken"], ids=["missing", "corrupt"])
+@pytest.mark.parametrize("command", ["token", "status", "refresh", "logout"])
 def test_not_logged_in_or_corrupt_is_one_line(
-    entry: list[str], token_path: Path, content: str | None
+    cli: Cli, token_path: Path, content: str | None, command: str
 ) -> None:
     if content is not None:
         token_path.parent.mkdir(parents=True)
         token_path.write_text(content)
-    for command in ("token", "status", "refresh", "logout"):
-        result = run(entry, command, "--token-file", str(token_path))
-        assert result.returncode == 1
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert str(token_path) in result.stderr
-        assert "strava-auth login" in result.stderr
+    result = cli(command, "--token-file", str(token_path))
+    assert result.code == 1
+    assert result.err.count("\n") == 1, result.err
+    assert str(token_path) in result.err
+    assert "strava-auth login" in result.err
     if content is not None:
         assert token_path.read_text() == content
 
 
+def test_not_logged_in_from_either_entry_point(entry: list[str], token_path: Path) -> None:
+    result = run(entry, "token", "--token-file", str(token_path))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"strava-auth: error: not logged in: no token file at {token_path}; "
+        "run `strava-auth login`\n"
+    )
+
+
 @pytest.mark.usefixtures("with_creds")
-def test_logout_deauthorizes_and_deletes(strava: HTTPServer, token_path: Path) -> None:
+def test_logout_deauthorizes_and_deletes(cli: Cli, strava: HTTPServer, token_path: Path) -> None:
     stored(token_path, 3600)
     strava.expect_oneshot_request("/oauth/deauthorize", method="POST").respond_with_json(
         {"access_token": ACCESS}
     )
-    result = run(PY_M, "logout", "--token-file", str(token_path))
-    assert result.returncode == 0, result.stderr
-    assert "access revoked at Strava" in result.stdout
+    result = cli("logout", "--token-file", str(token_path))
+    assert result.code == 0, result.err
+    assert "access revoked at Strava" in result.out
     assert strava.log[0][0].form["access_token"] == ACCESS
     assert not token_path.exists()
     assert not (token_path.parent / "token.json.lock").exists()
-    assert_no_secrets(result.stdout, result.stderr)
+    assert_no_secrets(result.out, result.err)
 
 
 @pytest.mark.usefixtures("with_creds")
 def test_logout_keeps_file_when_strava_unreachable(
-    resetting_server: str, token_path: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, resetting_server: str, token_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STRAVA_BASE_URL", resetting_server)
     stored(token_path, 3600)
-    result = run(PY_M, "logout", "--token-file", str(token_path))
-    assert result.returncode == 1
-    assert "could not reach Strava" in result.stderr
-    assert "--local-only" in result.stderr
+    result = cli("logout", "--token-file", str(token_path))
+    assert result.code == 1
+    assert "could not reach Strava" in result.err
+    assert "--local-only" in result.err
     assert token_path.exists()
-    result = run(PY_M, "logout", "--local-only", "--token-file", str(token_path))
-    assert result.returncode == 0
+    result = cli("logout", "--local-only", "--token-file", str(token_path))
+    assert result.code == 0
     assert not token_path.exists()
 
 
@@ -367,37 +382,35 @@ def test_verbose_logs_hold_no_secrets(strava: HTTPServer, tmp_path: Path, before
 # --- hostile or unlucky input: one line, never a traceback, never a secret ----------------
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
-        '{"access_token": "a", "refresh_token": "r", "expires_at": 1e300}',
-        '{"access_token": "a", "refresh_token": "r", "expires_at": ' + "9" * 5000 + "}",
-        "[" * 100_000 + "]" * 100_000,
-    ],
-)
-def test_odd_token_files_are_one_line(token_path: Path, content: str) -> None:
+ODD_FILES = {
+    "Infinity": '{"access_token": "a", "refresh_token": "r", "expires_at": Infinity}',
+    "1e300": '{"access_token": "a", "refresh_token": "r", "expires_at": 1e300}',
+    "huge int": '{"access_token": "a", "refresh_token": "r", "expires_at": ' + "9" * 5000 + "}",
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_FILES))
+@pytest.mark.parametrize("command", ["status", "token"])
+def test_odd_token_files_are_one_line(cli: Cli, token_path: Path, name: str, command: str) -> None:
     token_path.parent.mkdir(parents=True)
-    token_path.write_text(content)
-    for command in ("status", "token"):
-        result = run(PY_M, command, "--token-file", str(token_path))
-        assert result.returncode == 1
-        assert result.stderr.count("\n") == 1, result.stderr
-        assert "Traceback" not in result.stderr
+    token_path.write_text(ODD_FILES[name])
+    result = cli(command, "--token-file", str(token_path))
+    assert result.code == 1
+    assert result.err.count("\n") == 1, result.err
+    assert "Traceback" not in result.err
 
 
-def test_a_fifo_at_the_token_path_does_not_hang(entry: list[str], token_path: Path) -> None:
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="Windows has no FIFOs in the file system")
+@pytest.mark.parametrize("command", ["token", "status"])
+def test_a_fifo_at_the_token_path_does_not_hang(cli: Cli, token_path: Path, command: str) -> None:
     token_path.parent.mkdir(parents=True)
     os.mkfifo(token_path)
-    for command in ("token", "status"):
-        result = run(entry, command, "--token-file", str(token_path))  # 60 s timeout
-        assert result.returncode == 1
-        assert "not a regular file" in result.stderr
-    code = "import sys; from strava_auth_helper import get_access_token as g; g(sys.argv[1])"
-    api = subprocess.run(
-        [sys.executable, "-c", code, str(token_path)], capture_output=True, text=True, timeout=60
-    )
-    assert "TokenFileError" in api.stderr
+    result = cli(command, "--token-file", str(token_path))  # returns at once: nobody writes
+    assert result.code == 1
+    assert "not a regular file" in result.err
+    with pytest.raises(TokenFileError, match="not a regular file"):
+        get_access_token(token_path)  # the API too
 
 
 def echo_the_request(request: Request) -> Response:
@@ -409,20 +422,20 @@ def echo_the_request(request: Request) -> Response:
 
 @pytest.mark.usefixtures("with_creds")
 def test_a_lying_servers_error_is_cleaned_cut_and_secret_free(
-    strava: HTTPServer, token_path: Path
+    cli: Cli, strava: HTTPServer, token_path: Path
 ) -> None:
     stored(token_path, -10)
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(
         echo_the_request
     )
-    result = run(PY_M, "token", "--token-file", str(token_path))
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1
-    assert len(result.stderr) < 1000
-    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in result.stderr.rstrip("\n"))
-    assert "boom" in result.stderr  # what it said is still shown...
-    assert_no_secrets(result.stderr)  # ...but not the secret and token it echoed
-    assert "client_secret=***" in result.stderr
+    result = cli("token", "--token-file", str(token_path))
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert len(result.err) < 1000
+    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in result.err.rstrip("\n"))
+    assert "boom" in result.err  # what it said is still shown...
+    assert_no_secrets(result.err)  # ...but not the secret and token it echoed
+    assert "client_secret=***" in result.err
 
 
 @pytest.mark.usefixtures("with_creds")
@@ -442,18 +455,18 @@ def test_the_athletes_name_reaches_the_terminal_without_control_characters(
 
 @pytest.mark.parametrize("where", ["flag", "environment"])
 def test_a_secret_pasted_as_the_client_id_is_not_echoed(
-    where: str, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, where: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pasted = "0123456789abcdef0123456789abcdef01234567"
     monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
     if where == "environment":
         monkeypatch.setenv("STRAVA_CLIENT_ID", pasted)
-        result = run(PY_M, "login", "--no-browser")
+        result = cli("login", "--no-browser")
     else:
-        result = run(PY_M, "login", "--no-browser", "--client-id", pasted)
-    assert result.returncode == (2 if where == "flag" else 1)
-    assert "whole number" in result.stderr
-    assert pasted not in result.stderr
+        result = cli("login", "--no-browser", "--client-id", pasted)
+    assert result.code == (2 if where == "flag" else 1)
+    assert "whole number" in result.err
+    assert pasted not in result.err
 
 
 @pytest.mark.usefixtures("with_creds")
@@ -474,9 +487,9 @@ def test_retries_are_told_only_with_verbose(
 
 @pytest.mark.usefixtures("with_creds")
 def test_a_busy_port_from_the_environment_is_named_too(
-    busy_port: int, monkeypatch: pytest.MonkeyPatch
+    cli: Cli, busy_port: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("STRAVA_AUTH_PORT", str(busy_port))  # what a launcher would use
-    result = run(PY_M, "login", "--no-browser")
-    assert result.returncode == 1
-    assert f"port {busy_port} is already in use" in result.stderr
+    result = cli("login", "--no-browser")
+    assert result.code == 1
+    assert f"port {busy_port} is already in use" in result.err

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,16 +11,19 @@ import pytest
 from strava_auth_helper.demo_strava import DemoStrava
 from strava_auth_helper.token_file import read_token
 
-from .conftest import sim_login
+from .conftest import Ran, sim_login
 
-PY_M = [sys.executable, "-m", "strava_auth_helper"]
+Importer = Callable[..., Ran]
 
 
-def run_import(token_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "STRAVA_TOKEN_FILE": str(token_path)}
-    return subprocess.run(
-        [*PY_M, "import", *args], input=stdin, env=env, capture_output=True, text=True, timeout=60
-    )
+@pytest.fixture
+def run_import(cli: Callable[..., Ran]) -> Importer:
+    """``strava-auth import --token-file PATH [ARGS]`` with ``stdin`` on standard input."""
+
+    def run(token_path: Path, *args: str, stdin: str = "") -> Ran:
+        return cli("import", "--token-file", str(token_path), *args, stdin=stdin)
+
+    return run
 
 
 @pytest.fixture
@@ -64,54 +65,58 @@ def shapes(old: dict[str, object]) -> dict[str, str]:
     ],
 )
 def test_each_shape_is_proved_and_saved(
-    sim_env: DemoStrava, old: dict[str, object], token_path: Path, shape: str
+    run_import: Importer, sim_env: DemoStrava, old: dict[str, object], token_path: Path, shape: str
 ) -> None:
     result = run_import(token_path, stdin=shapes(old)[shape])
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     saved = read_token(token_path)
     assert saved.refresh_token == sim_env.state.refresh_token  # the rotation was saved
     assert saved.refresh_token != old["refresh_token"]
     assert saved.athlete == {"id": 1000001, "firstname": "Demo", "lastname": "Athlete"}
     assert saved.client_id == 1
-    assert "Imported: Demo Athlete" in result.stdout
-    assert str(token_path) in result.stdout
+    assert "Imported: Demo Athlete" in result.out
+    assert str(token_path) in result.out
     for secret in (old["refresh_token"], old["access_token"], saved.refresh_token):
-        assert str(secret) not in result.stdout + result.stderr
+        assert str(secret) not in result.out + result.err
     asked = "GET /api/v3/athlete" in sim_env.requests
     assert asked == (shape not in ("this package's token file", "Strava's answer"))
 
 
 def test_from_a_file_keeps_the_granted_scope(
-    sim_env: DemoStrava, old: dict[str, object], token_path: Path, tmp_path: Path
+    run_import: Importer,
+    sim_env: DemoStrava,
+    old: dict[str, object],
+    token_path: Path,
+    tmp_path: Path,
 ) -> None:
     source = tmp_path / "tokens.json"
     source.write_text(json.dumps(old))
     result = run_import(token_path, str(source))
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     assert read_token(token_path).scope == "read,activity:read_all"
 
 
 def test_athlete_is_not_asked_for_when_the_scope_does_not_allow_it(
-    sim_env: DemoStrava, old: dict[str, object], token_path: Path
+    run_import: Importer, sim_env: DemoStrava, old: dict[str, object], token_path: Path
 ) -> None:
     doc = {"refresh_token": old["refresh_token"], "scope": "activity:read"}
     result = run_import(token_path, stdin=json.dumps(doc))
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     assert "GET /api/v3/athlete" not in sim_env.requests
     assert read_token(token_path).athlete == {}
-    assert "unknown athlete" in result.stdout
+    assert "unknown athlete" in result.out
 
 
 def test_a_dead_refresh_token_writes_nothing(
-    sim_env: DemoStrava, old: dict[str, object], token_path: Path
+    run_import: Importer, sim_env: DemoStrava, old: dict[str, object], token_path: Path
 ) -> None:
-    assert run_import(token_path, stdin=json.dumps(old)).returncode == 0
+    assert run_import(token_path, stdin=json.dumps(old)).code == 0
     before = token_path.read_bytes()
     result = run_import(token_path, stdin=json.dumps(old))  # that refresh token was rotated
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1
-    assert "does not accept this refresh token" in result.stderr
-    assert "nothing was written" in result.stderr
+    assert result.code == 1
+    assert result.err.count("\n") == 1
+    assert "does not accept this refresh token" in result.err
+    assert "nothing was written" in result.err
     assert token_path.read_bytes() == before
 
 
@@ -129,14 +134,18 @@ def test_a_dead_refresh_token_writes_nothing(
     ],
 )
 def test_garbage_is_one_clear_line_and_writes_nothing(
-    sim_env: DemoStrava, token_path: Path, garbage: str, never_echoed: str | None
+    run_import: Importer,
+    sim_env: DemoStrava,
+    token_path: Path,
+    garbage: str,
+    never_echoed: str | None,
 ) -> None:
     result = run_import(token_path, stdin=garbage)
-    assert result.returncode == 1
-    assert result.stderr.count("\n") == 1, result.stderr
-    assert result.stderr.startswith("strava-auth: error: ")
-    assert "refresh_token" in result.stderr
+    assert result.code == 1
+    assert result.err.count("\n") == 1, result.err
+    assert result.err.startswith("strava-auth: error: ")
+    assert "refresh_token" in result.err
     if never_echoed:
-        assert never_echoed not in result.stderr
+        assert never_echoed not in result.err
     assert not token_path.exists()
     assert sim_env.requests == []

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,18 +23,9 @@ from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, D
 from strava_auth_helper.settings import Credentials, load_credentials
 from strava_auth_helper.token_file import read_token
 
-from .conftest import PY_M, CliLogin, sim_login
+from .conftest import PY_M, CliLogin, Ran, sim_login
 
-
-def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*PY_M, *args],
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+Cli = Callable[..., Ran]
 
 
 def cli_login(*args: str) -> subprocess.CompletedProcess[str]:
@@ -56,7 +47,7 @@ def club_app(sim: DemoStrava, monkeypatch: pytest.MonkeyPatch) -> DemoStrava:
 
 
 def test_a_profile_logs_in_with_its_own_app_and_keeps_its_own_token(
-    club_app: DemoStrava, isolated_env: Path
+    cli: Cli, club_app: DemoStrava, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     result = cli_login("--profile", "club")
     assert result.returncode == 0, result.stderr
@@ -66,10 +57,10 @@ def test_a_profile_logs_in_with_its_own_app_and_keeps_its_own_token(
     assert not (isolated_env / "token.json").exists()  # the default profile is untouched
 
     token = cli("token", "--profile", "club")
-    assert token.stdout.strip() == read_token(club_file).access_token
-    by_env = cli("token", env={"STRAVA_AUTH_PROFILE": "club"})
-    assert by_env.stdout == token.stdout
-    assert cli("token").returncode == 1  # no default token: each profile is its own
+    assert token.out.strip() == read_token(club_file).access_token
+    assert cli("token").code == 1  # no default token: each profile is its own
+    monkeypatch.setenv("STRAVA_AUTH_PROFILE", "club")
+    assert cli("token").out == token.out
 
 
 def test_the_python_api_takes_the_profile(club_app: DemoStrava, isolated_env: Path) -> None:
@@ -110,26 +101,31 @@ def test_credentials_precedence_with_a_profile(
 
 
 @pytest.mark.parametrize("name", ["../evil", "a/b", ".hidden", "-x", "x" * 41, "café", " ", "a b"])
-def test_a_profile_name_is_never_a_path(name: str, isolated_env: Path, tmp_path: Path) -> None:
+def test_a_profile_name_is_never_a_path(
+    cli: Cli, name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with pytest.raises(ConfigError, match="profile name"):
         get_access_token(profile=name)
     flag = cli(f"--profile={name}", "status")
-    assert flag.returncode == 2  # a usage error
-    assert "profile name" in flag.stderr.splitlines()[-1]
-    from_env = cli("status", env={"STRAVA_AUTH_PROFILE": name})
-    assert from_env.returncode == 1
-    assert from_env.stderr.count("\n") == 1
-    assert "profile name" in from_env.stderr
+    assert flag.code == 2  # a usage error
+    assert "profile name" in flag.err.splitlines()[-1]
+    monkeypatch.setenv("STRAVA_AUTH_PROFILE", name)
+    from_env = cli("status")
+    assert from_env.code == 1
+    assert from_env.err.count("\n") == 1
+    assert "profile name" in from_env.err
     assert not (tmp_path / "evil").exists()
 
 
-def test_profiles_lists_each_without_a_token(club_app: DemoStrava, isolated_env: Path) -> None:
+def test_profiles_lists_each_without_a_token(
+    cli: Cli, club_app: DemoStrava, isolated_env: Path
+) -> None:
     club = sim_login(club_app, isolated_env / "profiles" / "club" / "token.json").token
     default = sim_login(club_app, isolated_env / "token.json").token
     settings.save_credentials(Credentials(4242, "s"), "empty")
     listed = cli("profiles", "--json")
-    assert listed.returncode == 0, listed.stderr
-    rows = {row["profile"]: row for row in json.loads(listed.stdout)}
+    assert listed.code == 0, listed.err
+    rows = {row["profile"]: row for row in json.loads(listed.out)}
     assert set(rows) == {None, "club", "empty"}
     assert rows["club"]["athlete"] == "Demo Athlete"
     assert rows["club"]["client_id"] == DEMO_CLIENT_ID
@@ -138,21 +134,21 @@ def test_profiles_lists_each_without_a_token(club_app: DemoStrava, isolated_env:
     assert rows["empty"]["client_id"] == 4242
     assert rows["empty"]["expires"] == "not logged in"
     table = cli("profiles")
-    assert "(default)" in table.stdout
-    assert "club" in table.stdout
+    assert "(default)" in table.out
+    assert "club" in table.out
     for token in (club, default):
         for secret in (token.access_token, token.refresh_token):
-            assert secret not in listed.stdout + table.stdout
+            assert secret not in listed.out + table.out
 
 
 def test_logout_with_a_profile_removes_only_that_profile(
-    club_app: DemoStrava, isolated_env: Path
+    cli: Cli, club_app: DemoStrava, isolated_env: Path
 ) -> None:
     club_file = isolated_env / "profiles" / "club" / "token.json"
     sim_login(club_app, club_file)
     sim_login(club_app, isolated_env / "profiles" / "other" / "token.json")
     result = cli("--profile", "other", "logout", "--local-only")
-    assert result.returncode == 0, result.stderr
+    assert result.code == 0, result.err
     assert not (isolated_env / "profiles" / "other").exists()  # nothing else was in it
     assert club_file.exists()
     cli("logout", "--local-only", "--profile", "club")

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -241,27 +240,30 @@ def test_sixteen_processes_make_exactly_one_refresh(strava: HTTPServer, token_pa
         return Response(json.dumps(refresh_answer()), content_type="application/json")
 
     strava.expect_request("/oauth/token", method="POST").respond_with_handler(slow_refresh)
-    ready = token_path.parent / "ready"
-    ready.mkdir()
+    # Each process says it is ready only once everything a refresh needs is imported: from
+    # then on it is a few microseconds from reading the (stale) file, and the first refresh
+    # is held by the server until all sixteen have got there.
     code = (
-        "import sys, pathlib; pathlib.Path(sys.argv[2], str(__import__('os').getpid())).touch();"
-        "from strava_auth_helper import get_access_token; print(get_access_token(sys.argv[1]))"
+        "import sys; import strava_auth_helper.refresher; from strava_auth_helper import "
+        "get_access_token; print('ready', flush=True); print(get_access_token(sys.argv[1]))"
     )
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", code, str(token_path), str(ready)],
+            [sys.executable, "-c", code, str(token_path)],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
         for _ in range(16)
     ]
-    deadline = time.monotonic() + 30
-    while len(os.listdir(ready)) < 16 and time.monotonic() < deadline:
-        time.sleep(0.01)  # polling a condition, not timing: the race is held open by the server
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
     all_started.set()
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0] * 16, [err for _, err in results]
+    results = [
+        (str(p.stdout and p.stdout.read()), str(p.stderr and p.stderr.read())) for p in procs
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0] * 16, [err for _, err in results]
     assert {out.strip() for out, _ in results} == {NEW_ACCESS}
     assert calls == [REFRESH]
     assert read_token(token_path).refresh_token == NEW_REFRESH
