@@ -134,20 +134,35 @@ ALL_PAGES = {
 }
 
 
-@pytest.mark.parametrize("name", list(ALL_PAGES))
-@pytest.mark.parametrize(("size", "width"), [("phone", 360), ("desktop", 1280)])
-def test_pages_fit_the_window_and_load_nothing_external(
-    browser: Any, tmp_path: Path, name: str, size: str, width: int
-) -> None:
+@pytest.fixture(
+    scope="module", params=[("phone", 360), ("desktop", 1280)], ids=["phone", "desktop"]
+)
+def offline_page(request: pytest.FixtureRequest, browser: Any) -> Iterator[tuple[Any, str, int]]:
+    """A page of the given width that cannot reach any network, shared by the page checks."""
+    size, width = request.param
     context = browser.new_context(viewport={"width": width, "height": 740}, offline=True)
-    page = context.new_page()
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.set_content(ALL_PAGES[name].html)
-    page.screenshot(path=tmp_path / f"{name}-{size}.png", full_page=True)
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    font_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    yield context.new_page(), size, width
     context.close()
+
+
+@pytest.mark.parametrize("name", list(ALL_PAGES))
+def test_pages_fit_the_window_and_load_nothing_external(
+    offline_page: tuple[Any, str, int], tmp_path: Path, name: str
+) -> None:
+    page, size, width = offline_page
+    requested: list[str] = []
+
+    def note(request: Any) -> None:
+        requested.append(request.url)
+
+    page.on("request", note)
+    try:
+        page.set_content(ALL_PAGES[name].html)
+        page.screenshot(path=tmp_path / f"{name}-{size}.png", full_page=True)
+        scroll_width = page.evaluate("document.documentElement.scrollWidth")
+        font_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    finally:
+        page.remove_listener("request", note)
     assert scroll_width <= width  # no sideways scrolling on a phone
     assert font_size >= 16
     assert requested == []  # renders offline: no fonts, images or scripts fetched

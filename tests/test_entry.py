@@ -137,12 +137,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source)
     shutil.copytree(ROOT / "strava_auth_helper", source / "strava_auth_helper")
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", root]
-    subprocess.run([*build, source], check=True, capture_output=True)
+    # The build backend itself (PEP 517), not `pip wheel`: the same wheel, a second sooner.
+    build = "import sys; from setuptools import build_meta; build_meta.build_wheel(sys.argv[1])"
+    subprocess.run([sys.executable, "-c", build, root], cwd=source, check=True, capture_output=True)
     venv.create(root / "venv", with_pip=False)
     python = root / "venv" / "bin" / "python"
     wheel = next(root.glob("*.whl"))
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     install = [*pip, "--python", python, "install", "--no-deps", "--no-index", wheel]
     subprocess.run(install, check=True, capture_output=True)
     return python.parent
