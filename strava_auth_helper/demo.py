@@ -61,17 +61,22 @@ def _demo_env(sim: DemoStrava, path: Path) -> dict[str, str]:
 
 
 def _serve(env: dict[str, str], out: TextIO) -> None:
-    set_var = "set" if os.name == "nt" else "export"
     _say(out, "\nDemo: the simulated Strava keeps running. Try your own scripts against it")
     _say(out, "from another shell (the token above is already there), after:\n")
     for name, value in env.items():
-        _say(out, f"{set_var} {name}={shlex.quote(value) if os.name != 'nt' else value}")
+        _say(out, setting_line(name, value))
     _say(out, "\ne.g. `strava-auth status` or `python examples/requests_athlete.py`.")
     _say(out, "Press Ctrl-C to stop it.")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         _say(out, "\nDemo: stopped.")
+
+
+def setting_line(name: str, value: str, windows: bool = os.name == "nt") -> str:
+    """The line that sets ``name`` in the user's shell: ``export NAME='value'`` (sh), or
+    ``set "NAME=value"`` (cmd.exe: the quotes keep & ( ) ^ and spaces in the value)."""
+    return f'set "{name}={value}"' if windows else f"export {name}={shlex.quote(value)}"
 
 
 def _say(out: TextIO, line: str) -> None:

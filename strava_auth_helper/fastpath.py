@@ -112,7 +112,8 @@ def read_token_bytes(location: str) -> bytes:
         OSError: it cannot be opened (FileNotFoundError when it is not there).
         NotATokenFile: it is not a regular file, or too large.
     """
-    fd = os.open(location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    # O_NONBLOCK: a FIFO must not block the open (POSIX); O_BINARY: no text mode (Windows).
+    fd = os.open(location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotATokenFile("not a regular file")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from . import settings, strava, token_store
 from .errors import ReauthorizationRequired, StravaError
+from .private_files import retry_while_in_use
 from .refresher import refresh_locked
 from .token_file import Token, read_token
-from .token_lock import lock_path
 
 
 def logout(path: Path, *, local_only: bool = False, profile: str | None = None) -> bool:
@@ -23,13 +23,11 @@ def logout(path: Path, *, local_only: bool = False, profile: str | None = None) 
         NotLoggedInError, TokenFileError: nothing (usable) to log out of.
         StravaError: Strava could not be told; the token file is kept (unless ``local_only``).
     """
-    with token_store.locked(path):
+    with token_store.locked(path) as lock:
         token = read_token(path)  # fails clearly when there is nothing to log out of
         told = False if local_only else _deauthorize(path, token, profile)
-        path.unlink(missing_ok=True)
-        # Removed while still held: a process waiting for it locks a file nobody else will,
-        # then finds no token (filelock retries when the file it locked was unlinked).
-        lock_path(path).unlink(missing_ok=True)
+        retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
+        lock.discard()
     if profile and path.parent == settings.profile_dir(profile):
         with contextlib.suppress(OSError):  # gone with its last file; kept if it has a .env
             path.parent.rmdir()

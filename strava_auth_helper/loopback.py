@@ -42,7 +42,8 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     :attr:`accept_pause` seconds instead of spinning.
     """
 
-    # Never share the port with another program: no SO_REUSEADDR (set on this class only).
+    # Never share the port with another program: no SO_REUSEADDR (set on this class only),
+    # and on Windows SO_EXCLUSIVEADDRUSE (see server_bind).
     allow_reuse_address = False
     daemon_threads = True
     block_on_close = False
@@ -69,6 +70,10 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._paused_until: float | None = None
 
     def server_bind(self) -> None:
+        # Windows lets another program bind a port already bound (with SO_REUSEADDR) unless
+        # the first one asked for it alone; elsewhere leaving SO_REUSEADDR off is enough.
+        if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
         # HTTPServer.server_bind calls getfqdn(), a DNS lookup we neither need nor want.
         TCPServer.server_bind(self)
         self.server_name, self.server_port = HOST, int(self.server_address[1])

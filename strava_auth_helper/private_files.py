@@ -1,9 +1,15 @@
-"""Private, atomic file writes: 0600 from creation, space reserved first, fsync, ``os.replace``.
+"""Private, atomic file writes: 0600 from creation, space reserved first, synced, replaced.
 
 A write is split in two so that callers can prove it will succeed before they do something
 that cannot be undone (a refresh rotates the refresh token): :func:`reserve` creates the
 temporary file and allocates its blocks, :meth:`Reservation.commit` fills it and moves it
 into place.
+
+Written for Linux, macOS and Windows alike: binary mode (``O_BINARY``, or Windows would turn
+each newline into two bytes), the temporary file closed before it replaces the target
+(Windows refuses to move an open file), a bounded retry where Windows refuses a replace or an
+unlink because another process has the file open, and ``F_FULLFSYNC`` where it exists (on
+macOS ``fsync`` does not reach stable storage).
 """
 
 from __future__ import annotations
@@ -11,13 +17,30 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from .errors import TokenFileError, os_reason
 
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: no fcntl; os.fsync (FlushFileBuffers) is a full sync there
+    fcntl = None
+
 log = logging.getLogger(__name__)
+
+#: os.open flag for binary files: 0 where there is no text mode (everywhere but Windows).
+O_BINARY: int = getattr(os, "O_BINARY", 0)
+#: Seconds a replace or unlink keeps trying while another process holds the file open
+#: (only Windows refuses then; readers hold the token file for one read at most).
+SHARING_TIMEOUT = 5.0
+# Windows' answers when another process has the file open: access denied (no
+# FILE_SHARE_DELETE, as Python opens files) and sharing violation.
+_IN_USE_WINERRORS = frozenset({5, 32})
 
 
 class UnsafeFolderError(TokenFileError):
@@ -49,7 +72,7 @@ class Reservation:
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path = path
-        self._fd = fd
+        self._fd: int | None = fd
         self.committed = False
 
     def commit(self, data: bytes) -> None:
@@ -58,12 +81,55 @@ class Reservation:
         Raises:
             OSError: before the file was replaced (the old one is still there).
         """
+        if self._fd is None:
+            raise ValueError("this reservation was already used")
         _write_at_start(self._fd, data)
         os.ftruncate(self._fd, len(data))
-        os.fsync(self._fd)
-        os.replace(temp_path(self.path), self.path)
+        full_sync(self._fd)
+        self.close()  # Windows refuses to replace a file that is still open
+        retry_while_in_use(lambda: os.replace(temp_path(self.path), self.path))
         self.committed = True
         _fsync_dir(self.path.parent)
+
+    def close(self) -> None:
+        """Close the temporary file (once)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def full_sync(fd: int) -> None:
+    """Flush ``fd`` to stable storage: ``F_FULLFSYNC`` where the platform has it (macOS,
+    whose ``fsync`` only reaches the drive's cache), else ``fsync``."""
+    if fcntl is not None and hasattr(fcntl, "F_FULLFSYNC"):
+        try:
+            fcntl.fcntl(fd, fcntl.F_FULLFSYNC)
+            return
+        except OSError:  # a file system that does not support it (e.g. a network share)
+            pass
+    os.fsync(fd)
+
+
+def retry_while_in_use(action: Callable[[], None], timeout: float = SHARING_TIMEOUT) -> None:
+    """Run ``action`` (a replace or an unlink); on Windows, while it fails because another
+    process has the file open, try again for up to ``timeout`` seconds.
+
+    Raises:
+        OSError: what ``action`` raised, once it stops being worth waiting for.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            action()
+            return
+        except PermissionError as exc:
+            in_use = getattr(exc, "winerror", None) in _IN_USE_WINERRORS
+            if not in_use or time.monotonic() >= deadline:
+                raise
+        log.debug("the file is in use by another process; trying again")
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 @contextmanager
@@ -93,9 +159,9 @@ def reserve(path: Path, size: int, *, failure_note: str = "") -> Iterator[Reserv
             raise ReservationError(_cannot_write(path, exc) + failure_note) from None
         yield reservation
     finally:
-        os.close(fd)
+        reservation.close()
         if not reservation.committed:
-            tmp.unlink(missing_ok=True)
+            retry_while_in_use(lambda: tmp.unlink(missing_ok=True))
 
 
 def _cannot_write(path: Path, exc: OSError) -> str:
@@ -107,7 +173,7 @@ def _allocate(fd: int, size: int) -> None:
         os.posix_fallocate(fd, 0, size)
     else:  # macOS, Windows: writing the bytes is what proves they fit
         os.write(fd, b"\0" * size)
-        os.fsync(fd)
+        full_sync(fd)
 
 
 def _write_at_start(fd: int, data: bytes) -> None:
@@ -166,11 +232,14 @@ def check_private_folder(folder: Path) -> None:
 
 
 def _create_exclusive(tmp: Path) -> int:
-    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    # O_NOFOLLOW where it exists (not on Windows, whose temporary file is made by us alone
+    # in a per-user folder); O_BINARY on Windows.
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | O_BINARY
     try:
         return os.open(tmp, flags, 0o600)
     except FileExistsError:
-        tmp.unlink()  # left by a writer that was killed; we hold the lock, so it is stale
+        # Left by a writer that was killed; we hold the lock, so it is stale.
+        retry_while_in_use(tmp.unlink)
         return os.open(tmp, flags, 0o600)
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 import os
-import pty
 import queue
 import select
 import socket
 import ssl
+import stat
 import struct
 import subprocess
 import sys
@@ -286,6 +286,23 @@ class LoginRun:
 
 
 PY_M = [sys.executable, "-m", "strava_auth_helper"]
+#: The console script pip installed beside this interpreter (strava-auth.exe on Windows).
+CONSOLE_SCRIPT = Path(sys.executable).with_name(
+    "strava-auth.exe" if sys.platform == "win32" else "strava-auth"
+)
+WINDOWS = sys.platform == "win32"
+#: For tests that need a POSIX terminal (the pty module).
+NEEDS_PTY = pytest.mark.skipif(WINDOWS, reason="needs a POSIX pseudo-terminal (pty)")
+#: For tests that check POSIX file modes: on Windows the per-user folder's ACL, not a mode,
+#: keeps other users out.
+POSIX_MODES = pytest.mark.skipif(WINDOWS, reason="checks POSIX file modes (Windows has ACLs)")
+
+
+def assert_private(path: Path, mode: int = 0o600) -> None:
+    """``path`` has ``mode`` (0600 for a file, 0700 for a folder) where modes exist; on
+    Windows there is nothing to check per file (the per-user folder's ACL applies)."""
+    if not WINDOWS:
+        assert stat.S_IMODE(path.stat().st_mode) == mode, oct(path.stat().st_mode)
 
 
 @dataclass(frozen=True)
@@ -429,9 +446,12 @@ def resetting_server() -> Iterator[str]:
 
 
 class PtyProcess:
-    """A subprocess whose stdin is a terminal (and that has no other controlling terminal)."""
+    """A subprocess whose stdin is a terminal (and that has no other controlling terminal).
+    POSIX only: tests that use it are marked :data:`NEEDS_PTY`."""
 
     def __init__(self, cmd: list[str], env: dict[str, str] | None = None) -> None:
+        import pty  # not on Windows
+
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen(
             cmd, stdin=slave, stdout=slave, stderr=slave, start_new_session=True, env=env

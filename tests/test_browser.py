@@ -16,7 +16,10 @@ from strava_auth_helper import browser
 from strava_auth_helper.browser import Place
 from strava_auth_helper.token_file import read_token
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, PY_M, CliLogin, http_get, token_answer
+from .conftest import CLIENT_ID, CLIENT_SECRET, PY_M, WINDOWS, CliLogin, http_get, token_answer
+
+#: The fake programs these tests put on PATH are sh scripts (WSL and SSH are POSIX places).
+FAKE_PROGRAMS = pytest.mark.skipif(WINDOWS, reason="the fake programs are sh scripts")
 
 
 def recorder(folder: Path, name: str) -> None:
@@ -56,6 +59,7 @@ def login_env(strava: HTTPServer, fake_bin: Path) -> dict[str, str]:
     return env
 
 
+@FAKE_PROGRAMS
 @pytest.mark.parametrize("program", ["wslview", "cmd.exe", "explorer.exe"])
 def test_wsl_opens_the_windows_browser_with_the_whole_address(
     login_env: dict[str, str], fake_bin: Path, tmp_path: Path, program: str
@@ -82,6 +86,7 @@ def test_wsl_opens_the_windows_browser_with_the_whole_address(
     assert read_token(tmp_path / "t.json").client_id == CLIENT_ID
 
 
+@FAKE_PROGRAMS
 def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
     login_env: dict[str, str], fake_bin: Path, tmp_path: Path
 ) -> None:
@@ -103,6 +108,7 @@ def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
     assert read_token(tmp_path / "t.json").client_id == CLIENT_ID
 
 
+@FAKE_PROGRAMS
 def test_no_browser_at_all_says_so_once_and_takes_a_paste(
     login_env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -114,6 +120,7 @@ def test_no_browser_at_all_says_so_once_and_takes_a_paste(
     assert read_token(tmp_path / "t.json").client_id == CLIENT_ID
 
 
+@FAKE_PROGRAMS
 def test_a_desktop_opens_its_browser_with_the_whole_address(
     login_env: dict[str, str], fake_bin: Path, tmp_path: Path
 ) -> None:

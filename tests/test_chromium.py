@@ -29,6 +29,9 @@ from strava_auth_helper.token_file import read_token
 
 from .conftest import LoginRun, require
 
+# Debian's Chromium drives these: on the Windows leg there is no browser to drive.
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="drives Debian's Chromium (Linux)")
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
     "--no-sandbox",

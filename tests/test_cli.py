@@ -24,9 +24,12 @@ from .conftest import (
     CLIENT_ID,
     CLIENT_SECRET,
     CODE,
+    CONSOLE_SCRIPT,
+    NEEDS_PTY,
     NEW_ACCESS,
     NEW_REFRESH,
     SECRETS,
+    WINDOWS,
     CliLogin,
     PtyProcess,
     Ran,
@@ -36,9 +39,8 @@ from .conftest import (
     token_answer,
 )
 
-SCRIPT = Path(sys.executable).with_name("strava-auth")
 ENTRY_POINTS = {
-    "console-script": [str(SCRIPT)],
+    "console-script": [str(CONSOLE_SCRIPT)],
     "python-m": [sys.executable, "-m", "strava_auth_helper"],
 }
 
@@ -48,7 +50,7 @@ Cli = Callable[..., Ran]
 
 @pytest.fixture(params=list(ENTRY_POINTS))
 def entry(request: pytest.FixtureRequest) -> list[str]:
-    if request.param == "console-script" and not SCRIPT.exists():
+    if request.param == "console-script" and not CONSOLE_SCRIPT.exists():
         pytest.fail(f"console script not installed next to {sys.executable}: pip install .[test]")
     return ENTRY_POINTS[request.param]
 
@@ -191,6 +193,7 @@ def test_timeout_exits_nonzero(cli: Cli) -> None:
     assert "no answer from the browser within 0.5 s" in result.err
 
 
+@NEEDS_PTY
 def test_terminal_prompts_for_credentials_and_saves_them_privately(
     strava: HTTPServer, isolated_env: Path, tmp_path: Path
 ) -> None:
@@ -350,6 +353,7 @@ def test_logout_keeps_file_when_strava_unreachable(
     assert not token_path.exists()
 
 
+@pytest.mark.skipif(WINDOWS, reason="sends SIGINT, which Windows has not between processes")
 @pytest.mark.usefixtures("with_creds")
 def test_ctrl_c_exits_cleanly_and_releases_the_port(strava: HTTPServer, tmp_path: Path) -> None:
     import signal

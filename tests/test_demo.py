@@ -11,6 +11,8 @@ from pathlib import Path
 
 from strava_auth_helper.token_file import read_token
 
+from .conftest import WINDOWS
+
 
 def demo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -56,7 +58,7 @@ def test_demo_falls_back_to_approving_where_no_browser_opens() -> None:
     assert "Logged in as Demo Athlete" in result.stdout
 
 
-def test_serve_keeps_the_simulation_for_other_shells_scripts() -> None:
+def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> None:
     demo_run = subprocess.Popen(
         [sys.executable, "-m", "strava_auth_helper", "demo", "--no-browser", "--serve"],
         stdin=subprocess.DEVNULL,
@@ -66,10 +68,12 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts() -> None:
     )
     assert demo_run.stdout is not None
     settings: dict[str, str] = {}
+    lines = []
     for line in demo_run.stdout:
-        if line.startswith("export STRAVA_"):
-            name, value = line.removeprefix("export ").strip().split("=", 1)
-            settings[name] = shlex.split(value)[0]
+        if line.startswith(("export STRAVA_", 'set "STRAVA_')):
+            lines.append(line.strip())
+            name, value = line.split(" ", 1)[1].strip().strip('"').split("=", 1)
+            settings[name] = value if WINDOWS else shlex.split(value)[0]
         if line.startswith("Press Ctrl-C"):
             break
     assert set(settings) == {
@@ -78,12 +82,20 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts() -> None:
         "STRAVA_CLIENT_SECRET",
         "STRAVA_TOKEN_FILE",
     }
-    other_shell = {**os.environ, **settings}
     example = Path(__file__).resolve().parent.parent / "examples" / "requests_athlete.py"
-    script = subprocess.run(
-        [sys.executable, str(example)], env=other_shell, capture_output=True, text=True, timeout=60
-    )
+    # Another shell: the printed lines, then the example, run by the shell they are for.
+    shell_file = tmp_path / ("other.cmd" if WINDOWS else "other.sh")
+    run_example = f'"{sys.executable}" "{example}"'
+    head = ["@echo off", "chcp 65001 >nul"] if WINDOWS else []  # the paths may be non-ASCII
+    shell_file.write_text("\n".join([*head, *lines, run_example]) + "\n", encoding="utf-8")
+    shell = ["cmd", "/c", str(shell_file)] if WINDOWS else ["sh", str(shell_file)]
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("STRAVA_")}
+    script = subprocess.run(shell, env=clean_env, capture_output=True, text=True, timeout=60)
     assert script.stdout == "Logged in as Demo Athlete (id 1000001)\n", script.stderr
+    if WINDOWS:  # no Ctrl-C for a child process here: the lines were the point
+        demo_run.kill()
+        demo_run.communicate(timeout=30)
+        return
     demo_run.send_signal(signal.SIGINT)
     out, err = demo_run.communicate(timeout=30)
     assert demo_run.returncode == 0, err

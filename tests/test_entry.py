@@ -122,8 +122,10 @@ FORBIDDEN = {
     "pathlib",
     "dataclasses",
     "argparse",
-    *(["platformdirs"] if sys.platform.startswith("linux") else []),
+    "platformdirs",
 }
+WINDOWS = sys.platform == "win32"
+BIN, EXE = ("Scripts", ".exe") if WINDOWS else ("bin", "")
 
 
 @pytest.fixture(scope="session")
@@ -141,7 +143,7 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build = "import sys; from setuptools import build_meta; build_meta.build_wheel(sys.argv[1])"
     subprocess.run([sys.executable, "-c", build, root], cwd=source, check=True, capture_output=True)
     venv.create(root / "venv", with_pip=False)
-    python = root / "venv" / "bin" / "python"
+    python = root / "venv" / BIN / f"python{EXE}"
     wheel = next(root.glob("*.whl"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
     install = [*pip, "--python", python, "install", "--no-deps", "--no-index", wheel]
@@ -166,17 +168,29 @@ def imported_modules(cmd: list[str | Path], env: dict[str, str]) -> tuple[str, s
 
 @pytest.fixture
 def default_location_env(tmp_path: Path) -> dict[str, str]:
-    """A token valid for an hour in the default location (XDG_CONFIG_HOME points at tmp)."""
+    """A token valid for an hour in the default location: XDG_CONFIG_HOME points at tmp (the
+    folder Linux and macOS compute with the standard library). Windows' default folder is
+    %LOCALAPPDATA%, which platformdirs asks Windows for and which cannot be pointed
+    elsewhere: there the config folder is given instead."""
     xdg = tmp_path / "xdg"
     stored(xdg / APP_NAME / "token.json", 3600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAVA_", "PYTHON"))}
+    if WINDOWS:
+        return {**env, "STRAVA_AUTH_CONFIG_DIR": str(xdg / APP_NAME)}
     return {**env, "XDG_CONFIG_HOME": str(xdg)}
+
+
+def script(installed: Path, name: str) -> Path:
+    """An installed program: ``strava-auth`` or ``python`` (with .exe on Windows)."""
+    return installed / f"{name}{EXE}"
 
 
 def test_cli_on_a_valid_token_imports_nothing_heavy(
     installed: Path, default_location_env: dict[str, str]
 ) -> None:
-    out, modules = imported_modules([installed / "strava-auth", "token"], default_location_env)
+    out, modules = imported_modules(
+        [script(installed, "strava-auth"), "token"], default_location_env
+    )
     assert out == f"{ACCESS}\n"
     assert modules & FORBIDDEN == set()
 
@@ -186,9 +200,13 @@ def test_a_profile_on_a_valid_token_imports_nothing_heavy(
 ) -> None:
     stored(tmp_path / "xdg" / APP_NAME / "profiles" / "club" / "token.json", 3600, access_token="c")
     for cmd in (
-        [installed / "strava-auth", "token", "--profile", "club"],
-        [installed / "strava-auth", "--profile=club", "token"],
-        [installed / "python", "-c", "import strava_auth_helper as s; print(s.get_access_token())"],
+        [script(installed, "strava-auth"), "token", "--profile", "club"],
+        [script(installed, "strava-auth"), "--profile=club", "token"],
+        [
+            script(installed, "python"),
+            "-c",
+            "import strava_auth_helper as s; print(s.get_access_token())",
+        ],
     ):
         env = {**default_location_env, "STRAVA_AUTH_PROFILE": "club"} if "-c" in cmd else {}
         out, modules = imported_modules(cmd, env or default_location_env)
@@ -200,11 +218,11 @@ def test_api_on_a_valid_token_imports_nothing_heavy(
     installed: Path, default_location_env: dict[str, str], tmp_path: Path
 ) -> None:
     code = "import strava_auth_helper as s; print(s.get_access_token())"
-    out, modules = imported_modules([installed / "python", "-c", code], default_location_env)
+    out, modules = imported_modules([script(installed, "python"), "-c", code], default_location_env)
     assert out == f"{ACCESS}\n"
     assert modules & FORBIDDEN == set()
     explicit = tmp_path / "xdg" / APP_NAME / "token.json"
-    cmd = [installed / "strava-auth", "token", "--token-file", explicit, "--min-ttl", "60"]
+    cmd = [script(installed, "strava-auth"), "token", "--token-file", explicit, "--min-ttl", "60"]
     out, modules = imported_modules(cmd, default_location_env)
     assert out == f"{ACCESS}\n"
     assert modules & FORBIDDEN == set()
@@ -214,6 +232,6 @@ def test_the_guard_sees_a_heavy_import(
     installed: Path, default_location_env: dict[str, str]
 ) -> None:
     # The same measurement on a path that does import them (the ordinary `status`).
-    cmd = [installed / "python", "-c", "import pathlib, logging, typing"]
+    cmd = [script(installed, "python"), "-c", "import pathlib, logging, typing"]
     _, modules = imported_modules(cmd, default_location_env)
     assert {"pathlib", "logging", "typing"} <= modules

@@ -4,6 +4,8 @@ settings, and None for anything the ordinary code must explain."""
 from __future__ import annotations
 
 import json
+import os
+import sys
 import time
 from pathlib import Path
 
@@ -37,6 +39,14 @@ def reference_folder(platform_class: type[Unix] | type[MacOS]) -> str | None:
         return None
 
 
+# The standard library mirror is used on Linux, the BSDs and macOS only; Windows asks
+# platformdirs (see test_the_default_folder_on_windows_is_localappdata).
+POSIX_MIRROR = pytest.mark.skipif(
+    sys.platform == "win32", reason="the stdlib mirror of platformdirs' rule is POSIX-only"
+)
+
+
+@POSIX_MIRROR
 @pytest.mark.parametrize(("xdg", "home"), ENVIRONMENTS, ids=[repr(e) for e in ENVIRONMENTS])
 @pytest.mark.parametrize(("platform", "platform_class"), PLATFORMS, ids=[p for p, _ in PLATFORMS])
 def test_default_folder_is_platformdirs_answer(
@@ -54,6 +64,7 @@ def test_default_folder_is_platformdirs_answer(
     assert fastpath.default_config_folder(platform) == reference_folder(platform_class)
 
 
+@POSIX_MIRROR
 def test_this_platform_and_android_are_platformdirs_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = platformdirs.user_config_dir(APP_NAME, appauthor=False)
     assert fastpath.default_config_folder() == expected
@@ -150,3 +161,13 @@ def test_missing_file_and_impossible_min_ttl_go_to_the_ordinary_code(token_path:
     stored(token_path, 3600)
     assert fastpath.valid_access_token(token_path, min_ttl=3601) is None
     assert fastpath.valid_access_token(token_path, min_ttl=float("nan")) is None
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Windows' default folder (the Windows leg)")
+def test_the_default_folder_on_windows_is_localappdata(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("STRAVA_AUTH_CONFIG_DIR")
+    expected = Path(os.environ["LOCALAPPDATA"], APP_NAME)  # what Windows says it is
+    assert Path(fastpath.default_config_folder() or "") == expected
+    assert settings.config_dir() == expected
+    assert settings.token_path() == expected / "token.json"
+    assert Path(fastpath.token_location() or "") == expected / "token.json"

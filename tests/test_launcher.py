@@ -17,7 +17,22 @@ from strava_auth_helper import launcher
 from strava_auth_helper.errors import ConfigError
 from strava_auth_helper.token_file import read_token
 
-from .conftest import CLIENT_ID, CLIENT_SECRET, CODE, PtyProcess, http_get, require, token_answer
+from .conftest import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CODE,
+    CONSOLE_SCRIPT,
+    NEEDS_PTY,
+    POSIX_MODES,
+    WINDOWS,
+    PtyProcess,
+    http_get,
+    require,
+    token_answer,
+)
+
+#: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
+POSIX_LAUNCHERS = pytest.mark.skipif(WINDOWS, reason="runs the Linux and macOS launchers (sh)")
 
 WEIRD = 'Mon dossier "été" $HOME 100% \\ ü'
 
@@ -109,6 +124,7 @@ def test_platform_kind(platform: str, kind: str) -> None:
     assert launcher.platform_kind(platform) == kind
 
 
+@POSIX_MODES
 def test_install_writes_executable_file(tmp_path: Path) -> None:
     path = launcher.install(tmp_path, kind="macos", python="/usr/bin/python3")
     assert path.parent == tmp_path
@@ -130,9 +146,14 @@ def test_cli_install_launcher_uses_this_interpreter(tmp_path: Path) -> None:
     written = list(desktop.iterdir())
     assert len(written) == 1
     assert str(written[0]) in result.stdout
-    assert parse_desktop_exec(written[0].read_text())[0] == os.path.abspath(sys.executable)
+    content = written[0].read_text(encoding="utf-8")
+    if WINDOWS:
+        assert f'"{os.path.abspath(sys.executable)}"' in content or sys.executable in content
+    else:
+        assert parse_desktop_exec(content)[0] == os.path.abspath(sys.executable)
 
 
+@pytest.mark.skipif(WINDOWS, reason="desktop-file-validate is a Linux tool")
 def test_linux_file_passes_desktop_file_validate(tmp_path: Path) -> None:
     validator = shutil.which("desktop-file-validate")
     require(validator is not None, "desktop-file-validate", "apt-get install desktop-file-utils")
@@ -159,7 +180,7 @@ def login_env(strava: HTTPServer, token_file: Path, **extra: str) -> dict[str, s
     env.update(
         STRAVA_BASE_URL=strava.url_for("/").rstrip("/"),
         STRAVA_TOKEN_FILE=str(token_file),
-        BROWSER="true",  # a "browser" that opens nothing and succeeds
+        BROWSER="cmd /c rem" if WINDOWS else "true",  # a "browser" that opens nothing
         **extra,
     )
     return env
@@ -171,6 +192,7 @@ def browse_redirect(url_line: str, **params: str) -> str:
     return http_get(redirect, params={"state": query["state"][0], **params}).text
 
 
+@POSIX_LAUNCHERS
 @pytest.mark.parametrize("kind", ["linux", "macos"])
 def test_launcher_command_line_runs_the_login_for_real(
     kind: str, strava: HTTPServer, weird_python: str, tmp_path: Path
@@ -202,6 +224,8 @@ def test_launcher_command_line_runs_the_login_for_real(
     assert read_token(tmp_path / "t.json").athlete["id"] == 134815
 
 
+@NEEDS_PTY
+@POSIX_LAUNCHERS
 def test_double_click_without_credentials_prompts_then_just_works(
     strava: HTTPServer, weird_python: str, tmp_path: Path, isolated_env: Path
 ) -> None:
@@ -258,4 +282,43 @@ def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert parse_desktop_exec(next(tmp_path.iterdir()).read_text())[3:5] == ["--profile", "club"]
+    assert "--profile club login --pause" in next(tmp_path.iterdir()).read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not WINDOWS, reason="runs a .cmd file with cmd.exe (the Windows leg)")
+@pytest.mark.usefixtures("with_creds")
+def test_the_windows_launcher_runs_the_login_for_real(strava: HTTPServer, tmp_path: Path) -> None:
+    # On the Windows leg this interpreter's own path holds a space and a non-ASCII letter
+    # (the leg's venv), and so does the folder: the .cmd file and its `chcp 65001` carry both.
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    desktop = tmp_path / "Bureau d'été"
+    desktop.mkdir()
+    installed = subprocess.run(
+        [str(CONSOLE_SCRIPT), "install-launcher", "--dir", str(desktop)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    path = next(desktop.iterdir())
+    assert path.suffix == ".cmd"
+    assert os.path.abspath(sys.executable) in path.read_text(encoding="utf-8")
+    env = login_env(strava, tmp_path / "t.json")
+    proc = subprocess.Popen(
+        ["cmd", "/c", str(path)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    assert proc.stdout is not None
+    url = next(line for line in proc.stdout if line.startswith("http"))
+    assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
+    out, err = proc.communicate("\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert "Logged in as Jane Runner" in out
+    assert "Press Enter to close this window." in out
+    assert read_token(tmp_path / "t.json").athlete["id"] == 134815

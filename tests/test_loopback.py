@@ -51,6 +51,20 @@ def server() -> Iterator[LoopbackHTTPServer]:
 def test_listens_on_loopback_only_without_address_reuse(server: LoopbackHTTPServer) -> None:
     assert server.socket.getsockname()[0] == "127.0.0.1"
     assert server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR) == 0
+    if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):  # Windows: the port is ours alone
+        assert server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE) == 1
+
+
+def test_another_program_asking_for_address_reuse_cannot_take_the_port(
+    server: LoopbackHTTPServer,
+) -> None:
+    # On Windows a second socket with SO_REUSEADDR could bind the same port unless the first
+    # has SO_EXCLUSIVEADDRUSE. (Under Wine both map to Linux sockets, where the bind fails
+    # anyway: there this proves the option is accepted, real Windows proves the rest.)
+    with socket.socket() as other:
+        other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        with pytest.raises(OSError):  # noqa: PT011 - any bind failure is the point
+            other.bind(("127.0.0.1", server.server_port))
 
 
 def closed_by_server(sock: socket.socket, timeout: float = 5) -> bool:

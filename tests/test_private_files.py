@@ -23,7 +23,16 @@ from strava_auth_helper.private_files import (
 )
 from strava_auth_helper.token_file import read_token
 
-from .conftest import CODE, NEW_ACCESS, NEW_REFRESH, LoginRun, expect_refresh, http_get, stored
+from .conftest import (
+    CODE,
+    NEW_ACCESS,
+    NEW_REFRESH,
+    POSIX_MODES,
+    LoginRun,
+    expect_refresh,
+    http_get,
+    stored,
+)
 
 # Runs Python with the file-permission checks back on for root (CI runs as root, and root
 # ignores folder modes): CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH leave the bounding set.
@@ -80,6 +89,7 @@ def test_a_full_disk_does_not_spend_the_login_code(
     assert not token_path.exists()
 
 
+@POSIX_MODES
 @pytest.mark.usefixtures("with_creds")
 def test_a_folder_that_cannot_be_synced_is_still_a_successful_save(
     strava: HTTPServer, token_path: Path
@@ -112,6 +122,7 @@ def test_a_folder_that_cannot_be_synced_is_still_a_successful_save(
     assert read_token(token_path).refresh_token == NEW_REFRESH
 
 
+@POSIX_MODES
 @pytest.mark.parametrize("mode", [0o777, 0o775, 0o757])
 def test_a_folder_others_can_write_to_is_refused(tmp_path: Path, mode: int) -> None:
     folder = tmp_path / "shared"
@@ -122,6 +133,7 @@ def test_a_folder_others_can_write_to_is_refused(tmp_path: Path, mode: int) -> N
     assert os.listdir(folder) == []
 
 
+@POSIX_MODES
 @pytest.mark.usefixtures("with_creds")
 def test_a_refresh_into_an_unsafe_folder_does_not_ask_strava(
     strava: HTTPServer, token_path: Path
@@ -133,7 +145,10 @@ def test_a_refresh_into_an_unsafe_folder_does_not_ask_strava(
     assert strava.log == []
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0,
+    reason="giving a folder to another user needs root (and POSIX owners)",
+)
 def test_a_folder_another_user_owns_is_refused(tmp_path: Path) -> None:
     folder = tmp_path / "theirs"
     folder.mkdir(mode=0o700)
@@ -142,6 +157,7 @@ def test_a_folder_another_user_owns_is_refused(tmp_path: Path) -> None:
         write_private(folder / "token.json", b"{}")
 
 
+@POSIX_MODES
 def test_write_is_private_from_creation(tmp_path: Path) -> None:
     path = tmp_path / "a" / "b" / "t.json"
     old_umask = os.umask(0)
@@ -154,6 +170,7 @@ def test_write_is_private_from_creation(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
 
 
+@POSIX_MODES
 def test_write_replaces_a_world_readable_file_with_a_private_one(tmp_path: Path) -> None:
     path = tmp_path / "d" / "t.json"
     path.parent.mkdir()

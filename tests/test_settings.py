@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ import pytest
 from strava_auth_helper import settings
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
 from strava_auth_helper.settings import Credentials, load_credentials
+
+from .conftest import assert_private
 
 
 def write_env(folder: Path, **values: str) -> None:
@@ -112,7 +113,7 @@ def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -
     (isolated_env / ".env").write_text("OTHER=1\nSTRAVA_CLIENT_ID=5\n")
     (isolated_env / ".env").chmod(0o644)
     path = settings.save_credentials(Credentials(77, "new'secret\\x"))
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert_private(path)
     text = path.read_text()
     assert "OTHER=1" in text
     assert "STRAVA_CLIENT_ID=5" not in text
@@ -122,8 +123,8 @@ def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -
 
 def test_save_credentials_creates_a_private_file(isolated_env: Path) -> None:
     path = settings.save_credentials(Credentials(5, "s3cret\\"))
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert_private(path)
+    assert_private(path.parent, 0o700)
     assert load_credentials() == Credentials(5, "s3cret\\")
 
 

@@ -106,6 +106,7 @@ def test_odd_values_stored_in_a_sane_file_are_dropped() -> None:
     assert token.scope is None
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="Windows has no FIFOs in the file system")
 def test_a_fifo_is_refused_not_waited_on(tmp_path: Path) -> None:
     path = tmp_path / "d" / "t.json"
     path.parent.mkdir()
