@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from strava_auth_helper.token_file import read_token
 
 from .conftest import WINDOWS
@@ -50,6 +52,9 @@ def test_demo_with_token_file_keeps_it(tmp_path: Path) -> None:
     assert token.refresh_token not in result.stdout + result.stderr
 
 
+@pytest.mark.skipif(
+    WINDOWS, reason="Windows always has a default browser: webbrowser falls back to it"
+)
 def test_demo_falls_back_to_approving_where_no_browser_opens() -> None:
     env = dict(os.environ, BROWSER="false")  # a "browser" that fails, like none at all
     result = demo(env=env)
