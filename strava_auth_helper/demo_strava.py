@@ -106,7 +106,11 @@ def approve(authorize_url: str, *, cancel: bool = False, untick: tuple[str, ...]
     granted = [s for s in query.get("scope", "read").split(",") if s not in untick]
     body = urlencode([*form.items(), *(("scope", s) for s in granted)]).encode()
     accept = authorize_url.split("/oauth/authorize", 1)[0] + "/oauth/accept"
-    with urllib.request.urlopen(accept, data=body, timeout=30) as answer:  # noqa: S310 - loopback
+    # An opener of its own, with a TLS context made now: urllib's shared opener keeps the
+    # context of its first use, so it would not see a CA bundle ($SSL_CERT_FILE) set later.
+    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
+    opener = urllib.request.build_opener(https)
+    with opener.open(accept, data=body, timeout=30) as answer:
         return str(answer.read().decode("utf-8"))
 
 

@@ -19,6 +19,15 @@ import stat
 import sys
 import time
 
+# typing and collections.abc cost start-up time that this module exists to save: the names
+# are for the type checker only (annotations are never evaluated here).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 APP_NAME = "strava-auth-helper"
 TOKEN_FILE_NAME = "token.json"
 ENV_TOKEN_FILE = "STRAVA_TOKEN_FILE"
@@ -33,6 +42,12 @@ DEFAULT_MIN_TTL = 300
 MAX_MIN_TTL = 3600
 
 PathArg = str | os.PathLike[str] | None
+#: Seconds a read, replace or unlink keeps trying while Windows refuses it because another
+#: process is replacing or holds the file (readers hold the token file for one read only).
+SHARING_TIMEOUT = 5.0
+# Windows' answers then: access denied (a replace in progress, or an open file without
+# FILE_SHARE_DELETE, as Python opens files) and sharing violation.
+_IN_USE_WINERRORS = frozenset({5, 32})
 
 
 def min_ttl_in_range(min_ttl: float) -> bool:
@@ -113,7 +128,8 @@ def read_token_bytes(location: str) -> bytes:
         NotATokenFile: it is not a regular file, or too large.
     """
     # O_NONBLOCK: a FIFO must not block the open (POSIX); O_BINARY: no text mode (Windows).
-    fd = os.open(location, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = retry_while_in_use(lambda: os.open(location, flags))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotATokenFile("not a regular file")
@@ -127,6 +143,27 @@ def read_token_bytes(location: str) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def retry_while_in_use(action: Callable[[], T], timeout: float = SHARING_TIMEOUT) -> T:
+    """``action()`` (an open, replace or unlink); on Windows, while it fails because another
+    process is replacing or holds the file, tried again for up to ``timeout`` seconds.
+
+    Raises:
+        OSError: what ``action`` raised, once it is not worth waiting for.
+    """
+    deadline = time.monotonic() + timeout
+    pause = 0.005
+    while True:
+        try:
+            return action()
+        except PermissionError as exc:
+            if getattr(exc, "winerror", None) not in _IN_USE_WINERRORS:
+                raise
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def token_location(

@@ -35,8 +35,11 @@ def platform_kind(platform: str = sys.platform) -> str:
     return "linux"
 
 
-def render(kind: str, python: str, profile: str | None = None) -> tuple[str, str]:
-    """(file name, file content) of the launcher for ``kind``."""
+def render(
+    kind: str, python: str, profile: str | None = None, short_python: str | None = None
+) -> tuple[str, str]:
+    """(file name, file content) of the launcher for ``kind``; ``short_python`` is the
+    interpreter's ASCII 8.3 path where Windows has one (see :func:`windows_cmd`)."""
     if any(c in python for c in "\r\n\0"):
         raise ConfigError("the interpreter's path contains a line break; cannot write a launcher")
     argv = command(python, profile)
@@ -47,7 +50,7 @@ def render(kind: str, python: str, profile: str | None = None) -> tuple[str, str
     if kind == "macos":
         return f"{name}.command", macos_command(argv)
     if kind == "windows":
-        return f"{name}.cmd", windows_cmd(argv)
+        return f"{name}.cmd", windows_cmd(argv, short_python)
     raise ValueError(f"unknown launcher kind {kind!r}")
 
 
@@ -87,18 +90,49 @@ def macos_command(argv: list[str]) -> str:
     return f"#!/bin/sh\n# {NAME}: {COMMENT}.\nexec {shlex.join(argv)}\n"
 
 
-def windows_cmd(argv: list[str]) -> str:
-    """A ``.cmd`` batch file (UTF-8, CRLF) that runs ``argv`` in a console window."""
+def windows_cmd(argv: list[str], short_python: str | None = None) -> str:
+    """A ``.cmd`` batch file (UTF-8, CRLF) that runs ``argv`` in a console window.
+
+    The interpreter's path may hold non-ASCII letters: ``chcp 65001`` makes cmd.exe read the
+    rest of the file as UTF-8. Where a cmd.exe ignores it (Wine's reads batch files in the
+    OEM code page), the path does not exist as read, and ``short_python``, the same
+    interpreter's ASCII 8.3 path, is run instead.
+    """
     if any('"' in a for a in argv):
         raise ConfigError("a path with a double quote cannot be written to a .cmd file")
-    line = " ".join(f'"{a}"' if (" " in a or "&" in a or "^" in a) else a for a in argv)
     lines = [
         "@echo off",
         f"rem {NAME}: {COMMENT}.",
         "chcp 65001 >nul",  # the interpreter's path may hold non-ASCII characters
-        line.replace("%", "%%"),
     ]
-    return "\r\n".join(lines) + "\r\n"
+    if short_python and short_python != argv[0]:
+        lines += [
+            f'if exist "{argv[0]}" (',
+            f"    {_cmd_line(argv)}",
+            ") else (",
+            f"    {_cmd_line([short_python, *argv[1:]])}",
+            ")",
+        ]
+    else:
+        lines.append(_cmd_line(argv))
+    return "\r\n".join(line.replace("%", "%%") for line in lines) + "\r\n"
+
+
+def _cmd_line(argv: list[str]) -> str:
+    return " ".join(f'"{a}"' if any(c in a for c in " &^()") else a for a in argv)
+
+
+def short_path(path: str) -> str | None:
+    """Windows' 8.3 short form of ``path`` if it is plain ASCII (None elsewhere, or where the
+    volume keeps no short names)."""
+    if sys.platform != "win32":
+        return None
+    import ctypes  # Windows only
+
+    buffer = ctypes.create_unicode_buffer(32768)
+    length = ctypes.windll.kernel32.GetShortPathNameW(path, buffer, len(buffer))
+    short = buffer.value if 0 < length < len(buffer) else ""
+    return short if short.isascii() and short != path else None
 
 
 def default_dir() -> Path:
@@ -120,7 +154,8 @@ def install(
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder")
     python = python or os.path.abspath(sys.executable)
-    name, content = render(kind or platform_kind(), python, profile)
+    short = short_path(python) if not python.isascii() else None
+    name, content = render(kind or platform_kind(), python, profile, short)
     path = folder / name
     newline = "" if content.endswith("\r\n") else "\n"
     with open(path, "w", encoding="utf-8", newline=newline) as f:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from . import settings, strava, token_store
 from .errors import ReauthorizationRequired, StravaError
-from .private_files import retry_while_in_use
+from .fastpath import retry_while_in_use
 from .refresher import refresh_locked
 from .token_file import Token, read_token
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 from .errors import TokenFileError, os_reason
+from .fastpath import retry_while_in_use
 
 fcntl: ModuleType | None
 try:
@@ -35,12 +35,6 @@ log = logging.getLogger(__name__)
 
 #: os.open flag for binary files: 0 where there is no text mode (everywhere but Windows).
 O_BINARY: int = getattr(os, "O_BINARY", 0)
-#: Seconds a replace or unlink keeps trying while another process holds the file open
-#: (only Windows refuses then; readers hold the token file for one read at most).
-SHARING_TIMEOUT = 5.0
-# Windows' answers when another process has the file open: access denied (no
-# FILE_SHARE_DELETE, as Python opens files) and sharing violation.
-_IN_USE_WINERRORS = frozenset({5, 32})
 
 
 class UnsafeFolderError(TokenFileError):
@@ -108,28 +102,6 @@ def full_sync(fd: int) -> None:
         except OSError:  # a file system that does not support it (e.g. a network share)
             pass
     os.fsync(fd)
-
-
-def retry_while_in_use(action: Callable[[], None], timeout: float = SHARING_TIMEOUT) -> None:
-    """Run ``action`` (a replace or an unlink); on Windows, while it fails because another
-    process has the file open, try again for up to ``timeout`` seconds.
-
-    Raises:
-        OSError: what ``action`` raised, once it stops being worth waiting for.
-    """
-    deadline = time.monotonic() + timeout
-    pause = 0.005
-    while True:
-        try:
-            action()
-            return
-        except PermissionError as exc:
-            in_use = getattr(exc, "winerror", None) in _IN_USE_WINERRORS
-            if not in_use or time.monotonic() >= deadline:
-                raise
-        log.debug("the file is in use by another process; trying again")
-        time.sleep(pause)
-        pause = min(pause * 2, 0.1)
 
 
 @contextmanager

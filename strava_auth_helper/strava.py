@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote, urlencode
 
 import requests
@@ -216,7 +216,7 @@ def error_list(response: requests.Response) -> list[dict[str, object]]:
 
 def _rate_limit_reset(response: requests.Response, now: datetime | None = None) -> str:
     """Say when the limit resets: 15-minute windows on the quarter hour, daily at 00:00 UTC."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     limits = _pair(response.headers.get("X-RateLimit-Limit"))
     usage = _pair(response.headers.get("X-RateLimit-Usage"))
     if limits and usage and usage[1] >= limits[1]:

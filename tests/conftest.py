@@ -6,6 +6,7 @@ import io
 import os
 import queue
 import select
+import signal
 import socket
 import ssl
 import stat
@@ -32,6 +33,7 @@ from strava_auth_helper.demo_strava import (
     DemoStrava,
     approve,
 )
+from strava_auth_helper.errors import StravaAuthError
 from strava_auth_helper.login_flow import LoginOptions, LoginResult, run_login
 from strava_auth_helper.private_files import write_private
 from strava_auth_helper.scopes import DEFAULT_SCOPE
@@ -155,7 +157,19 @@ def secure_sim(tls: TLS, monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoStrava
 
 
 def sim_login(sim: DemoStrava, token_path: Path, scope: str = DEFAULT_SCOPE) -> LoginResult:
-    """The real login against the simulation, the athlete pressing Authorize (no browser)."""
+    """The real login against the simulation, the athlete pressing Authorize (no browser).
+
+    The athlete's click runs on the login's browser thread, where a failure only means "no
+    browser": it is raised here instead of a login that waits for its timeout."""
+    failures: list[BaseException] = []
+
+    def athlete(url: str) -> str:
+        try:
+            return approve(url)
+        except BaseException as exc:
+            failures.append(exc)
+            raise
+
     options = LoginOptions(
         credentials=Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
         token_path=token_path,
@@ -164,7 +178,12 @@ def sim_login(sim: DemoStrava, token_path: Path, scope: str = DEFAULT_SCOPE) -> 
         port=0,
         timeout=30,
     )
-    return run_login(options, out=io.StringIO(), opener=approve)
+    try:
+        return run_login(options, out=io.StringIO(), opener=athlete)
+    except StravaAuthError:
+        if failures:
+            raise failures[0] from None
+        raise
 
 
 def base_of(server: HTTPServer) -> str:
@@ -296,6 +315,23 @@ NEEDS_PTY = pytest.mark.skipif(WINDOWS, reason="needs a POSIX pseudo-terminal (p
 #: For tests that check POSIX file modes: on Windows the per-user folder's ACL, not a mode,
 #: keeps other users out.
 POSIX_MODES = pytest.mark.skipif(WINDOWS, reason="checks POSIX file modes (Windows has ACLs)")
+
+
+def kill_hard(pid: int) -> None:
+    """End process ``pid`` at once: SIGKILL, or TerminateProcess on Windows (what os.kill
+    does there with any signal)."""
+    os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+def kill_tree(proc: subprocess.Popen[str]) -> None:
+    """Kill ``proc`` and, on Windows, its children: a virtual environment's python.exe is a
+    launcher that runs the real interpreter as its child, which proc.kill() would miss."""
+    if WINDOWS:
+        import psutil
+
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            child.kill()
+    proc.kill()
 
 
 def assert_private(path: Path, mode: int = 0o600) -> None:

@@ -32,7 +32,8 @@ from .conftest import LoginRun, require
 # Debian's Chromium drives these: on the Windows leg there is no browser to drive.
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="drives Debian's Chromium (Linux)")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# $CHROMIUM: another Chromium-based browser in its place (the GitHub workflow uses Chrome).
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [
     "--no-sandbox",
     "--disable-gpu",

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from strava_auth_helper.launcher import short_path
 from strava_auth_helper.token_file import read_token
 
-from .conftest import WINDOWS
+from .conftest import WINDOWS, kill_tree
 
 
 def demo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -90,7 +91,10 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> 
     example = Path(__file__).resolve().parent.parent / "examples" / "requests_athlete.py"
     # Another shell: the printed lines, then the example, run by the shell they are for.
     shell_file = tmp_path / ("other.cmd" if WINDOWS else "other.sh")
-    run_example = f'"{sys.executable}" "{example}"'
+    # (Wine's cmd.exe reads a batch file in the OEM code page: the interpreter's ASCII short
+    # path keeps the leg's non-ASCII venv path out of it.)
+    python = (short_path(sys.executable) or sys.executable) if WINDOWS else sys.executable
+    run_example = f'"{python}" "{example}"'
     head = ["@echo off", "chcp 65001 >nul"] if WINDOWS else []  # the paths may be non-ASCII
     shell_file.write_text("\n".join([*head, *lines, run_example]) + "\n", encoding="utf-8")
     shell = ["cmd", "/c", str(shell_file)] if WINDOWS else ["sh", str(shell_file)]
@@ -98,7 +102,7 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> 
     script = subprocess.run(shell, env=clean_env, capture_output=True, text=True, timeout=60)
     assert script.stdout == "Logged in as Demo Athlete (id 1000001)\n", script.stderr
     if WINDOWS:  # no Ctrl-C for a child process here: the lines were the point
-        demo_run.kill()
+        kill_tree(demo_run)
         demo_run.communicate(timeout=30)
         return
     demo_run.send_signal(signal.SIGINT)

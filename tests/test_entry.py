@@ -138,7 +138,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source.mkdir()
     for name in ("setup.cfg", "pyproject.toml", "README.md"):
         shutil.copy(ROOT / name, source)
-    shutil.copytree(ROOT / "strava_auth_helper", source / "strava_auth_helper")
+    package = Path(entry.__file__).parent  # the package as imported: the source tree here
+    shutil.copytree(package, source / "strava_auth_helper", ignore=shutil.ignore_patterns("*.pyc"))
     # The build backend itself (PEP 517), not `pip wheel`: the same wheel, a second sooner.
     build = "import sys; from setuptools import build_meta; build_meta.build_wheel(sys.argv[1])"
     subprocess.run([sys.executable, "-c", build, root], cwd=source, check=True, capture_output=True)

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "strava_auth_helper"
+import strava_auth_helper
+
+# The package as imported (the source tree here, the installed wheel on the Windows leg).
+PACKAGE = Path(strava_auth_helper.__file__).resolve().parent
 
 # Bottom first. A module may import only modules of the layers below its own.
 LAYERS = [

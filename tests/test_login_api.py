@@ -68,6 +68,10 @@ def test_unticked_scopes_raise_scopes_not_granted_with_the_saved_token(
     assert read_token(isolated_env / "profiles" / "club" / "token.json").scope == "read"
 
 
+@pytest.mark.skipif(
+    sys.platform == "win32",
+    reason="Windows always has a default browser (os.startfile): login() opens it, no paste",
+)
 def test_login_with_no_browser_takes_the_landing_address_on_stdin(
     sim_env: DemoStrava, isolated_env: Path, tmp_path: Path
 ) -> None:

@@ -49,9 +49,33 @@ def test_license_and_classifiers_match_the_metadata() -> None:
     assert "Typing :: Typed" in classifiers
     low = int(cfg["options"]["python_requires"].removeprefix(">=3."))
     versions = {c.rsplit(".", 1)[1] for c in classifiers if re.fullmatch(r".*:: 3\.\d+", c)}
-    assert {str(v) for v in range(low, 14)} <= versions
+    assert versions == {str(v) for v in range(low, 15)}  # 3.11 to 3.14, as CI and README say
     assert not any("License ::" in c for c in classifiers)  # `license = MIT` says it
 
 
 def test_package_is_typed() -> None:
     assert (Path(strava_auth_helper.__file__).parent / "py.typed").exists()
+
+
+def test_the_lowest_run_pins_exactly_the_floors() -> None:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / "setup.cfg")
+    extras = cfg["options.extras_require"]
+    requirements = cfg["options"]["install_requires"].split("\n")
+    requirements += [r for name in extras if name != "test" for r in extras[name].split("\n")]
+    floors = {}
+    for requirement in filter(None, (r.strip() for r in requirements)):
+        found = re.match(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement)
+        assert found, f"{requirement}: every dependency has a floor"
+        floors[found[1].lower()] = version(found[2])
+    lines = (ROOT / ".ci" / "lowest.txt").read_text().splitlines()
+    pins = [line.split("==") for line in lines if line and not line.startswith("#")]
+    assert {name.lower(): version(v) for name, v in pins} == floors
+
+
+def version(text: str) -> tuple[int, ...]:
+    """'1.0.0' and '1.0' alike: (1,)."""
+    parts = [int(p) for p in text.split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
