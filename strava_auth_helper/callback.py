@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import logging
 import queue
-import re
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -19,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import pages
 from .loopback import HOST, HeadTrackingHandler, LoopbackHTTPServer
 from .safe_text import clean
+from .scopes import granted_scope
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ REPLY_TIMEOUT = 120.0
 #: How long the login waits for its page to reach the browser before it returns.
 SEND_TIMEOUT = 10.0
 _MAX_TARGET = 4096  # longest request target accepted (a real redirect is a few hundred bytes)
+#: Longest pasted bare code taken (Strava's are 40 characters).
+MAX_CODE = 256
 
 
 @dataclass(frozen=True)
@@ -39,13 +41,16 @@ class Redirect:
     scope: str | None = None
     error: str | None = None
 
+    @property
+    def complete(self) -> bool:
+        """It carries a code or an error: something that ends the login. The one rule for a
+        redirect, whether a browser brought it or it was pasted."""
+        return self.code is not None or self.error is not None
+
 
 def state_matches(given: str | None, expected: str) -> bool:
     """Constant-time comparison of the redirect's ``state``."""
     return given is not None and hmac.compare_digest(given.encode(), expected.encode())
-
-
-_SCOPE_ITEM = re.compile(r"[a-z0-9_:.-]{1,64}")
 
 
 def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
@@ -54,24 +59,19 @@ def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
     if not state_matches(params.get("state"), expected_state):
         return None
     error = clean(params["error"], 100) if params.get("error") else None
-    return Redirect(params.get("code") or None, _scope(params.get("scope")), error)
-
-
-def _scope(value: str | None) -> str | None:
-    # Only what a scope name can be: the scope is saved and printed later.
-    if value is None:
-        return None
-    return ",".join(s for s in value.split(",") if _SCOPE_ITEM.fullmatch(s))
+    return Redirect(params.get("code") or None, granted_scope(params.get("scope")), error)
 
 
 def parse_pasted(text: str, expected_state: str) -> Redirect | None:
-    """A redirected URL (state checked) or a bare code pasted by the user; None if neither."""
+    """A redirected URL (state checked, and a code or an error in it) or a bare code pasted
+    by the user; None if neither."""
     text = text.strip().split("#", 1)[0]  # a fragment (Strava adds #_=_) is not part of it
     if not text:
         return None
     if "?" in text or "=" in text:
-        return redirect_from_query(text.split("?", 1)[-1], expected_state)
-    if text.isalnum() and len(text) >= 8:
+        redirect = redirect_from_query(text.split("?", 1)[-1], expected_state)
+        return redirect if redirect is not None and redirect.complete else None
+    if text.isascii() and text.isalnum() and 8 <= len(text) <= MAX_CODE:
         return Redirect(text)
     return None
 
@@ -202,7 +202,7 @@ class _Handler(HeadTrackingHandler):
         redirect = redirect_from_query(url.query, catcher.state)
         if redirect is None:
             self._send(pages.wrong_state())
-        elif redirect.code is None and redirect.error is None:
+        elif not redirect.complete:
             self._send(pages.bad_request("The redirect carried neither a code nor an error."))
         else:
             self._hand_over(catcher, redirect)

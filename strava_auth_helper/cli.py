@@ -21,7 +21,7 @@ from typing import TypeAlias, TypeVar
 from . import settings
 from .errors import ConfigError, StravaAuthError, os_reason
 from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL, min_ttl_in_range
-from .safe_text import clean
+from .safe_text import clean, print_safely
 from .scopes import DEFAULT_SCOPE, check_scopes
 from .version import __version__
 
@@ -45,7 +45,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(command: Command, args: argparse.Namespace) -> int:
     try:
-        args.profile = settings.profile_name(args.profile)  # checked once, for every command
+        # Resolved once, for every command: "" from here on means no profile, whatever
+        # $STRAVA_AUTH_PROFILE says (an explicit --profile "" too).
+        args.profile = settings.profile_name(args.profile) or ""
         return command(args)
     except StravaAuthError as exc:
         error(str(exc))
@@ -65,9 +67,14 @@ def _pause() -> None:
         input("\nPress Enter to close this window.")
 
 
+def say(line: str) -> None:
+    """One line on stdout, whatever the terminal can encode (see print_safely)."""
+    print_safely(line)
+
+
 def error(message: str) -> None:
     """One line on stderr: ``strava-auth: error: message``."""
-    print(f"{PROG}: error: {message}", file=sys.stderr, flush=True)
+    print_safely(f"{PROG}: error: {message}", sys.stderr)
 
 
 # --- the parser ---------------------------------------------------------------------------
@@ -361,7 +368,7 @@ def cmd_token(args: argparse.Namespace) -> int:
     token = refresh_if_needed(
         args.token_file, min_ttl=args.min_ttl, force=args.force, profile=args.profile
     )
-    print(token.access_token)
+    say(token.access_token)
     return 0
 
 
@@ -382,13 +389,13 @@ def cmd_status(args: argparse.Namespace) -> int:
             "client_id": token.client_id,
             "token_file": str(path),
         }
-        print(json.dumps(info, indent=2))
+        say(json.dumps(info, indent=2))
         return 0
     athlete_id = token.athlete.get("id")
-    print(f"Athlete:    {token.athlete_name}" + (f" (id {athlete_id})" if athlete_id else ""))
-    print(f"Scopes:     {clean(token.scope or 'unknown')}")
-    print(f"Expires:    {_when(token.expires_at)} ({describe_expiry(left)})")
-    print(f"Token file: {path}")
+    say(f"Athlete:    {token.athlete_name}" + (f" (id {athlete_id})" if athlete_id else ""))
+    say(f"Scopes:     {clean(token.scope or 'unknown')}")
+    say(f"Expires:    {_when(token.expires_at)} ({describe_expiry(left)})")
+    say(f"Token file: {path}")
     return 0
 
 
@@ -403,7 +410,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
     token = refresh_if_needed(args.token_file, min_ttl=0, force=True, profile=args.profile)
     left = describe_expiry(token.seconds_left())
-    print(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
+    say(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
     return 0
 
 
@@ -413,7 +420,7 @@ def cmd_logout(args: argparse.Namespace) -> int:
 
     path = settings.token_path(args.token_file, args.profile)
     told_strava = logout(path, local_only=args.local_only, profile=args.profile)
-    print(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
+    say(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
     return 0
 
 
@@ -425,7 +432,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     path = settings.token_path(args.token_file, args.profile)
     token = import_token(tokens_to_import(args.file, MAX_INPUT), path, args.profile)
     who = token.athlete_name
-    print(f"Imported: {who}, scopes {token.scope or 'unknown'}; token saved to {path}")
+    say(f"Imported: {who}, scopes {clean(token.scope or 'unknown')}; token saved to {path}")
     return 0
 
 
@@ -435,14 +442,14 @@ def cmd_profiles(args: argparse.Namespace) -> int:
 
     rows = [profile_summary(name) for name in list_profiles()]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        say(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        print("No profiles yet: `strava-auth login` (or `strava-auth --profile NAME login`).")
+        say("No profiles yet: `strava-auth login` (or `strava-auth --profile NAME login`).")
         return 0
-    print(f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} EXPIRES")
+    say(f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} EXPIRES")
     for row in rows:
-        print(
+        say(
             f"{row['profile'] or '(default)':14} {clean(row['athlete'], 24):24} "
             f"{row['client_id'] or '-'!s:10} {clean(row['scope'] or '-', 28):28} "
             f"{row['expires']}"
@@ -465,5 +472,5 @@ def cmd_install_launcher(args: argparse.Namespace) -> int:
     from .launcher import install
 
     path = install(args.dir.expanduser() if args.dir else None, profile=args.profile)
-    print(f"Launcher written to {path}: double-click it to log in to Strava.")
+    say(f"Launcher written to {path}: double-click it to log in to Strava.")
     return 0

@@ -18,6 +18,7 @@ from .errors import ReauthorizationRequired
 from .fastpath import DEFAULT_MIN_TTL, ENV_TOKEN_FILE
 from .login_flow import LoginOptions, run_login
 from .refresher import load_token, refresh_if_needed
+from .safe_text import print_safely
 from .scopes import DEFAULT_SCOPE
 
 
@@ -80,7 +81,7 @@ def setting_line(name: str, value: str, windows: bool = os.name == "nt") -> str:
 
 
 def _say(out: TextIO, line: str) -> None:
-    print(line, file=out, flush=True)
+    print_safely(line, out)
 
 
 def _login(

@@ -178,8 +178,9 @@ def token_location(
     refuses it there too), or when no home folder can be found (the ordinary code then says
     which).
     """
-    name = os.environ.get(ENV_PROFILE) if profile is None else profile  # "": none at all
-    if name and not valid_profile_name(name):
+    given = os.environ.get(ENV_PROFILE) if profile is None else profile  # "": none at all
+    name = profile_folder_name(given) if given else None
+    if given and name is None:
         return None
     if explicit:
         return os.path.expanduser(os.fspath(explicit))
@@ -195,16 +196,27 @@ def token_location(
     return None if folder is None else os.path.join(folder, TOKEN_FILE_NAME)
 
 
-def valid_profile_name(name: str) -> bool:
-    """Letters, digits, ``-`` and ``_``, starting with a letter or digit, at most 40: a name
-    that can only ever be one folder inside the profiles folder."""
-    plain = name.replace("-", "").replace("_", "")
-    return (
-        0 < len(name) <= MAX_PROFILE_NAME
-        and name.isascii()
-        and name[0].isalnum()
+#: Names Windows gives to devices in every folder: a profile called so would be no folder.
+WINDOWS_DEVICES = frozenset(
+    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(10)]
+)
+
+
+def profile_folder_name(name: str) -> str | None:
+    """The folder of profile ``name``: the name in lower case (macOS and Windows do not tell
+    "Club" from "club", so no OS may), or None if it is not a profile name: 1 to 40 ASCII
+    letters, digits, ``-`` and ``_``, starting with a letter or digit, and not a Windows
+    device name. Such a name can only ever be one folder inside the profiles folder."""
+    folder = name.lower()
+    plain = folder.replace("-", "").replace("_", "")
+    valid = (
+        0 < len(folder) <= MAX_PROFILE_NAME
+        and folder.isascii()
+        and folder[0].isalnum()
         and plain.isalnum()
+        and folder not in WINDOWS_DEVICES
     )
+    return folder if valid else None
 
 
 def config_folder(default_folder: str | None = None) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import settings, strava, token_store
 from .errors import ConfigError, ReauthorizationRequired, StravaError
-from .scopes import split_scopes
+from .scopes import SCOPES, split_scopes
 from .token_file import LOGIN_HINT, Token, athlete_fields
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def parse_input(text: str) -> tuple[str, str | None, dict[str, object]]:
     """
     if len(text) > MAX_INPUT:
         raise ConfigError(f"the input is over {MAX_INPUT // 1024} KiB: expected {_SHAPES}")
-    text = text.strip()
+    text = text.strip().removeprefix("\ufeff").strip()  # a BOM, as some editors save JSON
     if text.startswith("{"):
         return _parse_document(text)
     if _BARE_TOKEN.fullmatch(text):
@@ -59,9 +59,22 @@ def _parse_document(text: str) -> tuple[str, str | None, dict[str, object]]:
 
 
 def _scope(value: object) -> str | None:
-    if isinstance(value, list):  # some scripts save the scopes as a list
-        value = ",".join(str(s) for s in value)
-    return ",".join(split_scopes(value)) if isinstance(value, str) and value.strip() else None
+    """The granted scope the input states: Strava's scope names only (never echoed: a value
+    that is not one may be a token put in the wrong place)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        value = ",".join(value)  # some scripts save the scopes as a list
+    if not isinstance(value, str):
+        raise ConfigError("the JSON's scope is neither a string nor a list of strings")
+    scopes = split_scopes(value)
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown:
+        raise ConfigError(
+            f"the JSON's scope holds {len(unknown)} item(s) that are not Strava scopes "
+            f"({', '.join(SCOPES)}); fix it, or leave scope out"
+        )
+    return ",".join(dict.fromkeys(scopes)) or None
 
 
 def import_token(text: str, path: Path, profile: str | None = None) -> Token:

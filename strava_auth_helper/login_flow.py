@@ -15,6 +15,8 @@ from typing import TextIO
 from . import browser, pages, strava, token_store
 from .callback import Catcher, Redirect, parse_pasted
 from .errors import LoginDeclined, LoginError, LoginTimeout, PortInUseError, StravaAuthError
+from .paste_reader import PasteReader
+from .safe_text import print_safely
 from .scopes import DEFAULT_SCOPE, missing_scopes
 from .settings import DEFAULT_LOGIN_TIMEOUT, DEFAULT_PORT, Credentials
 from .token_file import Token
@@ -57,7 +59,7 @@ class Frontend:
 
     def say(self, line: str) -> None:
         """One line of progress."""
-        print(line, file=self.out, flush=True)
+        print_safely(line, self.out)
 
     def show_address(self, url: str) -> None:
         """The authorize address, on a line of its own."""
@@ -65,10 +67,24 @@ class Frontend:
         self.say(url)
 
     def wait(self, catcher: Catcher, timeout: float, paste: TextIO | None) -> Redirect | None:
-        """The first valid redirect, from the browser or pasted into ``paste``."""
-        if paste is not None:
-            _read_pasted_in_background(paste, catcher, self)
-        return catcher.next_redirect(timeout)
+        """The first valid redirect, from the browser or pasted into ``paste``. Reading the
+        paste stops when this returns: the stream is left for whoever reads it next."""
+        if paste is None:
+            return catcher.next_redirect(timeout)
+        reader = PasteReader(paste, lambda line: self._pasted(line, catcher))
+        reader.start()
+        try:
+            return catcher.next_redirect(timeout)
+        finally:
+            reader.stop()
+
+    def _pasted(self, line: str, catcher: Catcher) -> bool:
+        redirect = parse_pasted(line, catcher.state)
+        if redirect is None:
+            self.say(NOT_THIS_LOGIN)
+            return False
+        catcher.offer(redirect)
+        return True
 
 
 def run_login(
@@ -175,22 +191,6 @@ def _open_in_background(opener: Opener, url: str, frontend: Frontend) -> None:
             frontend.say("Could not open a browser: open the address above yourself.")
 
     threading.Thread(target=run, name="open-browser", daemon=True).start()
-
-
-def _read_pasted_in_background(stream: TextIO, catcher: Catcher, frontend: Frontend) -> None:
-    # End of input (no terminal) just ends this reader; the catcher keeps waiting.
-    def run() -> None:
-        for line in stream:
-            if not line.strip():
-                continue
-            redirect = parse_pasted(line, catcher.state)
-            if redirect is None:
-                frontend.say(NOT_THIS_LOGIN)
-                continue
-            catcher.offer(redirect)
-            return
-
-    threading.Thread(target=run, name="read-pasted", daemon=True).start()
 
 
 NOT_THIS_LOGIN = "That is not this login's redirect address or code; try again."

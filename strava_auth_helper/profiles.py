@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import settings
 from .errors import NotLoggedInError, StravaAuthError
-from .fastpath import valid_profile_name
+from .fastpath import profile_folder_name
 from .token_file import describe_expiry, read_token
 
 
@@ -16,7 +16,7 @@ def list_profiles() -> list[str | None]:
     folder = settings.profiles_dir()
     if folder.is_dir():
         names += sorted(
-            d.name for d in folder.iterdir() if d.is_dir() and valid_profile_name(d.name)
+            d.name for d in folder.iterdir() if d.is_dir() and profile_folder_name(d.name) == d.name
         )
     return names
 
@@ -28,7 +28,7 @@ def profile_summary(profile: str | None) -> dict[str, object]:
         "profile": profile,
         "athlete": "-",
         "athlete_id": None,
-        "client_id": settings.saved_client_id(profile),
+        "client_id": settings.saved_client_id(profile or ""),
         "scope": None,
         "expires_at": None,
         "expires": "not logged in",

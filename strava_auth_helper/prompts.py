@@ -48,17 +48,30 @@ def _ask_credentials(client_id: int | None, profile: str | None) -> settings.Cre
 
 def tokens_to_import(name: str, limit: int) -> str:
     """What ``strava-auth import`` adopts: the file ``name``, or standard input for ``-``
-    (asked for without echo on a terminal); at most ``limit`` + 1 characters are read.
+    (asked for without echo on a terminal); at most ``limit`` + 1 bytes are read, as UTF-8
+    (a BOM is dropped).
 
     Raises:
-        ConfigError: there is no standard input.
+        ConfigError: there is no standard input, or the input is not UTF-8 text.
         OSError: the file cannot be read.
     """
     if name != "-":
-        with open(name, encoding="utf-8", errors="replace") as f:
-            return f.read(limit + 1)
+        with open(name, "rb") as f:
+            return _utf8(f.read(limit + 1), limit)
     if sys.stdin is None:
         raise ConfigError("no input: give a FILE, or pipe the token in")
     if sys.stdin.isatty():
         return getpass.getpass("Paste the refresh token or the JSON on one line (not shown): ")
-    return sys.stdin.read(limit + 1)
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:  # a text stream with no bytes under it (tests, embedding)
+        return sys.stdin.read(limit + 1)
+    return _utf8(stream.read(limit + 1), limit)
+
+
+def _utf8(data: bytes, limit: int) -> str:
+    if len(data) > limit:  # too long anyway (and maybe cut inside a character): said later
+        return data.decode("utf-8", "replace")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError("the input is not UTF-8 text (nothing was imported)") from None

@@ -1,22 +1,40 @@
-"""Text from the network made safe for a terminal or a log: no control characters, a sane
-length, and no secret this process knows (even a piece of one)."""
+"""Text from the network or the user made safe for a terminal or a log: no control
+characters, a sane length, no secret this process knows (even a piece of one), and printed
+so that no terminal encoding can make it fail."""
 
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
+from typing import TextIO
 from urllib.parse import quote
 
 # C0 and C1 controls, DEL, and the invisible Unicode characters that reorder or hide text.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]+")
+# Lone surrogates (from JSON's "\ud800"): no encoding can write them.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: A run of this many characters of a secret is treated as the secret.
 _PIECE = 8
 
 
 def clean(text: object, limit: int = 200) -> str:
-    """``text`` on one line: controls become spaces, spaces collapse, at most ``limit`` long."""
-    flat = " ".join(_CONTROL.sub(" ", str(text)).split())
+    """``text`` on one line: controls become spaces, spaces collapse, lone surrogates become
+    U+FFFD, at most ``limit`` long."""
+    flat = " ".join(_CONTROL.sub(" ", _SURROGATE.sub("\ufffd", str(text))).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def print_safely(text: str, stream: TextIO | None = None) -> None:
+    """``print(text)`` that no encoding can make fail (``PYTHONIOENCODING=ascii:strict``, a
+    cp1252 console): what the stream cannot encode is written as a backslash escape. What
+    is shown must never decide whether something that already happened counts."""
+    out = stream if stream is not None else sys.stdout
+    try:
+        print(text, file=out, flush=True)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "ascii"
+        print(text.encode(encoding, "backslashreplace").decode(encoding), file=out, flush=True)
 
 
 def redact(text: str, secrets: Iterable[str | None]) -> str:

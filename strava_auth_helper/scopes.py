@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .errors import ConfigError
 
 #: Every scope Strava knows, with the words its authorize page uses for it.
@@ -15,11 +17,25 @@ SCOPES = {
     "activity:write": "Upload and edit your activities",
 }
 DEFAULT_SCOPE = "read,activity:read_all"
+# What a scope name can be (Strava may add scopes: a grant is kept as long as it looks like one).
+_SCOPE_NAME = re.compile(r"[a-z0-9_:.-]{1,64}")
+_MAX_GRANTED = 16
 
 
 def split_scopes(scope: str | None) -> list[str]:
     """'read, activity:read_all' -> ['read', 'activity:read_all']."""
     return [s.strip() for s in (scope or "").split(",") if s.strip()]
+
+
+def granted_scope(value: object) -> str | None:
+    """A granted scope as stored and shown: the comma-separated items that look like scope
+    names, each once, at most 16 of them; None when there are none (or it is not a string).
+    Every token is built through this, so no scope can grow a token file or carry anything
+    that is not a scope name."""
+    if not isinstance(value, str):
+        return None
+    items = [s for s in dict.fromkeys(split_scopes(value)) if _SCOPE_NAME.fullmatch(s)]
+    return ",".join(items[:_MAX_GRANTED]) or None
 
 
 def check_scopes(text: str) -> str:

@@ -25,7 +25,7 @@ from .fastpath import (
     MAX_PROFILE_NAME,
     PROFILES_FOLDER,
     PathArg,
-    valid_profile_name,
+    profile_folder_name,
 )
 from .private_files import make_private_dirs, write_private
 from .safe_text import clean
@@ -66,21 +66,25 @@ def config_dir() -> Path:
 
 
 def profile_name(explicit: str | None = None) -> str | None:
-    """The profile in use: ``explicit``, else ``$STRAVA_AUTH_PROFILE``, else None (also for
-    an explicit ``""``: no profile, whatever the environment says).
+    """The profile in use, in lower case ("Club" and "club" are one profile): ``explicit``,
+    else ``$STRAVA_AUTH_PROFILE``, else None (also for an explicit ``""``: no profile,
+    whatever the environment says). Every function here that takes ``profile`` resolves it
+    this way, once.
 
     Raises:
-        ConfigError: the name is not letters, digits, ``-`` and ``_`` (it is never a path).
+        ConfigError: the name is not one (it is never a path, nor a Windows device name).
     """
     name = explicit if explicit is not None else os.environ.get(ENV_PROFILE)
     if not name:
         return None
-    if not valid_profile_name(name):
+    folder = profile_folder_name(name)
+    if folder is None:
         raise ConfigError(
             f"a profile name is 1 to {MAX_PROFILE_NAME} letters, digits, - and _, starting "
-            f"with a letter or digit; not {clean(name, 60)!r}"
+            f"with a letter or digit, and not a Windows device name (CON, NUL, COM1...); "
+            f"not {clean(name, 60)!r}"
         )
-    return name
+    return folder
 
 
 def profiles_dir() -> Path:
@@ -90,7 +94,11 @@ def profiles_dir() -> Path:
 
 def profile_dir(profile: str | None) -> Path:
     """A named profile's folder (its token and its own ``.env``); the config folder for none."""
-    name = profile_name(profile)
+    return _folder_of(profile_name(profile))
+
+
+def _folder_of(name: str | None) -> Path:
+    # ``name`` is already resolved: None here is no profile, not "ask the environment".
     return profiles_dir() / name if name else config_dir()
 
 
@@ -140,6 +148,10 @@ def config_env_file(profile: str | None = None) -> Path:
     return profile_dir(profile) / ".env"
 
 
+def _env_file_of(name: str | None) -> Path:
+    return _folder_of(name) / ".env"
+
+
 def parse_client_id(value: str | int, source: str) -> int:
     """Turn a client ID into an int, or say clearly where the bad value came from."""
     text = str(value).strip()
@@ -153,12 +165,12 @@ def parse_client_id(value: str | int, source: str) -> int:
 
 
 def _lookup(name: str, profile: str | None) -> tuple[str, str] | None:
-    """Find ``name`` in the environment, then ./.env, then the profile's .env, then the
-    config folder's .env: (value, where it was found)."""
+    """Find ``name`` in the environment, then ./.env, then the (resolved) profile's .env, then
+    the config folder's .env: (value, where it was found)."""
     value = os.environ.get(name)
     if value:
         return value, f"${name}"
-    env_files = [Path.cwd() / ".env", config_env_file(profile), config_dir() / ".env"]
+    env_files = [Path.cwd() / ".env", _env_file_of(profile), config_dir() / ".env"]
     for path in dict.fromkeys(env_files):  # without a profile the last two are one
         label = "./.env" if path == env_files[0] else str(path)
         if path.is_file():
@@ -191,7 +203,8 @@ def load_credentials(client_id: int | None = None, *, profile: str | None = None
 
 
 def saved_client_id(profile: str | None) -> int | None:
-    """The client ID saved in the profile's own ``.env`` (for showing; None if none)."""
+    """The client ID saved in the profile's own ``.env`` (for showing; None if none; ``""``:
+    the config folder's)."""
     path = config_env_file(profile)
     try:
         value = dotenv_values(path).get(ENV_CLIENT_ID) if path.is_file() else None

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field, fields, replace
 from .errors import NotLoggedInError, TokenFileError, os_reason
 from .fastpath import NotATokenFile, number_below, read_token_bytes, token_fields
 from .safe_text import clean
-from .scopes import split_scopes
+from .scopes import granted_scope, split_scopes
 
 LOGIN_HINT = "run `strava-auth login`"
 _MAX_NAME = 200
-_MAX_SCOPE = 1000
 _FROM_REFRESH = ("access_token", "refresh_token", "expires_at", "expires_in", "token_type")
 
 
@@ -31,6 +30,11 @@ class Token:
     athlete: dict[str, object] = field(default_factory=dict)  # id, firstname, lastname
     client_id: int | None = None
     extra: dict[str, object] = field(default_factory=dict, repr=False)  # unknown fields, kept
+
+    def __post_init__(self) -> None:
+        # Every way into a Token (a file, Strava's answer, an import, replace()) passes here:
+        # the scope is only ever scope names, so it can never grow the file past its limit.
+        object.__setattr__(self, "scope", granted_scope(self.scope))
 
     @property
     def scopes(self) -> list[str]:
@@ -95,7 +99,7 @@ class Token:
             expires_at=int(expiry),
             expires_in=_whole_number(data.get("expires_in")),
             token_type=token_type if isinstance(token_type, str) and token_type else "Bearer",
-            scope=scope if isinstance(scope, str) and len(scope) <= _MAX_SCOPE else None,
+            scope=granted_scope(scope),
             athlete=athlete_fields(data.get("athlete")),
             client_id=_whole_number(data.get("client_id")),
             extra={k: v for k, v in data.items() if k not in _KNOWN},

@@ -17,7 +17,7 @@ PACKAGE = Path(strava_auth_helper.__file__).resolve().parent
 LAYERS = [
     {"version", "errors"},
     # leaves: know nothing about tokens or each other
-    {"fastpath", "safe_text", "scopes", "pages", "loopback", "browser"},
+    {"fastpath", "safe_text", "scopes", "pages", "loopback", "browser", "paste_reader"},
     {"private_files", "callback"},
     {"settings", "token_lock", "token_file"},
     {"strava", "token_store", "demo_strava"},
