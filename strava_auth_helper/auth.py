@@ -4,6 +4,7 @@ and nowhere else; on a 401 for an invalid or expired token it refreshes and retr
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,12 @@ from .strava import error_list
 log = logging.getLogger(__name__)
 
 _RETRIED = "_strava_auth_retried"
+# Set on the requests this auth prepared itself (a redirect's copies do not carry it): only
+# those may be sent again with a token.
+_SENT_TOKEN = "_strava_auth_sent_token"
+#: Seconds during which a token that a 401 made us refresh to is not refreshed again when
+#: Strava refuses it too: an endpoint that always says 401 costs one refresh, not one a call.
+REFRESH_AFTER_401_PAUSE = 60.0
 
 
 class MissingScopeError(StravaAuthError, requests.HTTPError):
@@ -51,6 +58,8 @@ class StravaAuth(AuthBase):
         self.token_file = token_file
         self.min_ttl = min_ttl
         self.profile = profile
+        # The access token the last 401 made us refresh to, and when (time.monotonic()).
+        self._refreshed_after_401: tuple[str, float] | None = None
 
     def __repr__(self) -> str:
         return f"StravaAuth(token_file={self.token_file!r}, profile={self.profile!r})"
@@ -63,7 +72,9 @@ class StravaAuth(AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if not is_strava_api(request.url):
             return request  # a photo CDN, a webhook receiver...: the token stays home
-        request.headers["Authorization"] = f"Bearer {self._token()}"
+        token = self._token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        setattr(request, _SENT_TOKEN, token)
         request.register_hook("response", self._after_response)  # type: ignore[no-untyped-call]
         return request
 
@@ -75,20 +86,26 @@ class StravaAuth(AuthBase):
         if missing is not None:
             response.reason = self._missing_scope_reason(missing)
             return response  # refreshing cannot grant a permission
+        used = getattr(first, _SENT_TOKEN, None)
+        if used is None or first.headers.get("Authorization") != f"Bearer {used}":
+            return response  # a redirect's hop: it carried no token of ours, and gets none
         if getattr(first, _RETRIED, False) or not _token_rejected(response):
             return response
-        return self._refresh_and_resend(response, kwargs)
+        if self._just_refreshed_to(used):
+            log.debug("401 for the token a refresh just gave: not refreshed again")
+            return response
+        return self._refresh_and_resend(response, used, kwargs)
 
     def _refresh_and_resend(
-        self, response: requests.Response, send_kwargs: dict[str, Any]
+        self, response: requests.Response, used: str, send_kwargs: dict[str, Any]
     ) -> requests.Response:
-        first = response.request
-        retry = first.copy()
+        retry = response.request.copy()
         if not _rewind(retry):
             log.debug("401, but the request body cannot be sent again: not retried")
             return response
-        used = str(first.headers.get("Authorization", "")).removeprefix("Bearer ")
-        retry.headers["Authorization"] = f"Bearer {self._token_after_401(used)}"
+        token = self._token_after_401(used)
+        retry.headers["Authorization"] = f"Bearer {token}"
+        setattr(retry, _SENT_TOKEN, token)
         setattr(retry, _RETRIED, True)
         response.content  # noqa: B018 - read the body so the connection can be reused
         response.close()
@@ -102,7 +119,14 @@ class StravaAuth(AuthBase):
         current = load_token(self.token_file, profile=self.profile)
         if current.access_token != used and current.is_fresh(self.min_ttl):
             return current.access_token
-        return self._token(force=True)
+        token = self._token(force=True)
+        self._refreshed_after_401 = (token, time.monotonic())
+        return token
+
+    def _just_refreshed_to(self, token: str) -> bool:
+        last = self._refreshed_after_401
+        recent = last is not None and time.monotonic() - last[1] < REFRESH_AFTER_401_PAUSE
+        return recent and last is not None and last[0] == token
 
     def _missing_scope_reason(self, scope: str) -> str:
         try:

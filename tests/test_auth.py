@@ -13,7 +13,7 @@ from werkzeug import Request, Response
 
 from strava_auth_helper import MissingScopeError, StravaAuth, api_base_url, raise_for_status
 
-from .conftest import ACCESS, NEW_ACCESS, REFRESH, checked, expect_refresh, stored
+from .conftest import ACCESS, NEW_ACCESS, REFRESH, checked, expect_refresh, refresh_answer, stored
 
 pytestmark = pytest.mark.usefixtures("with_creds")
 
@@ -191,3 +191,47 @@ def test_repr_hides_tokens(strava: HTTPServer, token_path: Path) -> None:
     prepared = requests.Request("GET", api(strava), auth=auth).prepare()
     assert ACCESS in prepared.headers["Authorization"]
     assert ACCESS not in repr(auth)
+
+
+def test_a_redirect_chain_back_to_strava_gets_no_token_and_no_retry(
+    strava: HTTPServer, elsewhere: HTTPServer, token_path: Path
+) -> None:
+    # Strava -> another origin -> back to a Strava-origin path the other origin chose (307s
+    # keep the method and body): the last hop carried no token, so it gets none, and its 401
+    # is not "fixed" by a refresh and a resend with a token.
+    stored(token_path, 3600)
+    strava.expect_oneshot_request("/api/v3/uploads", method="POST").respond_with_response(
+        Response(status=307, headers={"Location": elsewhere.url_for("/bounce")})
+    )
+    back = strava.url_for("/api/v3/chosen-by-the-other-origin")
+    elsewhere.expect_oneshot_request("/bounce", method="POST").respond_with_response(
+        Response(status=307, headers={"Location": back})
+    )
+    strava.expect_oneshot_request(
+        "/api/v3/chosen-by-the-other-origin", method="POST"
+    ).respond_with_json(INVALID_TOKEN, status=401)
+    answer = requests.post(
+        api(strava, "/api/v3/uploads"), data=b"activity", auth=StravaAuth(token_path), timeout=5
+    )
+    assert answer.status_code == 401
+    assert bearer(strava) == [f"Bearer {ACCESS}", None]  # the last hop: none
+    assert bearer(elsewhere) == [None]
+    assert [r.path for r, _ in strava.log] == [
+        "/api/v3/uploads",
+        "/api/v3/chosen-by-the-other-origin",
+    ]
+
+
+def test_an_endpoint_that_always_says_invalid_costs_one_refresh(
+    strava: HTTPServer, token_path: Path
+) -> None:
+    stored(token_path, 3600)
+    strava.expect_request("/api/v3/athlete").respond_with_json(INVALID_TOKEN, status=401)
+    strava.expect_request("/oauth/token", method="POST").respond_with_json(refresh_answer())
+    session = requests.Session()
+    session.auth = StravaAuth(token_path)
+    for _ in range(20):
+        assert session.get(api(strava), timeout=5).status_code == 401
+    refreshes = [r for r, _ in strava.log if r.path == "/oauth/token"]
+    assert len(refreshes) == 1
+    assert bearer(strava)[-1] == f"Bearer {NEW_ACCESS}"  # the refreshed token is still used
