@@ -269,10 +269,22 @@ def _check_authorize(query: dict[str, str]) -> str | None:
     """The field Strava would complain about, if any."""
     if query.get("client_id") != str(DEMO_CLIENT_ID):
         return "client_id"
-    host = urlsplit(query.get("redirect_uri", "")).hostname
-    if host not in ("127.0.0.1", "localhost"):
+    if not loopback_redirect_uri(query.get("redirect_uri", "")):
         return "redirect_uri"
     return None
+
+
+def loopback_redirect_uri(uri: str) -> bool:
+    """True for an http(s) address on 127.0.0.1 or localhost, read as a browser would read
+    it: no backslash (a browser takes it for a slash, so ``http://evil\\@127.0.0.1/`` goes
+    to evil), no user name, no other scheme (``javascript:``), no missing one (``//host``)."""
+    if "\\" in uri or any(c.isspace() or ord(c) < 32 for c in uri):
+        return False
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not uri.startswith(parts.scheme + "://"):
+        return False
+    host, _, port = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "")
+    return host in ("127.0.0.1", "localhost") and (port == "" or port.isdigit())
 
 
 def _error(message: str, resource: str, field_name: str, code: str) -> dict[str, object]:

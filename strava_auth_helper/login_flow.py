@@ -62,9 +62,10 @@ class Frontend:
         print_safely(line, self.out)
 
     def show_address(self, url: str) -> None:
-        """The authorize address, on a line of its own."""
+        """The authorize address, on a line of its own, and what Strava may say instead."""
         self.say("Open this address in a browser to authorize access to Strava:")
         self.say(url)
+        self.say(WAITING_HINT)
 
     def wait(self, catcher: Catcher, timeout: float, paste: TextIO | None) -> Redirect | None:
         """The first valid redirect, from the browser or pasted into ``paste``. Reading the
@@ -193,6 +194,12 @@ def _open_in_background(opener: Opener, url: str, frontend: Frontend) -> None:
     threading.Thread(target=run, name="open-browser", daemon=True).start()
 
 
+#: The line under the address: the one refusal Strava shows on its own page, never here.
+WAITING_HINT = (
+    "Waiting for Strava. If its page says \"Limit of connected athletes exceeded\", the app "
+    "may only be used by the account that created it (new apps allow one athlete): each "
+    "athlete needs an app of their own, or Strava must raise the app's limit."
+)
 NOT_THIS_LOGIN = "That is not this login's redirect address or code; try again."
 
 

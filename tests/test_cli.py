@@ -497,3 +497,22 @@ def test_a_busy_port_from_the_environment_is_named_too(
     result = cli("login", "--no-browser")
     assert result.code == 1
     assert f"port {busy_port} is already in use" in result.err
+
+
+@NEEDS_PTY
+@pytest.mark.usefixtures("with_creds")
+def test_after_a_browser_login_the_pause_gets_the_next_enter(
+    strava: HTTPServer, tmp_path: Path
+) -> None:
+    # --no-browser offers a paste on the terminal; the browser's redirect ends the login
+    # instead, and the paste reader must let go of the terminal for --pause's Enter.
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    cmd = [*PY_M, "login", "--no-browser", "--pause", "--port", "0", "--timeout", "30"]
+    term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
+    term.expect("/authorization")
+    url = next(line for line in term.lines() if line.startswith("http"))
+    query = parse_qs(urlsplit(url).query)
+    http_get(query["redirect_uri"][0], params={"state": query["state"][0], "code": CODE})
+    term.expect("Press Enter to close this window.")
+    term.send("")
+    assert term.proc.wait(timeout=20) == 0

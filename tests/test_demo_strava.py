@@ -89,6 +89,27 @@ def test_authorize_refuses_foreign_redirect(sim: DemoStrava) -> None:
     assert "redirect_uri" in answer.text
 
 
+@pytest.mark.parametrize(
+    "redirect_uri",
+    [
+        "http://evil.example\\@127.0.0.1/authorization",  # a browser goes to evil.example
+        "javascript://localhost/%0aalert(1)",
+        "//localhost/x",
+        "http://user@127.0.0.1/authorization",
+        "http://127.0.0.1.evil.example/authorization",
+    ],
+)
+def test_accept_redirects_only_where_a_browser_would_reach_this_computer(
+    sim: DemoStrava, redirect_uri: str
+) -> None:
+    form = {"redirect_uri": redirect_uri, "state": "s", "action": "authorize", "scope": "read"}
+    answer = requests.post(
+        f"{sim.base_url}/oauth/accept", data=form, allow_redirects=False, timeout=10
+    )
+    assert answer.status_code == 400
+    assert "Location" not in answer.headers
+
+
 def logged_in(sim: DemoStrava, untick: tuple[str, ...] = ()) -> dict[str, object]:
     code = authorize(sim, untick=untick).code
     assert code is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from strava_auth_helper.demo_strava import DemoStrava
 from strava_auth_helper.token_file import read_token
 
-from .conftest import Ran, sim_login
+from .conftest import PY_M, Ran, sim_login
 
 Importer = Callable[..., Ran]
 
@@ -149,3 +151,80 @@ def test_garbage_is_one_clear_line_and_writes_nothing(
         assert never_echoed not in result.err
     assert not token_path.exists()
     assert sim_env.requests == []
+
+
+# --- what the import takes, what it prints ------------------------------------------------
+
+
+def test_a_scope_that_is_not_strava_scopes_is_refused_before_strava_is_asked(
+    run_import: Importer, sim_env: DemoStrava, old: dict[str, object], token_path: Path
+) -> None:
+    # 11,000 letters in the scope once made a 66 KB token file that status and token then
+    # refused, after the refresh token in it had been rotated (the old one dead too).
+    secret = "0123456789abcdef0123456789abcdef"
+    for scope in ("é" * 11000, f"read,{secret}", ["read", {"nested": 1}]):
+        doc = {"refresh_token": old["refresh_token"], "scope": scope}
+        result = run_import(token_path, stdin=json.dumps(doc, ensure_ascii=False))
+        assert result.code == 1
+        assert result.err.count("\n") == 1
+        assert "not Strava scopes" in result.err or "list of strings" in result.err
+        assert secret not in result.err
+    assert not token_path.exists()
+    assert "POST /oauth/token refresh_token" not in sim_env.requests  # not spent
+    assert sim_env.state.refresh_token == old["refresh_token"]
+
+
+def test_what_the_input_says_is_printed_cleaned(
+    run_import: Importer, sim_env: DemoStrava, old: dict[str, object], token_path: Path
+) -> None:
+    athlete = {"id": 7, "firstname": "\x1b]0;owned\x07Zo\u00eb\x1b[2J", "lastname": "R"}
+    doc = {"refresh_token": old["refresh_token"], "scope": "read", "athlete": athlete}
+    result = run_import(token_path, stdin=json.dumps(doc))
+    assert result.code == 0, result.err
+    assert "Imported: ]0;owned Zo\u00eb [2J R, scopes read;" in result.out
+    assert not any(ord(c) < 32 for c in result.out.replace("\n", ""))
+
+
+def test_a_utf8_bom_is_not_in_the_way(
+    run_import: Importer, sim_env: DemoStrava, old: dict[str, object], token_path: Path
+) -> None:
+    result = run_import(token_path, stdin="\ufeff" + json.dumps(old))
+    assert result.code == 0, result.err
+    assert read_token(token_path).refresh_token == sim_env.state.refresh_token
+
+
+def import_process(token_path: Path, data: bytes, **env: str) -> subprocess.CompletedProcess[bytes]:
+    """`strava-auth import` in a real process: its own standard streams and encodings."""
+    return subprocess.run(
+        [*PY_M, "import", "--token-file", str(token_path)],
+        input=data,
+        env={**os.environ, **env},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_bytes_that_are_not_utf8_are_one_line(sim_env: DemoStrava, token_path: Path) -> None:
+    result = import_process(token_path, b'{"refresh_token": "\xff\xfe\xfd"}')
+    assert result.returncode == 1
+    assert (
+        result.stderr == b"strava-auth: error: the input is not UTF-8 text (nothing was imported)\n"
+    )
+    assert not token_path.exists()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "firstname"),
+    [("ascii:strict", "Zo\u00eb"), ("utf-8:strict", "\ud800 lone")],
+    ids=["ascii terminal", "lone surrogate"],
+)
+def test_a_terminal_that_cannot_show_the_name_does_not_undo_the_save(
+    sim_env: DemoStrava, old: dict[str, object], token_path: Path, encoding: str, firstname: str
+) -> None:
+    doc = {"refresh_token": old["refresh_token"], "athlete": {"id": 1, "firstname": firstname}}
+    result = import_process(token_path, json.dumps(doc).encode(), PYTHONIOENCODING=encoding)
+    assert result.returncode == 0, result.stderr
+    assert b"Traceback" not in result.stderr
+    assert b"Imported: " in result.stdout
+    assert read_token(token_path).refresh_token == sim_env.state.refresh_token  # saved

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from strava_auth_helper import MissingCredentialsError, login
-from strava_auth_helper.demo_strava import DemoStrava
+from strava_auth_helper.demo_strava import DemoStrava, approve
 from strava_auth_helper.token_file import read_token
 
 
@@ -118,3 +118,30 @@ def test_an_unknown_scope_is_a_clear_error() -> None:
 
     with pytest.raises(ConfigError, match="unknown scope 'everything'"):
         login("read,everything", port=0)
+
+
+def test_after_login_the_scripts_next_input_gets_its_line(
+    sim_env: DemoStrava, isolated_env: Path
+) -> None:
+    code = (
+        "from strava_auth_helper import login\n"
+        "login(port=0, open_browser=False)\n"
+        "print('next:', input(), flush=True)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    assert proc.stdin is not None
+    url = next(line.strip() for line in proc.stdout if line.startswith("http"))
+    approve(url)  # the browser's redirect, not a paste, ends the login
+    next(line for line in proc.stdout if line.startswith("Logged in as"))
+    proc.stdin.write("the script's own line\n")
+    proc.stdin.close()
+    out = proc.stdout.read()
+    assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
+    assert "next: the script's own line" in out

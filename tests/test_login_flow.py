@@ -375,6 +375,42 @@ def test_pasted_redirect_url_completes_login(
     assert read_token(token_path).scope == "read,activity:read_all"  # no #_=_ in it
 
 
+@pytest.mark.parametrize(
+    "pasted",
+    [
+        "http://127.0.0.1:1/authorization?state={state}",
+        "http://127.0.0.1:1/authorization?state={state}&code=",
+        "http://127.0.0.1:1/authorization?state={state}&error=",
+        "state={state}&code=&scope=read",
+        "x" * 100_000,  # no code is this long: never sent to Strava
+    ],
+    ids=["no code", "empty code", "empty error", "bare query", "100,000 characters"],
+)
+def test_a_paste_with_the_right_state_but_nothing_in_it_is_refused_as_over_http(
+    strava: HTTPServer, login_options: LoginOptions, pasted: str
+) -> None:
+    expect_exchange(strava)
+    reader, writer = os.pipe()
+    login_options.paste_input = io.TextIOWrapper(io.FileIO(reader, "r"))
+    run = LoginRun(login_options)
+    with io.FileIO(writer, "w") as w:
+        w.write(pasted.format(state=run.state).encode() + b"\n")
+        run.out.wait_for("That is not this login's")  # refused, and the login waits on
+        assert strava.log == []
+        nothing = http_get(run.redirect(state=run.state, code=""))  # the same over HTTP
+        assert nothing.status_code == 400
+        assert http_get(run.redirect(state=run.state, code=CODE)).ok
+        run.finish()
+    assert strava.log[0][0].form["code"] == CODE
+
+
+def test_the_login_shows_what_strava_may_say_instead(login_options: LoginOptions) -> None:
+    login_options.timeout = 0.2
+    run = LoginRun(login_options)
+    run.failure()
+    assert "Limit of connected athletes exceeded" in run.out.text
+
+
 def test_pasted_bare_code_completes_login(strava: HTTPServer, login_options: LoginOptions) -> None:
     expect_exchange(strava)
     login_options.paste_input = io.StringIO(CODE + "\n")

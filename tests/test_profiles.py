@@ -154,3 +154,42 @@ def test_logout_with_a_profile_removes_only_that_profile(
     cli("logout", "--local-only", "--profile", "club")
     assert not club_file.exists()
     assert (isolated_env / "profiles" / "club" / ".env").exists()  # the app's settings stay
+
+
+def test_no_profile_means_no_profile_whatever_the_environment_says(
+    cli: Cli, club_app: DemoStrava, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # club's own .env holds the simulation's app; the config folder's .env another app's.
+    monkeypatch.setenv("STRAVA_AUTH_PROFILE", "club")
+    assert load_credentials(profile="") == Credentials(999, "another-apps-secret")
+    assert settings.token_path(profile="") == isolated_env / "token.json"
+    # The command line's --profile '' is the same "none" as the API's profile="".
+    result = cli("--profile", "", "login", "--no-browser", "--timeout", "0.3")
+    assert "client_id=999&" in result.out  # the config folder's app, not club's
+    status = cli("--profile=", "status")
+    assert str(isolated_env / "token.json") in status.err  # not club's token file
+
+
+@pytest.mark.parametrize("spelling", ["Club", "CLUB", "club"])
+def test_a_profile_is_one_folder_whatever_its_case(
+    cli: Cli, spelling: str, club_app: DemoStrava, isolated_env: Path
+) -> None:
+    sim_login(club_app, isolated_env / "profiles" / "club" / "token.json")
+    assert (
+        settings.token_path(profile=spelling) == isolated_env / "profiles" / "club" / "token.json"
+    )
+    assert get_access_token(profile=spelling) == load_token(profile="club").access_token
+    assert (
+        cli("--profile", spelling, "token").out.strip() == load_token(profile="club").access_token
+    )
+
+
+@pytest.mark.parametrize("name", ["CON", "nul", "Aux", "prn", "com1", "LPT9"])
+def test_a_windows_device_name_is_no_profile_anywhere(
+    cli: Cli, name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigError, match="device name"):
+        get_access_token(profile=name)
+    assert cli(f"--profile={name}", "status").code == 2
+    monkeypatch.setenv("STRAVA_AUTH_PROFILE", name)
+    assert cli("status").code == 1
