@@ -26,6 +26,9 @@ from .scopes import DEFAULT_SCOPE, check_scopes
 from .version import __version__
 
 PROG = "strava-auth"
+#: `token` and `refresh` printed a live token, but $STRAVA_AUTH_ON_ROTATE failed: the secret
+#: store still holds the old refresh token (a scheduled job should fail visibly).
+EXIT_HOOK_FAILED = 4
 
 Command = Callable[[argparse.Namespace], int]
 Subparsers: TypeAlias = "argparse._SubParsersAction[ArgumentParser]"
@@ -102,6 +105,7 @@ def build_parser() -> ArgumentParser:
     _add_refresh(sub, [common, token_file])
     _add_import(sub, [common, token_file])
     _add_logout(sub, [common, token_file])
+    _add_export(sub, [common, token_file])
     _add_demo(sub, [common, token_file, browser])
     _add_install_launcher(sub, [common])
     _add_profiles(sub, [common])
@@ -254,6 +258,28 @@ def _add_logout(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p.set_defaults(command=cmd_logout)
 
 
+def _add_export(sub: Subparsers, parents: list[ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "export",
+        parents=parents,
+        help="print the tokens for a secret store or another computer (into a pipe)",
+        description="Print the tokens as JSON that `strava-auth import` takes, or only the "
+        "refresh token, e.g. `strava-auth export --refresh-token | gh secret set "
+        "STRAVA_REFRESH_TOKEN`. Refuses to write to a terminal without --yes.",
+    )
+    p.add_argument(
+        "--refresh-token",
+        action="store_true",
+        help="only the refresh token (what STRAVA_REFRESH_TOKEN holds on CI)",
+    )
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="write to a terminal anyway (the secret stays in its scroll-back)",
+    )
+    p.set_defaults(command=cmd_export)
+
+
 def _add_demo(sub: Subparsers, parents: list[ArgumentParser]) -> None:
     p = sub.add_parser(
         "demo",
@@ -363,21 +389,29 @@ def cmd_login(args: argparse.Namespace) -> int:
 
 def cmd_token(args: argparse.Namespace) -> int:
     """``strava-auth token``: only the access token on stdout."""
-    from .refresher import refresh_if_needed
+    from .refresher import live_token
 
-    token = refresh_if_needed(
+    outcome = live_token(
         args.token_file, min_ttl=args.min_ttl, force=args.force, profile=args.profile
     )
-    say(token.access_token)
-    return 0
+    say(outcome.token.access_token)
+    return EXIT_HOOK_FAILED if outcome.hook_failure else 0  # the failure is logged already
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     """``strava-auth status``: athlete, scopes, expiry and path; never the tokens."""
+    from .errors import NotLoggedInError
     from .token_file import describe_expiry, read_token
 
     path = settings.token_path(args.token_file, args.profile)
-    token = read_token(path)
+    try:
+        token = read_token(path)
+    except NotLoggedInError:
+        if settings.refresh_token_from_env() is None:
+            raise
+        from .refresher import adopt_from_env  # a CI runner's first use: one refresh
+
+        token = adopt_from_env(path, args.profile).token
     left = token.seconds_left()
     if args.json:
         info = {
@@ -405,13 +439,14 @@ def _when(epoch: int) -> str:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     """``strava-auth refresh``: refresh now and report the new expiry."""
-    from .refresher import refresh_if_needed
+    from .refresher import live_token
     from .token_file import describe_expiry
 
-    token = refresh_if_needed(args.token_file, min_ttl=0, force=True, profile=args.profile)
+    outcome = live_token(args.token_file, min_ttl=0, force=True, profile=args.profile)
+    token = outcome.token
     left = describe_expiry(token.seconds_left())
     say(f"Refreshed: the access token now expires {_when(token.expires_at)} ({left})")
-    return 0
+    return EXIT_HOOK_FAILED if outcome.hook_failure else 0
 
 
 def cmd_logout(args: argparse.Namespace) -> int:
@@ -433,6 +468,21 @@ def cmd_import(args: argparse.Namespace) -> int:
     token = import_token(tokens_to_import(args.file, MAX_INPUT), path, args.profile)
     who = token.athlete_name
     say(f"Imported: {who}, scopes {clean(token.scope or 'unknown')}; token saved to {path}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """``strava-auth export``: the tokens, for a secret store or ``strava-auth import``."""
+    from .token_file import read_token
+
+    if sys.stdout.isatty() and not args.yes:
+        raise ConfigError(
+            "standard output is a terminal, where the refresh token would stay in the "
+            "scroll-back: pipe it (`strava-auth export --refresh-token | gh secret set "
+            "STRAVA_REFRESH_TOKEN`), or add --yes"
+        )
+    token = read_token(settings.token_path(args.token_file, args.profile))
+    say(token.refresh_token if args.refresh_token else json.dumps(token.to_dict(), indent=2))
     return 0
 
 

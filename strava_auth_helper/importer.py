@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import settings, strava, token_store
 from .errors import ConfigError, ReauthorizationRequired, StravaError
+from .refresher import after_rotation
 from .scopes import SCOPES, split_scopes
 from .token_file import LOGIN_HINT, Token, athlete_fields
 
@@ -101,7 +102,9 @@ def import_token(text: str, path: Path, profile: str | None = None) -> Token:
         return replace(token, athlete=athlete or _ask_athlete(base_url, token))
 
     with token_store.locked(path):
-        return token_store.obtain_and_save(path, ask_strava)
+        token = token_store.obtain_and_save(path, ask_strava)
+        after_rotation(refresh_token, token)  # the secret it came from may need the new one
+    return token
 
 
 def _ask_athlete(base_url: str, token: Token) -> dict[str, object]:

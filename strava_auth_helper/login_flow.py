@@ -196,7 +196,7 @@ def _open_in_background(opener: Opener, url: str, frontend: Frontend) -> None:
 
 #: The line under the address: the one refusal Strava shows on its own page, never here.
 WAITING_HINT = (
-    "Waiting for Strava. If its page says \"Limit of connected athletes exceeded\", the app "
+    'Waiting for Strava. If its page says "Limit of connected athletes exceeded", the app '
     "may only be used by the account that created it (new apps allow one athlete): each "
     "athlete needs an app of their own, or Strava must raise the app's limit."
 )

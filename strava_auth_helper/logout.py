@@ -37,7 +37,7 @@ def logout(path: Path, *, local_only: bool = False, profile: str | None = None) 
 def _deauthorize(path: Path, token: Token, profile: str | None) -> bool:
     try:
         if not token.is_fresh(60):  # deauthorize needs a live access token
-            token = refresh_locked(path, token, profile)
+            token = refresh_locked(path, token, profile).token
         strava.deauthorize(settings.base_url(), token.access_token)
     except ReauthorizationRequired:
         return False  # Strava already refuses this token: nothing left to revoke

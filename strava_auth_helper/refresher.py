@@ -1,4 +1,6 @@
-"""Refreshing when needed: under the lock, the file re-read first, the rotation saved.
+"""Refreshing when needed: under the lock, the file re-read first, the rotation saved (and,
+with ``$STRAVA_AUTH_ON_ROTATE``, handed to the user's secret store). With no token file, a
+refresh token in ``$STRAVA_REFRESH_TOKEN`` is adopted the same way (CI runners, servers).
 
 ``entry.get_access_token`` answers on its own while the token is valid; everything else
 comes here.
@@ -7,14 +9,25 @@ comes here.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import settings, strava, token_store
-from .errors import ConfigError
+from .errors import ConfigError, NotLoggedInError, ReauthorizationRequired
 from .fastpath import MAX_MIN_TTL, PathArg, min_ttl_in_range
-from .token_file import Token, read_token
+from .rotation_hook import run_hook
+from .token_file import FROM_ENVIRONMENT, Token, read_token
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """A live token, and what went wrong handing its rotation to ``$STRAVA_AUTH_ON_ROTATE``
+    (None when nothing did, or nothing was rotated)."""
+
+    token: Token
+    hook_failure: str | None = None
 
 
 def load_token(token_file: PathArg = None, *, profile: str | None = None) -> Token:
@@ -33,12 +46,25 @@ def refresh_if_needed(
 ) -> Token:
     """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds
     (and ``force`` is off). See :func:`strava_auth_helper.get_access_token`."""
+    return live_token(token_file, min_ttl=min_ttl, force=force, profile=profile).token
+
+
+def live_token(
+    token_file: PathArg = None, *, min_ttl: float, force: bool, profile: str | None = None
+) -> Refreshed:
+    """:func:`refresh_if_needed`, and whether a rotation's hook failed (the command line
+    exits with its own status then)."""
     if not min_ttl_in_range(min_ttl):
         raise ValueError(f"min_ttl must be between 0 and {MAX_MIN_TTL} seconds, not {min_ttl}")
     path = settings.token_path(token_file, profile)
-    seen = read_token(path)
+    try:
+        seen = read_token(path)
+    except NotLoggedInError:
+        if settings.refresh_token_from_env() is None:
+            raise
+        return adopt_from_env(path, profile)
     if not force and seen.is_fresh(min_ttl):
-        return seen
+        return Refreshed(seen)
     with token_store.locked(path):
         current = read_token(path)  # another process may have refreshed while we waited
         refreshed_meanwhile = (current.refresh_token, current.access_token) != (
@@ -47,11 +73,11 @@ def refresh_if_needed(
         )
         if current.is_fresh(min_ttl) and (refreshed_meanwhile or not force):
             log.debug("another process refreshed the token meanwhile")
-            return current
+            return Refreshed(current)
         return refresh_locked(path, current, profile)
 
 
-def refresh_locked(path: Path, current: Token, profile: str | None = None) -> Token:
+def refresh_locked(path: Path, current: Token, profile: str | None = None) -> Refreshed:
     """Refresh ``current`` and save the result; the caller holds the token lock."""
     credentials = _credentials_for(current, profile)
     base_url = settings.base_url()
@@ -61,7 +87,70 @@ def refresh_locked(path: Path, current: Token, profile: str | None = None) -> To
 
     new = token_store.obtain_and_save(path, ask_strava, current=current)
     log.debug("refreshed; rotated refresh token: %s", new.refresh_token != current.refresh_token)
-    return new
+    return Refreshed(new, after_rotation(current.refresh_token, new))
+
+
+def adopt_from_env(path: Path, profile: str | None = None) -> Refreshed:
+    """Start from ``$STRAVA_REFRESH_TOKEN`` where there is no token file: one refresh (under
+    the lock: of several processes starting at once, one asks Strava), saved as usual.
+
+    Raises:
+        ReauthorizationRequired: Strava refuses that refresh token.
+        StravaAuthError: as for a refresh.
+    """
+    with token_store.locked(path):
+        try:
+            return Refreshed(read_token(path))  # another process adopted it meanwhile
+        except NotLoggedInError:
+            pass
+        sent = settings.refresh_token_from_env()
+        if sent is None:  # unset while we waited for the lock
+            raise NotLoggedInError(f"not logged in: no token file at {path}")
+        credentials = settings.load_credentials(profile=profile)
+        base_url = settings.base_url()
+
+        def ask_strava() -> Token:
+            try:
+                answer = strava.refresh(base_url, credentials, sent)
+            except ReauthorizationRequired as exc:
+                raise ReauthorizationRequired(
+                    f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN}"
+                    " (revoked, or rotated by an earlier run whose new one was not written "
+                    "back): log in on your computer and update the secret "
+                    "(`strava-auth export --refresh-token`)"
+                ) from exc
+            token = Token.from_response(answer, scope=None, client_id=credentials.client_id)
+            return replace(token, source=FROM_ENVIRONMENT)
+
+        new = token_store.obtain_and_save(path, ask_strava)
+        log.debug("adopted the refresh token in $%s", settings.ENV_REFRESH_TOKEN)
+        return Refreshed(new, after_rotation(sent, new))
+
+
+def after_rotation(sent: str, new: Token) -> str | None:
+    """Once the file holds ``new``: if Strava rotated the refresh token ``sent``, run
+    ``$STRAVA_AUTH_ON_ROTATE`` with the new one; without it, warn when the old one came from
+    the environment, whose secret is now stale. Returns the hook's failure line, if any (it
+    is logged as a WARNING too)."""
+    if new.refresh_token == sent:
+        return None
+    command = settings.on_rotate_command()
+    if command is not None:
+        failure = run_hook(command, new.refresh_token)
+        if failure is not None:
+            log.warning("%s", failure)
+        return failure
+    if new.source == FROM_ENVIRONMENT:
+        log.warning(
+            "Strava rotated the refresh token that came from $%s: the secret it came from "
+            "is now stale and the next run will be refused. Set %s to a command that stores "
+            "the new one (e.g. `gh secret set %s`), or update the secret by hand "
+            "(`strava-auth export --refresh-token`)",
+            settings.ENV_REFRESH_TOKEN,
+            settings.ENV_ON_ROTATE,
+            settings.ENV_REFRESH_TOKEN,
+        )
+    return None
 
 
 def _credentials_for(token: Token, profile: str | None) -> settings.Credentials:

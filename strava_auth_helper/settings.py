@@ -9,6 +9,8 @@ about the surroundings are read from the environment: ``browser`` looks at ``DIS
 from __future__ import annotations
 
 import os
+import re
+import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +39,10 @@ ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
 ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_BASE_URL = "STRAVA_BASE_URL"
 ENV_PORT = "STRAVA_AUTH_PORT"
+ENV_REFRESH_TOKEN = "STRAVA_REFRESH_TOKEN"  # noqa: S105 - a variable name, not a secret
+ENV_ON_ROTATE = "STRAVA_AUTH_ON_ROTATE"
+# What a refresh token looks like (it goes into a form and, via the hook, a secret store).
+_REFRESH_TOKEN = re.compile(r"[\x21-\x7e]{8,2048}")
 
 #: The login's port on 127.0.0.1 when none is chosen (any free one if it is busy).
 DEFAULT_PORT = 5000
@@ -109,6 +115,45 @@ def token_path(explicit: PathArg = None, profile: str | None = None) -> Path:
     location = fastpath.token_location(explicit, profile=name, default_folder=str(config_dir()))
     assert location is not None  # a valid name and a default folder: always an answer
     return Path(location)
+
+
+def refresh_token_from_env() -> str | None:
+    """``$STRAVA_REFRESH_TOKEN`` (a CI runner's or a server's secret), or None if unset.
+
+    Raises:
+        ConfigError: it is set but is not a refresh token (the value is never repeated).
+    """
+    value = os.environ.get(ENV_REFRESH_TOKEN, "").strip()
+    if not value:
+        return None
+    if not _REFRESH_TOKEN.fullmatch(value):
+        raise ConfigError(
+            f"{ENV_REFRESH_TOKEN} is set but is not a refresh token (8 to 2048 printable "
+            "characters, no spaces): check the secret it comes from"
+        )
+    return value
+
+
+def on_rotate_command() -> list[str] | None:
+    """``$STRAVA_AUTH_ON_ROTATE`` split into words as a shell splits them (Windows: as
+    cmd.exe quotes them), to be run without a shell; None if unset.
+
+    Raises:
+        ConfigError: it cannot be split (an unclosed quote).
+    """
+    text = os.environ.get(ENV_ON_ROTATE, "").strip()
+    if not text:
+        return None
+    try:
+        if os.name == "nt":  # backslashes are path separators there, not escapes
+            words = [
+                w[1:-1] if w[:1] == w[-1:] == '"' else w for w in shlex.split(text, posix=False)
+            ]
+        else:
+            words = shlex.split(text)
+    except ValueError as exc:
+        raise ConfigError(f"{ENV_ON_ROTATE} cannot be split into words: {exc}") from None
+    return words or None
 
 
 def base_url() -> str:

@@ -13,6 +13,8 @@ from .safe_text import clean
 from .scopes import granted_scope, split_scopes
 
 LOGIN_HINT = "run `strava-auth login`"
+#: Token.source of a refresh token adopted from $STRAVA_REFRESH_TOKEN.
+FROM_ENVIRONMENT = "environment"
 _MAX_NAME = 200
 _FROM_REFRESH = ("access_token", "refresh_token", "expires_at", "expires_in", "token_type")
 
@@ -29,6 +31,9 @@ class Token:
     scope: str | None = None  # as granted, comma-separated; None when unknown
     athlete: dict[str, object] = field(default_factory=dict)  # id, firstname, lastname
     client_id: int | None = None
+    # Where the refresh token first came from: "environment" ($STRAVA_REFRESH_TOKEN on a CI
+    # runner or a server), whose secret store each rotation leaves stale; None: a login here.
+    source: str | None = None
     extra: dict[str, object] = field(default_factory=dict, repr=False)  # unknown fields, kept
 
     def __post_init__(self) -> None:
@@ -62,6 +67,8 @@ class Token:
         """The JSON document written to disk (never the client secret)."""
         data = dict(self.extra)
         data.update((f.name, getattr(self, f.name)) for f in fields(self) if f.name != "extra")
+        if self.source is None:
+            del data["source"]  # the usual case: the file stays as it always was
         return data
 
     def refreshed(self, response: dict[str, object]) -> Token:
@@ -102,6 +109,7 @@ class Token:
             scope=granted_scope(scope),
             athlete=athlete_fields(data.get("athlete")),
             client_id=_whole_number(data.get("client_id")),
+            source=FROM_ENVIRONMENT if data.get("source") == FROM_ENVIRONMENT else None,
             extra={k: v for k, v in data.items() if k not in _KNOWN},
         )
 
