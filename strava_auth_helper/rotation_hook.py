@@ -17,14 +17,16 @@ log = logging.getLogger(__name__)
 HOOK_TIMEOUT = 30.0
 
 
-def run_hook(command: list[str], refresh_token: str, timeout: float = HOOK_TIMEOUT) -> str | None:
-    """Run ``command`` with ``refresh_token`` on its standard input.
+def run_hook(command: list[str], refresh_token: str, timeout: float | None = None) -> str | None:
+    """Run ``command`` with ``refresh_token`` on its standard input, for at most ``timeout``
+    seconds (default :data:`HOOK_TIMEOUT`).
 
     Returns:
         None when it exited 0; else one line that names the command and says what failed
         (what it printed is cleaned, cut and stripped of the token).
     """
     shown = shlex.join(command)
+    timeout = HOOK_TIMEOUT if timeout is None else timeout
     try:
         result = subprocess.run(
             command,
