@@ -8,6 +8,8 @@ Prints ratios (lower is better), each measured against its baseline in the same 
   2. In-process `get_access_token(path)` vs. `json.load` of the same file. Target: at most 1.5x.
   2b. The same with the default location. Target: at most 1.5x.
   1c, 2c. The same with a named profile (``--profile bench`` / ``profile="bench"``).
+  1d, 2d. The same with a profile whose refresh token lives in the OS keyring (the valid-token
+     path reads only the file, so it never imports keyring).
   3. `strava-auth status` and `strava-auth profiles` (commands that never talk to Strava) vs.
      bare `python -c pass`. Target: at most 4x.
 
@@ -37,9 +39,9 @@ API_TARGET = 1.5
 OFFLINE_TARGET = 4.0
 
 
-def make_token_file(folder: Path) -> Path:
+def make_token_file(folder: Path, *, keyring: bool = False) -> Path:
     path = folder / "token.json"
-    token = {
+    token: dict[str, object] = {
         "token_type": "Bearer",
         "access_token": "a" * 40,
         "refresh_token": "r" * 40,
@@ -49,6 +51,9 @@ def make_token_file(folder: Path) -> Path:
         "athlete": {"id": 1, "firstname": "Bench", "lastname": "Mark"},
         "client_id": 1,
     }
+    if keyring:  # as a `login --store keyring` writes it
+        del token["refresh_token"]
+        token.update(refresh_token_in="keyring", keyring_entry="bench-keyring/1")
     path.write_text(json.dumps(token, indent=2, sort_keys=True))
     return path
 
@@ -107,7 +112,7 @@ def verdict(ok: bool) -> str:
 def report_cli(label: str, tool: float, bare: float, target: float = CLI_TARGET) -> None:
     cli = tool / bare
     print(
-        f"{label:31s} {tool * 1000:6.1f} ms  vs  python -c pass {bare * 1000:6.1f} ms"
+        f"{label:34s} {tool * 1000:6.1f} ms  vs  python -c pass {bare * 1000:6.1f} ms"
         f"  ->  {cli:.2f}x  (target <= {target}x: {verdict(cli <= target)})"
     )
 
@@ -127,11 +132,15 @@ def main() -> None:
             xdg = Path(tmp, "xdg")
             folder = xdg / "strava-auth-helper"
             (folder / "profiles" / "bench").mkdir(parents=True)
+            (folder / "profiles" / "bench-keyring").mkdir(parents=True)
             default_file = make_token_file(folder)
             profile_file = make_token_file(folder / "profiles" / "bench")
+            keyring_file = make_token_file(folder / "profiles" / "bench-keyring", keyring=True)
             env = clean_env(XDG_CONFIG_HOME=str(xdg))
             report_cli("strava-auth token (default)", *cli_ratio([], env))
             report_cli("strava-auth token --profile", *cli_ratio(["--profile", "bench"], env))
+            keyring_args = ["--profile", "bench-keyring"]
+            report_cli("strava-auth token (keyring profile)", *cli_ratio(keyring_args, env))
             for command in ("status", "profiles"):
                 ratio = cli_ratio([], env, command)
                 report_cli(f"strava-auth {command}", *ratio, target=OFFLINE_TARGET)
@@ -143,12 +152,14 @@ def main() -> None:
             os.environ.update(clean_env(XDG_CONFIG_HOME=str(xdg)))
             report_api("get_access_token() (default)", *api_ratio(default_file, None))
             report_api("get_access_token(profile=)", *api_ratio(profile_file, None, "bench"))
+            keyring_api = api_ratio(keyring_file, None, "bench-keyring")
+            report_api("get_access_token(keyring profile)", *keyring_api)
 
 
 def report_api(label: str, api: float, base: float) -> None:
     ratio = api / base
     print(
-        f"{label:31s} {api * 1e6:6.1f} us  vs  json.load      {base * 1e6:6.1f} us"
+        f"{label:34s} {api * 1e6:6.1f} us  vs  json.load      {base * 1e6:6.1f} us"
         f"  ->  {ratio:.2f}x  (target <= {API_TARGET}x: {verdict(ratio <= API_TARGET)})"
     )
 

@@ -23,6 +23,7 @@ from .errors import ConfigError, StravaAuthError, os_reason
 from .fastpath import DEFAULT_MIN_TTL, MAX_MIN_TTL, min_ttl_in_range
 from .safe_text import clean, print_safely
 from .scopes import DEFAULT_SCOPE, check_scopes
+from .token_file import Token
 from .version import __version__
 
 PROG = "strava-auth"
@@ -106,6 +107,7 @@ def build_parser() -> ArgumentParser:
     _add_import(sub, [common, token_file])
     _add_logout(sub, [common, token_file])
     _add_export(sub, [common, token_file])
+    _add_store(sub, [common, token_file])
     _add_demo(sub, [common, token_file, browser])
     _add_install_launcher(sub, [common])
     _add_profiles(sub, [common])
@@ -190,7 +192,19 @@ def _add_login(sub: Subparsers, parents: list[ArgumentParser]) -> None:
         action="store_true",
         help="wait for Enter before exiting (used by the double-click launchers)",
     )
+    _store_option(p)
     p.set_defaults(command=cmd_login)
+
+
+def _store_option(p: ArgumentParser) -> None:
+    p.add_argument(
+        "--store",
+        choices=("file", "keyring"),
+        default="file",
+        help="where the refresh token is kept: the token file (default) or the OS keyring "
+        "(Windows Credential Manager, macOS Keychain, the Secret Service; needs the "
+        "keyring extra)",
+    )
 
 
 def _add_token(sub: Subparsers, parents: list[ArgumentParser]) -> None:
@@ -243,6 +257,7 @@ def _add_import(sub: Subparsers, parents: list[ArgumentParser]) -> None:
         metavar="FILE",
         help="the JSON file (default, or -: standard input; never a token on the command line)",
     )
+    _store_option(p)
     p.set_defaults(command=cmd_import)
 
 
@@ -278,6 +293,18 @@ def _add_export(sub: Subparsers, parents: list[ArgumentParser]) -> None:
         help="write to a terminal anyway (the secret stays in its scroll-back)",
     )
     p.set_defaults(command=cmd_export)
+
+
+def _add_store(sub: Subparsers, parents: list[ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "store",
+        parents=parents,
+        help="move the refresh token to the OS keyring, or back to the token file",
+        description="Move the refresh token between the token file and the OS keyring (one "
+        "entry per profile and app). The access token stays in the file either way.",
+    )
+    p.add_argument("place", choices=("keyring", "file"), help="where it should live")
+    p.set_defaults(command=cmd_store)
 
 
 def _add_demo(sub: Subparsers, parents: list[ArgumentParser]) -> None:
@@ -383,6 +410,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         open_browser=not args.no_browser,
         force=args.force,
+        store=args.store,
     )
     return 0
 
@@ -422,6 +450,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             "expired": left <= 0,
             "client_id": token.client_id,
             "token_file": str(path),
+            "refresh_token_in": token.refresh_token_in,
+            "keyring_entry": token.keyring_entry,
         }
         say(json.dumps(info, indent=2))
         return 0
@@ -430,7 +460,14 @@ def cmd_status(args: argparse.Namespace) -> int:
     say(f"Scopes:     {clean(token.scope or 'unknown')}")
     say(f"Expires:    {_when(token.expires_at)} ({describe_expiry(left)})")
     say(f"Token file: {path}")
+    say(f"Refresh:    {_where_refresh_token_lives(token)}")
     return 0
+
+
+def _where_refresh_token_lives(token: Token) -> str:
+    if token.in_keyring:
+        return f"in the OS keyring (entry {token.keyring_entry!r} of 'strava-auth-helper')"
+    return "in the token file"
 
 
 def _when(epoch: int) -> str:
@@ -465,7 +502,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .prompts import tokens_to_import
 
     path = settings.token_path(args.token_file, args.profile)
-    token = import_token(tokens_to_import(args.file, MAX_INPUT), path, args.profile)
+    token = import_token(tokens_to_import(args.file, MAX_INPUT), path, args.profile, args.store)
     who = token.athlete_name
     say(f"Imported: {who}, scopes {clean(token.scope or 'unknown')}; token saved to {path}")
     return 0
@@ -473,7 +510,10 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """``strava-auth export``: the tokens, for a secret store or ``strava-auth import``."""
+    from dataclasses import replace
+
     from .token_file import read_token
+    from .token_store import refresh_token_of
 
     if sys.stdout.isatty() and not args.yes:
         raise ConfigError(
@@ -482,7 +522,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             "STRAVA_REFRESH_TOKEN`), or add --yes"
         )
     token = read_token(settings.token_path(args.token_file, args.profile))
-    say(token.refresh_token if args.refresh_token else json.dumps(token.to_dict(), indent=2))
+    whole = replace(token, refresh_token=refresh_token_of(token), refresh_token_in="file")
+    whole = replace(whole, keyring_entry=None)
+    say(whole.refresh_token if args.refresh_token else json.dumps(whole.to_dict(), indent=2))
+    return 0
+
+
+def cmd_store(args: argparse.Namespace) -> int:
+    """``strava-auth store keyring|file``: move the refresh token."""
+    from .token_store import move_refresh_token
+
+    path = settings.token_path(args.token_file, args.profile)
+    token = move_refresh_token(path, args.place, args.profile)
+    say(f"The refresh token is now {_where_refresh_token_lives(token)}.")
     return 0
 
 

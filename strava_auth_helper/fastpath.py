@@ -44,10 +44,9 @@ MAX_MIN_TTL = 3600
 PathArg = str | os.PathLike[str] | None
 #: Seconds a read, replace or unlink keeps trying while Windows refuses it because another
 #: process is replacing or holds the file (readers hold the token file for one read only).
+#: Windows says "access denied" then (a replace in progress, or a file open without
+#: FILE_SHARE_DELETE, as Python opens files) or "sharing violation": a PermissionError.
 SHARING_TIMEOUT = 5.0
-# Windows' answers then: access denied (a replace in progress, or an open file without
-# FILE_SHARE_DELETE, as Python opens files) and sharing violation.
-_IN_USE_WINERRORS = frozenset({5, 32})
 
 
 def min_ttl_in_range(min_ttl: float) -> bool:
@@ -75,17 +74,25 @@ def valid_access_token(
 
 
 REQUIRED_FIELDS = ("access_token", "refresh_token", "expires_at")
+#: ``refresh_token_in`` of a token file whose refresh token lives in the OS keyring: the file
+#: then has no ``refresh_token`` (and this module never needs it).
+IN_KEYRING = "keyring"
 #: No token expires after this (the year 2286): larger values are corruption, not a date.
 MAX_EPOCH = 10_000_000_000
 
 
 def token_fields(data: object) -> tuple[str, str, int | float] | None:
     """(access token, refresh token, expiry) of a parsed token document; None unless both
-    tokens are non-empty strings and the expiry is an :func:`epoch_seconds`."""
+    tokens are non-empty strings (the refresh token is "" where the file says it lives in
+    the keyring) and the expiry is an :func:`epoch_seconds`."""
     if not isinstance(data, dict):
         return None
     access, refresh, expires_at = (data.get(k) for k in REQUIRED_FIELDS)
-    if not (isinstance(access, str) and access and isinstance(refresh, str) and refresh):
+    if refresh is None and data.get("refresh_token_in") == IN_KEYRING:
+        refresh = ""
+    elif not (isinstance(refresh, str) and refresh):
+        return None
+    if not (isinstance(access, str) and access and isinstance(refresh, str)):
         return None
     expiry = epoch_seconds(expires_at)
     return None if expiry is None else (access, refresh, expiry)
@@ -157,10 +164,9 @@ def retry_while_in_use(action: Callable[[], T], timeout: float = SHARING_TIMEOUT
     while True:
         try:
             return action()
-        except PermissionError as exc:
-            if getattr(exc, "winerror", None) not in _IN_USE_WINERRORS:
-                raise
-            if time.monotonic() >= deadline:
+        except PermissionError:
+            # Elsewhere (and once the time is up) a PermissionError is what it says.
+            if os.name != "nt" or time.monotonic() >= deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.1)

@@ -13,8 +13,9 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from . import settings, strava, token_store
+from . import keyring_store, settings, strava, token_store
 from .errors import ConfigError, ReauthorizationRequired, StravaError
+from .fastpath import IN_KEYRING
 from .refresher import after_rotation
 from .scopes import SCOPES, split_scopes
 from .token_file import LOGIN_HINT, Token, athlete_fields
@@ -78,7 +79,7 @@ def _scope(value: object) -> str | None:
     return ",".join(dict.fromkeys(scopes)) or None
 
 
-def import_token(text: str, path: Path, profile: str | None = None) -> Token:
+def import_token(text: str, path: Path, profile: str | None = None, store: str = "file") -> Token:
     """Prove the refresh token in ``text`` with one refresh and save the result at ``path``.
 
     Raises:
@@ -87,6 +88,8 @@ def import_token(text: str, path: Path, profile: str | None = None) -> Token:
         StravaError: Strava could not be reached; nothing was written.
     """
     refresh_token, scope, athlete = parse_input(text)
+    if token_store.check_store(store) == IN_KEYRING:
+        keyring_store.check_usable()  # before the refresh token is spent
     credentials = settings.load_credentials(profile=profile)
     base_url = settings.base_url()
 
@@ -99,7 +102,8 @@ def import_token(text: str, path: Path, profile: str | None = None) -> Token:
                 f"one); nothing was written; {LOGIN_HINT}"
             ) from exc
         token = Token.from_response(answer, scope=scope, client_id=credentials.client_id)
-        return replace(token, athlete=athlete or _ask_athlete(base_url, token))
+        token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
+        return token_store.kept_in(token, store, settings.profile_name(profile))
 
     with token_store.locked(path):
         token = token_store.obtain_and_save(path, ask_strava)

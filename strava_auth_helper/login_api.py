@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from . import settings
+from . import keyring_store, settings
 from .errors import ScopesNotGranted
-from .fastpath import PathArg
+from .fastpath import IN_KEYRING, PathArg
 from .login_flow import Frontend, LoginOptions, run_login
 from .notebook import NotebookFrontend, running_kernel
 from .scopes import DEFAULT_SCOPE, check_scopes
 from .token_file import Token
+from .token_store import check_store
 
 
 def login(
@@ -23,6 +24,7 @@ def login(
     timeout: float = settings.DEFAULT_LOGIN_TIMEOUT,
     open_browser: bool = True,
     force: bool = False,
+    store: str = "file",
 ) -> Token:
     """Log in in the browser and save the token: the same flow and rules as
     ``strava-auth login``.
@@ -42,12 +44,15 @@ def login(
             as it takes).
         open_browser: open the browser here; False: only show the address.
         force: ask Strava to show the authorize page again (to grant more scopes).
+        store: where the refresh token is kept: ``"file"`` (the token file) or
+            ``"keyring"`` (the OS keyring; needs the ``keyring`` extra).
 
     Returns:
         The saved token.
 
     Raises:
         MissingCredentialsError: no client ID or secret is configured (nothing is asked).
+        KeyringError, MissingExtraError: ``store="keyring"``, but there is no usable keyring.
         ScopesNotGranted: the token was saved, but the athlete unticked some scopes; its
             ``token`` and ``missing_scopes`` say which.
         LoginDeclined, LoginTimeout, StravaError, TokenFileError: nothing was saved.
@@ -62,6 +67,7 @@ def login(
         timeout=timeout,
         open_browser=open_browser,
         force=force,
+        store=store,
     )
 
 
@@ -75,6 +81,7 @@ def login_with(
     timeout: float,
     open_browser: bool,
     force: bool,
+    store: str = "file",
 ) -> Token:
     """:func:`login` with the app's credentials already found (the command line may have
     asked for them). Says who logged in and where the token went.
@@ -83,6 +90,9 @@ def login_with(
         ScopesNotGranted: the token was saved, but some scopes were not granted.
         StravaAuthError: as for :func:`login`.
     """
+    store = check_store(store)
+    if store == IN_KEYRING:
+        keyring_store.check_usable()  # before the browser opens and a code is spent
     options = LoginOptions(
         credentials=credentials,
         token_path=settings.token_path(token_file, profile),
@@ -93,6 +103,8 @@ def login_with(
         force=force,
         open_browser=open_browser,
         paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
+        store=store,
+        profile=settings.profile_name(profile),
     )
     frontend = NotebookFrontend() if running_kernel() else Frontend()
     result = run_login(options, frontend=frontend)

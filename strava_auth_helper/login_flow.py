@@ -39,6 +39,8 @@ class LoginOptions:
     force: bool = False
     open_browser: bool = True
     paste_input: TextIO | None = None  # where a pasted address is read, when that is offered
+    store: str = "file"  # where the refresh token is kept: "file" or "keyring"
+    profile: str | None = None  # whose (names the keyring entry)
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,8 @@ def _exchange_and_save(options: LoginOptions, code: str, granted: str | None) ->
 
     def ask_strava() -> Token:  # called once the space is set aside: the code is single-use
         answer = strava.exchange_code(options.base_url, credentials, code)
-        return Token.from_response(answer, scope=granted, client_id=credentials.client_id)
+        token = Token.from_response(answer, scope=granted, client_id=credentials.client_id)
+        return token_store.kept_in(token, options.store, options.profile)
 
     with token_store.locked(options.token_path):
         return token_store.obtain_and_save(options.token_path, ask_strava)

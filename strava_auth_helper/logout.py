@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from . import settings, strava, token_store
+from . import keyring_store, settings, strava, token_store
 from .errors import ReauthorizationRequired, StravaError
 from .fastpath import retry_while_in_use
 from .refresher import refresh_locked
@@ -26,6 +26,8 @@ def logout(path: Path, *, local_only: bool = False, profile: str | None = None) 
     with token_store.locked(path) as lock:
         token = read_token(path)  # fails clearly when there is nothing to log out of
         told = False if local_only else _deauthorize(path, token, profile)
+        if token.in_keyring:
+            keyring_store.delete(token.keyring_entry or "")
         retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
         lock.discard()
     if profile and path.parent == settings.profile_dir(profile):

@@ -33,6 +33,7 @@ def profile_summary(profile: str | None) -> dict[str, object]:
         "expires_at": None,
         "expires": "not logged in",
         "token_file": str(path),
+        "refresh_token_in": None,
     }
     try:
         token = read_token(path)
@@ -48,5 +49,6 @@ def profile_summary(profile: str | None) -> dict[str, object]:
         scope=token.scope,
         expires_at=token.expires_at,
         expires=describe_expiry(token.seconds_left()),
+        refresh_token_in=token.refresh_token_in,
     )
     return summary

@@ -81,13 +81,14 @@ def refresh_locked(path: Path, current: Token, profile: str | None = None) -> Re
     """Refresh ``current`` and save the result; the caller holds the token lock."""
     credentials = _credentials_for(current, profile)
     base_url = settings.base_url()
+    sent = token_store.refresh_token_of(current)  # from the keyring, where it lives there
 
     def ask_strava() -> Token:
-        return current.refreshed(strava.refresh(base_url, credentials, current.refresh_token))
+        return current.refreshed(strava.refresh(base_url, credentials, sent))
 
     new = token_store.obtain_and_save(path, ask_strava, current=current)
-    log.debug("refreshed; rotated refresh token: %s", new.refresh_token != current.refresh_token)
-    return Refreshed(new, after_rotation(current.refresh_token, new))
+    log.debug("refreshed; rotated refresh token: %s", new.refresh_token != sent)
+    return Refreshed(new, after_rotation(sent, new))
 
 
 def adopt_from_env(path: Path, profile: str | None = None) -> Refreshed:

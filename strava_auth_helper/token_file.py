@@ -8,7 +8,7 @@ import time
 from dataclasses import dataclass, field, fields, replace
 
 from .errors import NotLoggedInError, TokenFileError, os_reason
-from .fastpath import NotATokenFile, number_below, read_token_bytes, token_fields
+from .fastpath import IN_KEYRING, NotATokenFile, number_below, read_token_bytes, token_fields
 from .safe_text import clean
 from .scopes import granted_scope, split_scopes
 
@@ -34,6 +34,10 @@ class Token:
     # Where the refresh token first came from: "environment" ($STRAVA_REFRESH_TOKEN on a CI
     # runner or a server), whose secret store each rotation leaves stale; None: a login here.
     source: str | None = None
+    # Where the refresh token lives: "file" (here, refresh_token) or "keyring" (the OS
+    # keyring's entry keyring_entry; refresh_token is then "" until token_store loads it).
+    refresh_token_in: str = "file"
+    keyring_entry: str | None = None
     extra: dict[str, object] = field(default_factory=dict, repr=False)  # unknown fields, kept
 
     def __post_init__(self) -> None:
@@ -67,9 +71,21 @@ class Token:
         """The JSON document written to disk (never the client secret)."""
         data = dict(self.extra)
         data.update((f.name, getattr(self, f.name)) for f in fields(self) if f.name != "extra")
-        if self.source is None:
-            del data["source"]  # the usual case: the file stays as it always was
+        for name, usual in (
+            ("source", None),
+            ("refresh_token_in", "file"),
+            ("keyring_entry", None),
+        ):
+            if data[name] == usual:
+                del data[name]  # the usual case: the file stays as it always was
+        if self.in_keyring:
+            del data["refresh_token"]  # never in the file when it lives in the keyring
         return data
+
+    @property
+    def in_keyring(self) -> bool:
+        """The refresh token lives in the OS keyring, not in the token file."""
+        return self.refresh_token_in == IN_KEYRING
 
     def refreshed(self, response: dict[str, object]) -> Token:
         """A copy with what a refresh answer brings; athlete, scope and the rest kept."""
@@ -110,6 +126,8 @@ class Token:
             athlete=athlete_fields(data.get("athlete")),
             client_id=_whole_number(data.get("client_id")),
             source=FROM_ENVIRONMENT if data.get("source") == FROM_ENVIRONMENT else None,
+            refresh_token_in=IN_KEYRING if refresh == "" else "file",
+            keyring_entry=_entry_name(data.get("keyring_entry")) if refresh == "" else None,
             extra={k: v for k, v in data.items() if k not in _KNOWN},
         )
 
@@ -124,6 +142,13 @@ def describe_expiry(seconds: float) -> str:
     if seconds > 0:
         return f"in {span}"
     return f"expired {span} ago; it is refreshed on next use"
+
+
+def _entry_name(value: object) -> str | None:
+    # A keyring entry's name, as this package writes it: "<profile>/<client ID>".
+    if isinstance(value, str) and 0 < len(value) <= 80 and value.isprintable():
+        return value
+    return None
 
 
 def _whole_number(value: object) -> int | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import queue
 import select
+import shutil
 import signal
 import socket
 import ssl
@@ -519,3 +521,64 @@ def require(found: bool, what: str, how: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{what} is missing in CI: {how} (.ci/run should have done it)")
     pytest.skip(f"{what} not installed; to run this test: {how}")
+
+
+@pytest.fixture(scope="session")
+def os_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The variables that make a process find a real OS keyring (add them to a test's own
+    environment): on Linux a Secret Service of its own (see :func:`secret_service`); on
+    Windows its Credential Manager (Wine's, on the Windows leg), and on macOS the login
+    keychain, need none."""
+    if not sys.platform.startswith("linux"):
+        yield {}
+        return
+    with secret_service(tmp_path_factory.mktemp("keyring-home")) as extra:
+        yield extra
+
+
+@pytest.fixture
+def own_secret_service(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A Secret Service for one test alone (one that locks it, say)."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the Secret Service is Linux's")
+    with secret_service(tmp_path / "keyring-home") as extra:
+        yield extra
+
+
+@contextlib.contextmanager
+def secret_service(home: Path) -> Iterator[dict[str, str]]:
+    """gnome-keyring-daemon's Secret Service on a private D-Bus session, unlocked with a
+    password on its standard input: the variables that find it."""
+    require(
+        bool(shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")),
+        "the Secret Service (gnome-keyring-daemon, dbus-daemon)",
+        "apt-get install gnome-keyring dbus",
+    )
+    (home / "run").mkdir(mode=0o700, parents=True)
+    extra = {"HOME": str(home), "XDG_RUNTIME_DIR": str(home / "run")}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHON_KEYRING_BACKEND"} | extra
+    bus = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1", "--nopidfile"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
+    assert bus.stdout is not None
+    extra["DBUS_SESSION_BUS_ADDRESS"] = bus.stdout.readline().strip()
+    env.update(extra)
+    try:
+        # --daemonize returns once the daemon is up; it ends with the session bus.
+        subprocess.run(
+            ["gnome-keyring-daemon", "--daemonize", "--unlock", "--components=secrets"],
+            input="test-keyring-password",
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+        yield extra
+    finally:
+        bus.terminate()
+        bus.wait(timeout=30)

@@ -3,6 +3,7 @@ imported for it, and never an answer where the ordinary code would refuse."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -123,6 +124,7 @@ FORBIDDEN = {
     "dataclasses",
     "argparse",
     "platformdirs",
+    "keyring",
 }
 WINDOWS = sys.platform == "win32"
 BIN, EXE = ("Scripts", ".exe") if WINDOWS else ("bin", "")
@@ -236,3 +238,26 @@ def test_the_guard_sees_a_heavy_import(
     cmd = [script(installed, "python"), "-c", "import pathlib, logging, typing"]
     _, modules = imported_modules(cmd, default_location_env)
     assert {"pathlib", "logging", "typing"} <= modules
+
+
+def test_a_keyring_token_on_the_valid_token_path_never_touches_the_keyring(
+    installed: Path, default_location_env: dict[str, str], tmp_path: Path
+) -> None:
+    # The file of a keyring login has no refresh token: the fast path needs none. (The
+    # installed venv has no keyring package at all: importing it would fail the command.)
+    path = tmp_path / "xdg" / APP_NAME / "profiles" / "kr" / "token.json"
+    stored(path, 3600, access_token="k")
+    data = json.loads(path.read_text())
+    del data["refresh_token"]
+    path.write_text(json.dumps(data | {"refresh_token_in": "keyring", "keyring_entry": "kr/1"}))
+    for cmd in (
+        [script(installed, "strava-auth"), "token", "--profile", "kr"],
+        [
+            script(installed, "python"),
+            "-c",
+            "import strava_auth_helper as s; print(s.get_access_token(profile='kr'))",
+        ],
+    ):
+        out, modules = imported_modules(cmd, default_location_env)
+        assert out == "k\n"
+        assert modules & FORBIDDEN == set()

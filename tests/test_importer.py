@@ -208,8 +208,8 @@ def import_process(token_path: Path, data: bytes, **env: str) -> subprocess.Comp
 def test_bytes_that_are_not_utf8_are_one_line(sim_env: DemoStrava, token_path: Path) -> None:
     result = import_process(token_path, b'{"refresh_token": "\xff\xfe\xfd"}')
     assert result.returncode == 1
-    assert (
-        result.stderr == b"strava-auth: error: the input is not UTF-8 text (nothing was imported)\n"
+    assert result.stderr.replace(b"\r\n", b"\n") == (
+        b"strava-auth: error: the input is not UTF-8 text (nothing was imported)\n"
     )
     assert not token_path.exists()
 

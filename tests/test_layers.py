@@ -18,7 +18,7 @@ LAYERS = [
     {"version", "errors"},
     # leaves: know nothing about tokens or each other
     {"fastpath", "safe_text", "scopes", "pages", "loopback", "browser", "paste_reader"},
-    {"private_files", "callback", "rotation_hook"},
+    {"private_files", "callback", "rotation_hook", "keyring_store"},
     {"settings", "token_lock", "token_file"},
     {"strava", "token_store", "demo_strava"},
     # the flows
