@@ -549,12 +549,12 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     if not rows:
         say("No profiles yet: `strava-auth login` (or `strava-auth --profile NAME login`).")
         return 0
-    say(f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} EXPIRES")
+    say(f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} {'REFRESH':8} EXPIRES")
     for row in rows:
         say(
             f"{row['profile'] or '(default)':14} {clean(row['athlete'], 24):24} "
             f"{row['client_id'] or '-'!s:10} {clean(row['scope'] or '-', 28):28} "
-            f"{row['expires']}"
+            f"{row['refresh_token_in'] or '-'!s:8} {row['expires']}"
         )
     return 0
 
