@@ -17,6 +17,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strava_auth_helper import TokenFileError, get_access_token
+from strava_auth_helper.demo_strava import DemoStrava, approve
 from strava_auth_helper.token_file import read_token
 
 from .conftest import (
@@ -516,3 +517,33 @@ def test_after_a_browser_login_the_pause_gets_the_next_enter(
     term.expect("Press Enter to close this window.")
     term.send("")
     assert term.proc.wait(timeout=20) == 0
+
+
+def test_every_command_through_the_console_script(sim_env: DemoStrava, tmp_path: Path) -> None:
+    # The installed console script (strava-auth.exe on the Windows leg), end to end against
+    # the simulation: login, token, status, refresh, export | import, logout.
+    token_file = tmp_path / "t.json"
+    script = [str(CONSOLE_SCRIPT)]
+    login = CliLogin(script, "--token-file", str(token_file))
+    approve(login.url)  # the athlete presses Authorize
+    code, out, err = login.finish()
+    assert code == 0, err
+    assert "Logged in as Demo Athlete" in out
+
+    def ok(*args: str, stdin: str = "") -> str:
+        result = run(script, *args, "--token-file", str(token_file), stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        return result.stdout
+
+    assert ok("token") == f"{read_token(token_file).access_token}\n"
+    assert "Athlete:    Demo Athlete" in ok("status")
+    assert ok("refresh").startswith("Refreshed: ")
+    exported = ok("export")
+    other = tmp_path / "other.json"
+    result = run(script, "import", "--token-file", str(other), stdin=exported)
+    assert result.returncode == 0, result.stderr
+    assert read_token(other).refresh_token == sim_env.state.refresh_token
+    logged_out = run(script, "logout", "--token-file", str(other))
+    assert logged_out.returncode == 0, logged_out.stderr
+    assert "access revoked at Strava" in logged_out.stdout
+    assert not other.exists()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from strava_auth_helper import get_access_token
+from strava_auth_helper import get_access_token, private_files
 from strava_auth_helper.login_flow import LoginOptions
 from strava_auth_helper.private_files import (
     ReservationError,
@@ -28,6 +28,7 @@ from .conftest import (
     NEW_ACCESS,
     NEW_REFRESH,
     POSIX_MODES,
+    WINDOWS,
     LoginRun,
     expect_refresh,
     http_get,
@@ -208,3 +209,62 @@ def test_a_write_that_fails_before_the_replace_keeps_the_old_file_and_no_temp(
         write_private(path, b"new")
     assert path.read_bytes() == b"old"
     assert os.listdir(path.parent) == ["t.json"]
+
+
+def test_a_full_sync_uses_f_fullfsync_where_the_platform_has_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # macOS's fsync stops at the drive's cache; F_FULLFSYNC reaches the platter. No fcntl
+    # here has it (Linux, Windows): a stand-in module that does stands in for macOS's.
+    calls: list[int] = []
+
+    class MacFcntl:
+        F_FULLFSYNC = 51
+
+        @staticmethod
+        def fcntl(fd: int, command: int) -> int:
+            calls.append(command)
+            return 0
+
+    monkeypatch.setattr(private_files, "fcntl", MacFcntl)
+    synced: list[int] = []
+    monkeypatch.setattr(os, "fsync", synced.append)
+    write_private(tmp_path / "d" / "t.json", b"{}")
+    assert MacFcntl.F_FULLFSYNC in calls
+    assert len(calls) >= 1
+    assert (tmp_path / "d" / "t.json").read_bytes() == b"{}"
+    without = tmp_path / "e" / "t.json"
+    monkeypatch.setattr(private_files, "fcntl", None)  # Windows: plain fsync
+    write_private(without, b"{}")
+    assert synced  # fsync, where F_FULLFSYNC is not to be had
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_a_reader_holding_the_token_file_does_not_make_a_refresh_fail(
+    strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On Windows, os.replace fails while another process has the target open (Python opens
+    # files without FILE_SHARE_DELETE): the write retries until that read is over. Here the
+    # "other process" finishes its read the first time the replace is refused.
+    stored(token_path, -10)
+    expect_refresh(strava)
+    reader = open(token_path, "rb")  # noqa: SIM115 - held open on purpose
+    refused: list[str] = []
+    real_replace = os.replace
+
+    def replace(source: object, target: object) -> None:
+        try:
+            real_replace(source, target)  # type: ignore[arg-type]
+        except PermissionError:
+            refused.append(str(target))
+            reader.close()
+            raise
+
+    monkeypatch.setattr(os, "replace", replace)
+    try:
+        assert get_access_token(token_path) == NEW_ACCESS
+    finally:
+        reader.close()
+    assert read_token(token_path).refresh_token == NEW_REFRESH
+    # Windows refused the first replace and the write tried again; elsewhere it never refuses.
+    assert refused == ([str(token_path)] if WINDOWS else [])
