@@ -29,7 +29,8 @@ ENVIRONMENTS = sorted(
     | {(xdg, home) for xdg in (None, "relative") for home in HOMES},
     key=repr,
 )
-PLATFORMS = [("linux", Unix), ("freebsd14", Unix), ("darwin", MacOS)]
+# The BSDs take Linux's branch (and platformdirs' same Unix class): see the BSD test below.
+PLATFORMS = [("linux", Unix), ("darwin", MacOS)]
 
 
 def reference_folder(platform_class: type[Unix] | type[MacOS]) -> str | None:
@@ -65,6 +66,13 @@ def test_default_folder_is_platformdirs_answer(
 
 
 @POSIX_MIRROR
+def test_the_bsds_follow_the_linux_rule(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", "/home/user")
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    assert fastpath.default_config_folder("freebsd14") == reference_folder(Unix)
+    assert fastpath.default_config_folder("openbsd7") == fastpath.default_config_folder("linux")
+
+
 def test_this_platform_and_android_are_platformdirs_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     expected = platformdirs.user_config_dir(APP_NAME, appauthor=False)
     assert fastpath.default_config_folder() == expected

@@ -16,18 +16,16 @@ from strava_auth_helper.token_file import read_token
 
 
 @pytest.fixture
-def athlete(tmp_path: Path) -> Path:
-    """A BROWSER that plays the athlete: it presses Authorize (unticking $UNTICK, if set)."""
-    if sys.platform == "win32":
-        pytest.skip("the athlete is an sh script run as $BROWSER")
-    script = tmp_path / "athlete.sh"
-    code = (
-        "import os, sys; from strava_auth_helper.demo_strava import approve;"
-        "approve(sys.argv[1], untick=tuple(filter(None, [os.environ.get('UNTICK')])))"
+def athlete(tmp_path: Path) -> str:
+    """A $BROWSER that plays the athlete: it presses Authorize (unticking $UNTICK, if set).
+    A Python script (forward slashes: webbrowser splits $BROWSER as a POSIX shell would, on
+    Windows too)."""
+    script = tmp_path / "athlete.py"
+    script.write_text(
+        "import os, sys\nfrom strava_auth_helper.demo_strava import approve\n"
+        "approve(sys.argv[1], untick=tuple(filter(None, [os.environ.get('UNTICK')])))\n"
     )
-    script.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "{code}" "$1"\n')
-    script.chmod(0o755)
-    return script
+    return f'"{Path(sys.executable).as_posix()}" "{script.as_posix()}" %s'
 
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -43,10 +41,10 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.usefixtures("sim_env")
 def test_login_opens_the_browser_and_returns_the_saved_token(
-    athlete: Path, isolated_env: Path
+    athlete: str, isolated_env: Path
 ) -> None:
     code = "from strava_auth_helper import login; t = login(port=0); print(t.athlete_name)"
-    result = run_python(code, BROWSER=str(athlete), DISPLAY=":0")
+    result = run_python(code, BROWSER=athlete, DISPLAY=":0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "Demo Athlete"
     assert read_token(isolated_env / "token.json").scope == "read,activity:read_all"
@@ -54,7 +52,7 @@ def test_login_opens_the_browser_and_returns_the_saved_token(
 
 @pytest.mark.usefixtures("sim_env")
 def test_unticked_scopes_raise_scopes_not_granted_with_the_saved_token(
-    athlete: Path, isolated_env: Path
+    athlete: str, isolated_env: Path
 ) -> None:
     code = (
         "from strava_auth_helper import ScopesNotGranted, login\n"
@@ -62,7 +60,7 @@ def test_unticked_scopes_raise_scopes_not_granted_with_the_saved_token(
         "except ScopesNotGranted as exc:\n"
         "    print(exc.missing_scopes, exc.token.scope, exc.exit_code)"
     )
-    result = run_python(code, BROWSER=str(athlete), DISPLAY=":0", UNTICK="activity:read_all")
+    result = run_python(code, BROWSER=athlete, DISPLAY=":0", UNTICK="activity:read_all")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "['activity:read_all'] read 3"
     assert read_token(isolated_env / "profiles" / "club" / "token.json").scope == "read"
