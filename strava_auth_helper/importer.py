@@ -14,9 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import keyring_store, settings, strava, token_store
-from .errors import ConfigError, ReauthorizationRequired, StravaError
+from .errors import ConfigError, StravaError
 from .fastpath import IN_KEYRING
-from .refresher import after_rotation
+from .refresher import adopted_token, after_rotation
 from .scopes import SCOPES, split_scopes
 from .token_file import LOGIN_HINT, Token, athlete_fields
 
@@ -94,14 +94,11 @@ def import_token(text: str, path: Path, profile: str | None = None, store: str =
     base_url = settings.base_url()
 
     def ask_strava() -> Token:
-        try:
-            answer = strava.refresh(base_url, credentials, refresh_token)
-        except ReauthorizationRequired as exc:
-            raise ReauthorizationRequired(
-                "Strava does not accept this refresh token (revoked, or replaced by a newer "
-                f"one); nothing was written; {LOGIN_HINT}"
-            ) from exc
-        token = Token.from_response(answer, scope=scope, client_id=credentials.client_id)
+        refused = (
+            "Strava does not accept this refresh token (revoked, or replaced by a newer "
+            f"one); nothing was written; {LOGIN_HINT}"
+        )
+        token = adopted_token(base_url, credentials, refresh_token, scope=scope, refused=refused)
         token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
         return token_store.kept_in(token, store, settings.profile_name(profile))
 

@@ -111,21 +111,40 @@ def adopt_from_env(path: Path, profile: str | None = None) -> Refreshed:
         base_url = settings.base_url()
 
         def ask_strava() -> Token:
-            try:
-                answer = strava.refresh(base_url, credentials, sent)
-            except ReauthorizationRequired as exc:
-                raise ReauthorizationRequired(
-                    f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN}"
-                    " (revoked, or rotated by an earlier run whose new one was not written "
-                    "back): log in on your computer and update the secret "
-                    "(`strava-auth export --refresh-token`)"
-                ) from exc
-            token = Token.from_response(answer, scope=None, client_id=credentials.client_id)
+            refused = (
+                f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN} "
+                "(revoked, or rotated by an earlier run whose new one was not written back): "
+                "log in on your computer and update the secret "
+                "(`strava-auth export --refresh-token`)"
+            )
+            token = adopted_token(base_url, credentials, sent, scope=None, refused=refused)
             return replace(token, source=FROM_ENVIRONMENT)
 
         new = token_store.obtain_and_save(path, ask_strava)
         log.debug("adopted the refresh token in $%s", settings.ENV_REFRESH_TOKEN)
         return Refreshed(new, after_rotation(sent, new))
+
+
+def adopted_token(
+    base_url: str,
+    credentials: settings.Credentials,
+    refresh_token: str,
+    *,
+    scope: str | None,
+    refused: str,
+) -> Token:
+    """A token from a refresh token that came from elsewhere (the environment, an import):
+    one refresh proves it.
+
+    Raises:
+        ReauthorizationRequired: with ``refused`` as its message, when Strava refuses it.
+        StravaError: as for any refresh.
+    """
+    try:
+        answer = strava.refresh(base_url, credentials, refresh_token)
+    except ReauthorizationRequired as exc:
+        raise ReauthorizationRequired(refused) from exc
+    return Token.from_response(answer, scope=scope, client_id=credentials.client_id)
 
 
 def after_rotation(sent: str, new: Token) -> str | None:

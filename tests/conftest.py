@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import queue
 import select
@@ -27,6 +28,7 @@ import pytest
 import requests
 import trustme
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from strava_auth_helper import entry
 from strava_auth_helper.demo_strava import (
@@ -582,3 +584,47 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
     finally:
         bus.terminate()
         bus.wait(timeout=30)
+
+
+# Each racer says it is ready only once everything a refresh needs is imported: from then on
+# it is a few microseconds from reading the token file (stale, or not there yet).
+RACER = (
+    "import sys; import strava_auth_helper.refresher; from strava_auth_helper import "
+    "get_access_token; print('ready', flush=True); print(get_access_token(*sys.argv[1:]))"
+)
+
+
+def race_for_a_refresh(strava_server: HTTPServer, count: int, *args: str) -> list[str]:
+    """``count`` processes call ``get_access_token(*args)`` at once; Strava (the test's
+    server) answers the first refresh only once all of them are ready, so the race is held
+    open. Returns each one's output; fails if any of them failed. The refresh tokens
+    Strava was sent are in ``strava_server.log``."""
+    all_ready = threading.Event()
+
+    def slow_refresh(request: Request) -> Response:
+        all_ready.wait(10)  # answer only once every process is up and on its way
+        return Response(json.dumps(refresh_answer()), content_type="application/json")
+
+    strava_server.expect_request("/oauth/token", method="POST").respond_with_handler(slow_refresh)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RACER, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == "ready\n"
+    all_ready.set()
+    results = [
+        (str(p.stdout and p.stdout.read()), str(p.stderr and p.stderr.read())) for p in procs
+    ]
+    assert [p.wait(timeout=60) for p in procs] == [0] * count, [err for _, err in results]
+    return [out.strip() for out, _ in results]
+
+
+def refresh_tokens_sent(strava_server: HTTPServer) -> list[str]:
+    return [r.form["refresh_token"] for r, _ in strava_server.log if r.path == "/oauth/token"]

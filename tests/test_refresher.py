@@ -41,7 +41,8 @@ from .conftest import (
     assert_private,
     expect_refresh,
     kill_hard,
-    refresh_answer,
+    race_for_a_refresh,
+    refresh_tokens_sent,
     save,
     stored,
 )
@@ -238,41 +239,9 @@ PROCESSES = 6 if WINDOWS else 16
 @pytest.mark.usefixtures("with_creds")
 def test_many_processes_make_exactly_one_refresh(strava: HTTPServer, token_path: Path) -> None:
     stored(token_path, -10)
-    calls: list[str] = []
-    all_started = threading.Event()
-
-    def slow_refresh(request: Request) -> Response:
-        calls.append(request.form["refresh_token"])
-        all_started.wait(10)  # answer only once every process is up and waiting
-        return Response(json.dumps(refresh_answer()), content_type="application/json")
-
-    strava.expect_request("/oauth/token", method="POST").respond_with_handler(slow_refresh)
-    # Each process says it is ready only once everything a refresh needs is imported: from
-    # then on it is a few microseconds from reading the (stale) file, and the first refresh
-    # is held by the server until all of them have got there.
-    code = (
-        "import sys; import strava_auth_helper.refresher; from strava_auth_helper import "
-        "get_access_token; print('ready', flush=True); print(get_access_token(sys.argv[1]))"
-    )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code, str(token_path)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(PROCESSES)
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "ready\n"
-    all_started.set()
-    results = [
-        (str(p.stdout and p.stdout.read()), str(p.stderr and p.stderr.read())) for p in procs
-    ]
-    assert [p.wait(timeout=60) for p in procs] == [0] * PROCESSES, [err for _, err in results]
-    assert {out.strip() for out, _ in results} == {NEW_ACCESS}
-    assert calls == [REFRESH]
+    outputs = race_for_a_refresh(strava, PROCESSES, str(token_path))
+    assert set(outputs) == {NEW_ACCESS}
+    assert refresh_tokens_sent(strava) == [REFRESH]
     assert read_token(token_path).refresh_token == NEW_REFRESH
 
 

@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
 from strava_auth_helper import get_access_token, load_token, rotation_hook
 from strava_auth_helper.demo_strava import DemoStrava
@@ -26,7 +23,9 @@ from .conftest import (
     REFRESH,
     PtyProcess,
     Ran,
+    race_for_a_refresh,
     refresh_answer,
+    refresh_tokens_sent,
     sim_login,
 )
 
@@ -103,35 +102,9 @@ def test_four_processes_starting_at_once_make_one_request(
     token_file = tmp_path / "runner" / "token.json"
     monkeypatch.setenv("STRAVA_REFRESH_TOKEN", REFRESH)
     monkeypatch.setenv("STRAVA_TOKEN_FILE", str(token_file))
-    calls: list[str] = []
-    all_ready = threading.Event()
-
-    def slow_refresh(request: Request) -> Response:
-        calls.append(request.form["refresh_token"])
-        all_ready.wait(10)  # the first answer waits until every process is at the door
-        return Response(json.dumps(refresh_answer()), content_type="application/json")
-
-    strava.expect_request("/oauth/token", method="POST").respond_with_handler(slow_refresh)
-    code = (
-        "import strava_auth_helper.refresher; from strava_auth_helper import get_access_token;"
-        "print('ready', flush=True); print(get_access_token())"
-    )
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        for _ in range(4)
-    ]
-    for proc in procs:
-        assert proc.stdout is not None
-        assert proc.stdout.readline() == "ready\n"
-    all_ready.set()
-    results = [
-        (str(p.stdout and p.stdout.read()), str(p.stderr and p.stderr.read())) for p in procs
-    ]
-    assert [p.wait(timeout=60) for p in procs] == [0] * 4, [err for _, err in results]
-    assert {out.strip() for out, _ in results} == {refresh_answer()["access_token"]}
-    assert calls == [REFRESH]
+    outputs = race_for_a_refresh(strava, 4)
+    assert set(outputs) == {refresh_answer()["access_token"]}
+    assert refresh_tokens_sent(strava) == [REFRESH]
     assert read_token(token_file).refresh_token == refresh_answer()["refresh_token"]
 
 
