@@ -72,20 +72,17 @@ def delete(entry: str) -> None:
     Raises:
         MissingExtraError, KeyringError: as for :func:`store`.
     """
-    keyring = _module()
-    try:
-        keyring.delete_password(SERVICE, entry)
-    except keyring.errors.PasswordDeleteError:
+    if _call(lambda k: k.get_password(SERVICE, entry)) is None:
         log.debug("the keyring had no entry %s to delete", entry)
-    except keyring.errors.KeyringError as exc:
-        raise _error(keyring, exc) from None
+        return
+    _call(lambda k: k.delete_password(SERVICE, entry))
 
 
 def _call(action: Callable[[ModuleType], T]) -> T:
     keyring = _module()
     try:
         return action(keyring)
-    except keyring.errors.KeyringError as exc:
+    except Exception as exc:  # a backend's own errors too (Windows' pywin32 errors): one line
         raise _error(keyring, exc) from None
 
 

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,16 +32,20 @@ from .conftest import (
     stored,
 )
 
-ENTRY = "default/1"  # the default profile, the simulation's app (client ID 1)
-
 
 class Keyring:
-    """The environment that finds the keyring, and a look into it from another process."""
+    """The environment that finds the keyring, and a look into it from another process.
 
-    def __init__(self, extra: dict[str, str], sim: DemoStrava, token_path: Path) -> None:
-        self.env = {**os.environ, **extra, "STRAVA_TOKEN_FILE": str(token_path)}
+    Each test uses a profile of its own, so its entry is its own: on Windows every test
+    process shares the one Credential Manager."""
+
+    def __init__(self, extra: dict[str, str], sim: DemoStrava) -> None:
+        self.profile = f"kr-{uuid.uuid4().hex[:12]}"
+        self.env = {**os.environ, **extra, "STRAVA_AUTH_PROFILE": self.profile}
         self.sim = sim
-        self.token_path = token_path
+        config = Path(os.environ["STRAVA_AUTH_CONFIG_DIR"])
+        self.token_path = config / "profiles" / self.profile / "token.json"
+        self.entry_name = f"{self.profile}/1"  # the simulation's app is client ID 1
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -65,9 +70,9 @@ class Keyring:
         assert result.returncode == 0, result.stderr
         return result.stdout
 
-    def entry(self, name: str = ENTRY) -> str | None:
+    def entry(self) -> str | None:
         code = "import sys, keyring; print(keyring.get_password(sys.argv[1], sys.argv[2]))"
-        value = self.python(code, SERVICE, name).strip()
+        value = self.python(code, SERVICE, self.entry_name).strip()
         return None if value == "None" else value
 
     def login(self) -> None:
@@ -78,15 +83,15 @@ class Keyring:
 
 
 @pytest.fixture
-def keyring(os_keyring: dict[str, str], sim_env: DemoStrava, token_path: Path) -> Iterator[Keyring]:
-    ring = Keyring(os_keyring, sim_env, token_path)
+def keyring(os_keyring: dict[str, str], sim_env: DemoStrava) -> Iterator[Keyring]:
+    ring = Keyring(os_keyring, sim_env)
     yield ring
     ring.python(  # leave the session's keyring as it was found
-        "import keyring, keyring.errors, sys\n"
-        "try:\n    keyring.delete_password(sys.argv[1], sys.argv[2])\n"
-        "except keyring.errors.PasswordDeleteError:\n    pass\n",
+        "import keyring, sys\n"
+        "if keyring.get_password(sys.argv[1], sys.argv[2]) is not None:\n"
+        "    keyring.delete_password(sys.argv[1], sys.argv[2])\n",
         SERVICE,
-        ENTRY,
+        ring.entry_name,
     )
 
 
@@ -99,7 +104,8 @@ def test_a_keyring_login_keeps_no_refresh_token_in_the_file(keyring: Keyring) ->
     status = keyring.cli("status")
     assert "Refresh:    in the OS keyring" in status.stdout
     as_json = json.loads(keyring.cli("status", "--json").stdout)
-    assert (as_json["refresh_token_in"], as_json["keyring_entry"]) == ("keyring", ENTRY)
+    assert as_json["refresh_token_in"] == "keyring"
+    assert as_json["keyring_entry"] == keyring.entry_name
     listed = json.loads(keyring.cli("profiles", "--json").stdout)
     assert [row["refresh_token_in"] for row in listed] == ["keyring"]
 
@@ -173,7 +179,9 @@ def test_a_deleted_entry_is_one_line_and_the_file_is_kept(keyring: Keyring) -> N
     keyring.login()
     before = keyring.token_path.read_bytes()
     keyring.python(
-        "import keyring, sys; keyring.delete_password(sys.argv[1], sys.argv[2])", SERVICE, ENTRY
+        "import keyring, sys; keyring.delete_password(sys.argv[1], sys.argv[2])",
+        SERVICE,
+        keyring.entry_name,
     )
     result = keyring.cli("refresh")
     assert result.returncode == 1
@@ -193,12 +201,11 @@ def lock_the_keyring() -> None:
 def test_a_locked_keyring_is_one_line_and_strava_is_not_asked(
     own_secret_service: dict[str, str],
     sim_env: DemoStrava,
-    token_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    keyring = Keyring(own_secret_service, sim_env, token_path)
+    keyring = Keyring(own_secret_service, sim_env)
     keyring.login()
-    before = token_path.read_bytes()
+    before = keyring.token_path.read_bytes()
     asked = sim_env.requests.count("POST /oauth/token refresh_token")
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service["DBUS_SESSION_BUS_ADDRESS"])
     lock_the_keyring()
@@ -207,7 +214,7 @@ def test_a_locked_keyring_is_one_line_and_strava_is_not_asked(
     assert result.stderr.count("\n") == 1, result.stderr
     assert "the OS keyring is locked" in result.stderr
     assert sim_env.requests.count("POST /oauth/token refresh_token") == asked
-    assert token_path.read_bytes() == before
+    assert keyring.token_path.read_bytes() == before
 
 
 @pytest.mark.usefixtures("with_creds")
