@@ -237,5 +237,9 @@ def test_a_client_reset_is_no_news(
     sock.sendall(b"GET /partial")
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     sock.close()  # a TCP reset mid-request
-    assert answered.wait(30)
+    # The server lives on: the next request is answered.
+    url = f"http://127.0.0.1:{server.server_port}/"
+    assert requests.get(url, timeout=10).status_code == 204
+    if sys.platform != "win32":  # Windows' accept() may drop a connection reset before it
+        assert answered.wait(5)  # ...Linux hands it to a handler, which ends quietly
     assert "Traceback" not in capsys.readouterr().err
