@@ -134,9 +134,10 @@ def read_token_bytes(location: str) -> bytes:
         OSError: it cannot be opened (FileNotFoundError when it is not there).
         NotATokenFile: it is not a regular file, or too large.
     """
-    # O_NONBLOCK: a FIFO must not block the open (POSIX); O_BINARY: no text mode (Windows).
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = retry_while_in_use(lambda: os.open(location, flags))
+    try:
+        fd = os.open(location, _READ_FLAGS)
+    except PermissionError:  # on Windows, maybe only while another process replaces it
+        fd = retry_while_in_use(lambda: os.open(location, _READ_FLAGS))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise NotATokenFile("not a regular file")
@@ -150,6 +151,10 @@ def read_token_bytes(location: str) -> bytes:
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+# O_NONBLOCK: a FIFO must not block the open (POSIX); O_BINARY: no text mode (Windows).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
 
 
 def retry_while_in_use(action: Callable[[], T], timeout: float = SHARING_TIMEOUT) -> T:
