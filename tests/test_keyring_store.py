@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import keyring as keyring_lib
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
@@ -58,22 +59,15 @@ class Keyring:
             check=False,
         )
 
-    def python(self, code: str, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-c", code, *args],
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
-        return result.stdout
-
     def entry(self) -> str | None:
-        code = "import sys, keyring; print(keyring.get_password(sys.argv[1], sys.argv[2]))"
-        value = self.python(code, SERVICE, self.entry_name).strip()
-        return None if value == "None" else value
+        """What the keyring holds for this test's profile (asked from this process: the
+        fixture gave it the keyring's D-Bus session)."""
+        value = keyring_lib.get_password(SERVICE, self.entry_name)
+        return None if value is None else str(value)
+
+    def delete_entry(self) -> None:
+        if self.entry() is not None:
+            keyring_lib.delete_password(SERVICE, self.entry_name)
 
     def login(self) -> None:
         login = CliLogin(PY_M, "--store", "keyring", env=self.env)
@@ -82,17 +76,20 @@ class Keyring:
         assert code == 0, err
 
 
+def find_keyring_here(extra: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let this process find the same keyring as its children (Linux: the D-Bus session)."""
+    if "DBUS_SESSION_BUS_ADDRESS" in extra:
+        monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", extra["DBUS_SESSION_BUS_ADDRESS"])
+
+
 @pytest.fixture
-def keyring(os_keyring: dict[str, str], sim_env: DemoStrava) -> Iterator[Keyring]:
+def keyring(
+    os_keyring: dict[str, str], sim_env: DemoStrava, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Keyring]:
+    find_keyring_here(os_keyring, monkeypatch)
     ring = Keyring(os_keyring, sim_env)
     yield ring
-    ring.python(  # leave the session's keyring as it was found
-        "import keyring, sys\n"
-        "if keyring.get_password(sys.argv[1], sys.argv[2]) is not None:\n"
-        "    keyring.delete_password(sys.argv[1], sys.argv[2])\n",
-        SERVICE,
-        ring.entry_name,
-    )
+    ring.delete_entry()  # leave the session's keyring as it was found
 
 
 def test_a_keyring_login_keeps_no_refresh_token_in_the_file(keyring: Keyring) -> None:
@@ -178,11 +175,7 @@ def test_no_usable_keyring_is_one_line_and_changes_nothing(keyring: Keyring) -> 
 def test_a_deleted_entry_is_one_line_and_the_file_is_kept(keyring: Keyring) -> None:
     keyring.login()
     before = keyring.token_path.read_bytes()
-    keyring.python(
-        "import keyring, sys; keyring.delete_password(sys.argv[1], sys.argv[2])",
-        SERVICE,
-        keyring.entry_name,
-    )
+    keyring.delete_entry()
     result = keyring.cli("refresh")
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1
@@ -207,7 +200,7 @@ def test_a_locked_keyring_is_one_line_and_strava_is_not_asked(
     keyring.login()
     before = keyring.token_path.read_bytes()
     asked = sim_env.requests.count("POST /oauth/token refresh_token")
-    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service["DBUS_SESSION_BUS_ADDRESS"])
+    find_keyring_here(own_secret_service, monkeypatch)
     lock_the_keyring()
     result = keyring.cli("refresh")
     assert result.returncode == 1
@@ -228,8 +221,7 @@ def test_a_keyring_that_refuses_the_rotation_gets_it_into_the_file(
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", own_secret_service["DBUS_SESSION_BUS_ADDRESS"])
     env = {**os.environ, **own_secret_service, "STRAVA_TOKEN_FILE": str(token_path)}
     entry = f"default/{CLIENT_ID}"
-    set_entry = "import keyring, sys; keyring.set_password(sys.argv[1], sys.argv[2], sys.argv[3])"
-    subprocess.run([sys.executable, "-c", set_entry, SERVICE, entry, REFRESH], env=env, check=True)
+    keyring_lib.set_password(SERVICE, entry, REFRESH)  # this process finds that keyring too
     stored(token_path, -10)
     in_keyring = json.loads(token_path.read_text()) | {"refresh_token_in": "keyring"}
     in_keyring |= {"keyring_entry": entry}
