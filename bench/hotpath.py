@@ -98,7 +98,7 @@ def api_ratio(
 
     number = 2000
     api_times, base_times = [], []
-    for _ in range(9):  # interleaved, so drift in machine load hits both alike
+    for _ in range(25):  # interleaved, so drift in machine load hits both alike
         api_times.append(timeit.timeit(get, number=number))
         base_times.append(timeit.timeit(load, number=number))
     api, base = min(api_times) / number, min(base_times) / number
