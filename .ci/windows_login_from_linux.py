@@ -31,10 +31,13 @@ def main() -> int:
     cache, venv = Path(sys.argv[1]), Path(sys.argv[2])
     work = Path(tempfile.mkdtemp(prefix="login-from-linux-", dir=cache))
     token, out, err = work / "token.json", work / "login.out", work / "login.err"
-    exe = winpath(venv / "Scripts" / "strava-auth.exe")
+    # The venv's path is not ASCII, and Wine's cmd.exe reads a batch file in the OEM code
+    # page: the path reaches it through the environment (UTF-16 on the Windows side).
+    exe = "%STRAVA_WIN_EXE%"
     with DemoStrava() as sim:
         env = dict(
             os.environ,
+            STRAVA_WIN_EXE=winpath(venv / "Scripts" / "strava-auth.exe"),
             STRAVA_BASE_URL=sim.base_url,
             STRAVA_CLIENT_ID=str(DEMO_CLIENT_ID),
             STRAVA_CLIENT_SECRET=DEMO_CLIENT_SECRET,
@@ -63,7 +66,9 @@ def main() -> int:
             print(f"windows-leg: the Windows login failed (status {status})")
             return 1
         printed = work / "token.out"
-        check = [f'"{exe}" token --token-file "{winpath(token)}" < NUL > "{winpath(printed)}"']
+        check = [
+            f'"{exe}" token --token-file "{winpath(token)}" < NUL > "{winpath(printed)}" 2>&1'
+        ]
         if run_bat(work / "token.bat", check, env).wait(timeout=120) != 0:
             print("windows-leg: strava-auth.exe token failed after the login")
             return 1
