@@ -66,9 +66,7 @@ def main() -> int:
             print(f"windows-leg: the Windows login failed (status {status})")
             return 1
         printed = work / "token.out"
-        check = [
-            f'"{exe}" token --token-file "{winpath(token)}" < NUL > "{winpath(printed)}" 2>&1'
-        ]
+        check = [f'"{exe}" token --token-file "{winpath(token)}" < NUL > "{winpath(printed)}" 2>&1']
         if run_bat(work / "token.bat", check, env).wait(timeout=120) != 0:
             print("windows-leg: strava-auth.exe token failed after the login")
             return 1
