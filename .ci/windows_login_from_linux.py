@@ -9,6 +9,7 @@ Run by .ci/windows-leg with the Linux venv's Python:
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,6 +74,7 @@ def main() -> int:
         if printed.read_text().strip() not in sim.state.access:
             print("windows-leg: strava-auth.exe token printed no token the simulation issued")
             return 1
+    shutil.rmtree(work, ignore_errors=True)
     print("windows-leg: strava-auth.exe login (redirect from Linux) and token: ok")
     return 0
 
