@@ -357,14 +357,19 @@ def test_file_and_folder_are_private(
     assert set(os.listdir(token_path.parent)) - {"token.json.lock"} == {"token.json"}
 
 
+def login_with_a_paste(login_options: LoginOptions) -> tuple[LoginRun, io.FileIO]:
+    """A login whose standard input is a pipe; the test types into the other end."""
+    reader, writer = os.pipe()
+    login_options.paste_input = io.TextIOWrapper(io.FileIO(reader, "r"))
+    return LoginRun(login_options), io.FileIO(writer, "w")
+
+
 def test_pasted_redirect_url_completes_login(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
     expect_exchange(strava)
-    reader, writer = os.pipe()
-    login_options.paste_input = io.TextIOWrapper(io.FileIO(reader, "r"))
-    run = LoginRun(login_options)
-    with io.FileIO(writer, "w") as w:
+    run, keyboard = login_with_a_paste(login_options)
+    with keyboard as w:
         w.write(b"not a url\n")
         w.write(run.redirect(state="wrong", code="evil").encode() + b"\n")
         real = run.redirect(state=run.state, code=CODE, scope="read,activity:read_all")
@@ -390,10 +395,8 @@ def test_a_paste_with_the_right_state_but_nothing_in_it_is_refused_as_over_http(
     strava: HTTPServer, login_options: LoginOptions, pasted: str
 ) -> None:
     expect_exchange(strava)
-    reader, writer = os.pipe()
-    login_options.paste_input = io.TextIOWrapper(io.FileIO(reader, "r"))
-    run = LoginRun(login_options)
-    with io.FileIO(writer, "w") as w:
+    run, keyboard = login_with_a_paste(login_options)
+    with keyboard as w:
         w.write(pasted.format(state=run.state).encode() + b"\n")
         run.out.wait_for("That is not this login's")  # refused, and the login waits on
         assert strava.log == []
