@@ -267,6 +267,41 @@ def test_status_json(cli: Cli, token_path: Path) -> None:
     assert_no_secrets(result.out)
 
 
+#: What a command that never talks to Strava must not import: the HTTP stack, the keyring
+#: (for a token kept in the file) and the modules of the commands that do talk to Strava.
+ONLINE_MODULES = {
+    "requests",
+    "urllib3",
+    "keyring",
+    "strava_auth_helper.strava",
+    "strava_auth_helper.refresher",
+    "strava_auth_helper.login_flow",
+    "strava_auth_helper.demo",
+    "strava_auth_helper.demo_strava",
+}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["status"], ["status", "--json"], ["profiles"], ["profiles", "--json"], ["export", "--yes"]],
+    ids=" ".join,
+)
+def test_offline_commands_import_no_network_code(args: list[str], isolated_env: Path) -> None:
+    stored(isolated_env / "token.json", 3600)  # the default token file
+    env = {**os.environ, "PYTHONPROFILEIMPORTTIME": "1"}
+    result = subprocess.run(
+        [*PY_M, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "strava_auth_helper.cli" in imported  # the profile was taken, of the ordinary CLI
+    assert imported & ONLINE_MODULES == set()
+
+
 @pytest.mark.usefixtures("with_creds")
 def test_refresh_forces_and_reports_expiry(cli: Cli, strava: HTTPServer, token_path: Path) -> None:
     stored(token_path, 3600)
