@@ -16,7 +16,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from strava_auth_helper.demo_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DemoStrava, approve
+from strava_auth_helper.demo.simulated_strava import (
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    SimulatedStrava,
+    press_authorize,
+)
 
 
 def winpath(path: Path) -> str:
@@ -35,7 +40,7 @@ def main() -> int:
     # The venv's path is not ASCII, and Wine's cmd.exe reads a batch file in the OEM code
     # page: the path reaches it through the environment (UTF-16 on the Windows side).
     exe = "%STRAVA_WIN_EXE%"
-    with DemoStrava() as sim:
+    with SimulatedStrava() as sim:
         env = dict(
             os.environ,
             STRAVA_WIN_EXE=winpath(venv / "Scripts" / "strava-auth.exe"),
@@ -59,7 +64,8 @@ def main() -> int:
                     print("windows-leg: the Windows login never showed its address")
                     return 1
                 time.sleep(0.2)
-        approve(url.strip())  # from Linux: the simulation redirects into the Windows catcher
+        # From Linux: the simulation redirects into the Windows catcher.
+        press_authorize(url.strip())
         status = process.wait(timeout=120)
         said = out.read_text(errors="replace")
         if status != 0 or "Logged in as Demo Athlete" not in said or not token.exists():

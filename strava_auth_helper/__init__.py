@@ -7,15 +7,22 @@ from importlib import import_module
 from .entry import get_access_token
 from .errors import (
     ConfigError,
+    KeyringError,
     LockTimeoutError,
     LoginDeclined,
+    LoginDeclinedError,
     LoginError,
+    LoginTimeout,
+    LoginTimeoutError,
     MissingCredentialsError,
     MissingExtraError,
     NotLoggedInError,
+    PortInUseError,
     RateLimitError,
     ReauthorizationRequired,
+    ReauthorizationRequiredError,
     ScopesNotGranted,
+    ScopesNotGrantedError,
     StravaAuthError,
     StravaError,
     StravaUnavailableError,
@@ -24,25 +31,26 @@ from .errors import (
 from .version import __version__
 
 # Python imports this file before any submodule, `strava-auth token` included, so it holds
-# only the valid-token path (entry and fastpath) and the errors. The rest of the public API
+# only the valid-token path (``entry``, ``store.location``, ``store.quick_read``) and the
+# errors. The rest of the public API
 # is imported on first use; the names below are for type checkers and readers.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status
-    from .login_api import login
-    from .refresher import load_token
-    from .token_file import Token
-    from .with_stravalib import stravalib_client
+    from .browser_login.login import login
+    from .flows.refresh import load_token
+    from .requests_auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status
+    from .store.token import Token
+    from .stravalib_support import stravalib_client
 
 _LAZY = {
-    "MissingScopeError": ".auth",
-    "StravaAuth": ".auth",
-    "api_base_url": ".auth",
-    "raise_for_status": ".auth",
-    "load_token": ".refresher",
-    "login": ".login_api",
-    "Token": ".token_file",
-    "stravalib_client": ".with_stravalib",
+    "MissingScopeError": ".requests_auth",
+    "StravaAuth": ".requests_auth",
+    "api_base_url": ".requests_auth",
+    "raise_for_status": ".requests_auth",
+    "load_token": ".flows.refresh",
+    "login": ".browser_login.login",
+    "Token": ".store.token",
+    "stravalib_client": ".stravalib_support",
 }
 _EXTRAS = {"stravalib": "stravalib"}  # a missing module -> the extra that installs it
 
@@ -65,16 +73,23 @@ def __getattr__(name: str) -> object:
 
 __all__ = [
     "ConfigError",
+    "KeyringError",
     "LockTimeoutError",
     "LoginDeclined",
+    "LoginDeclinedError",
     "LoginError",
+    "LoginTimeout",
+    "LoginTimeoutError",
     "MissingCredentialsError",
     "MissingExtraError",
     "MissingScopeError",
     "NotLoggedInError",
+    "PortInUseError",
     "RateLimitError",
     "ReauthorizationRequired",
+    "ReauthorizationRequiredError",
     "ScopesNotGranted",
+    "ScopesNotGrantedError",
     "StravaAuth",
     "StravaAuthError",
     "StravaError",

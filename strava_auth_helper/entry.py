@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import sys
 
-from .fastpath import DEFAULT_MIN_TTL, PathArg, valid_access_token
+from .store.location import PathArg
+from .store.quick_read import DEFAULT_MIN_TTL, valid_access_token
 
 
 def get_access_token(
@@ -35,7 +36,7 @@ def get_access_token(
     Raises:
         NotLoggedInError: there is no token file; run ``strava-auth login``.
         TokenFileError: the token file is unreadable or corrupt.
-        ReauthorizationRequired: Strava no longer accepts the refresh token.
+        ReauthorizationRequiredError: Strava no longer accepts the refresh token.
         StravaError: Strava refused, rate-limited or could not be reached.
         MissingCredentialsError: the client ID or secret is not configured.
         ValueError: ``min_ttl`` is outside 0 to 3600.
@@ -45,7 +46,7 @@ def get_access_token(
         token = valid_access_token(token_file, min_ttl, profile)
         if token is not None:
             return token
-    from .refresher import refresh_if_needed  # the ordinary path: locks, network, messages
+    from .flows.refresh import refresh_if_needed  # the ordinary path: locks, network, messages
 
     return refresh_if_needed(token_file, min_ttl=min_ttl, force=force, profile=profile).access_token
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
         if token is not None:
             print(token)
             return 0
-    from .cli import main as cli_main  # everything else: argparse, messages, the network
+    from .cli.main import main as cli_main  # everything else: argparse, messages, the network
 
     return cli_main(args)
 
@@ -73,7 +74,7 @@ def parse_token_command(args: list[str]) -> tuple[str | None, float, str | None]
     """(token file, min_ttl, profile) for a plain
     ``[--profile P] token [--token-file F] [--min-ttl S] [--profile P]``; None for anything
     else, which argparse then handles (errors, help, other flags). The values are not checked
-    here: :func:`fastpath.valid_access_token` answers None for any it would not accept."""
+    here: :func:`.store.quick_read.valid_access_token` answers None for any it would not accept."""
     values: dict[str, str] = {}
     rest = list(args)
     seen_command = False

@@ -1,6 +1,41 @@
-"""The one exception family: every message says what the user must do next."""
+"""The one exception family: every message is one line that says what the user must do next.
+
+The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
+
+    StravaAuthError
+    ├── ConfigError                      a setting is missing or malformed
+    │   └── MissingCredentialsError      no client ID or secret anywhere
+    ├── NotLoggedInError                 no token file yet: log in
+    ├── TokenFileError                   the token file cannot be read or written
+    │   ├── UnsafeFolderError            its folder can be changed by other users
+    │   └── ReservationError             no room for the new file: nothing changed
+    ├── ReauthorizationRequiredError     Strava refuses the refresh token: log in again
+    ├── StravaError                      Strava refused (``status`` holds the HTTP status)
+    │   ├── RateLimitError               its rate limit was hit
+    │   ├── StravaUnavailableError       unreachable, timed out, or 5xx
+    │   └── MissingScopeError            (``requests_auth``; also a requests.HTTPError)
+    ├── LoginError                       the browser login did not complete
+    │   ├── LoginDeclinedError           the athlete pressed Cancel
+    │   ├── LoginTimeoutError            no redirect in time
+    │   ├── PortInUseError               the port asked for is taken
+    │   └── ScopesNotGrantedError [3]    saved, but some scopes were unticked
+    ├── KeyringError                     the OS keyring cannot be used, or refused
+    ├── LockTimeoutError                 another process held the token lock too long
+    └── MissingExtraError                an optional integration's extra is not installed
+                                         (also an ImportError)
+
+``MissingScopeError`` lives beside ``StravaAuth``: it is a ``requests.HTTPError`` too, and
+this module is imported on the valid-token path, which must not import ``requests``.
+The names without ``Error`` (``LoginDeclined``, ``LoginTimeout``, ``ScopesNotGranted``,
+``ReauthorizationRequired``) are the same classes, kept for code written against them.
+"""
 
 from __future__ import annotations
+
+#: The command that makes a new token: every message that asks for a login names it.
+LOGIN_COMMAND = "strava-auth login"
+#: The end of a message whose way out is a new login.
+LOGIN_HINT = f"run `{LOGIN_COMMAND}`"
 
 
 class StravaAuthError(Exception):
@@ -29,7 +64,15 @@ class TokenFileError(StravaAuthError):
     """The token file exists but cannot be read or is not a token."""
 
 
-class ReauthorizationRequired(StravaAuthError):
+class UnsafeFolderError(TokenFileError):
+    """The folder a private file goes in can be changed by other users."""
+
+
+class ReservationError(TokenFileError):
+    """The space for a write could not be set aside: nothing was changed."""
+
+
+class ReauthorizationRequiredError(StravaAuthError):
     """Strava no longer accepts the stored refresh token: log in again."""
 
 
@@ -37,6 +80,7 @@ class StravaError(StravaAuthError):
     """Strava answered with an error (status and Strava's own message)."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
+        """Keep the HTTP ``status`` (None when Strava could not be reached)."""
         super().__init__(message)
         self.status = status
 
@@ -53,11 +97,11 @@ class LoginError(StravaAuthError):
     """The browser login did not complete."""
 
 
-class LoginDeclined(LoginError):
+class LoginDeclinedError(LoginError):
     """The athlete pressed Cancel on Strava's page."""
 
 
-class ScopesNotGranted(LoginError):
+class ScopesNotGrantedError(LoginError):
     """Logged in, and the token saved, but the athlete unticked some of the scopes asked for.
 
     ``token`` is the saved token; ``missing_scopes`` lists what was not granted.
@@ -66,17 +110,22 @@ class ScopesNotGranted(LoginError):
     exit_code = 3
 
     def __init__(self, message: str, token: object, missing_scopes: list[str]) -> None:
+        """Keep the saved ``token`` and the ``missing_scopes``."""
         super().__init__(message)
         self.token = token
         self.missing_scopes = missing_scopes
 
 
-class LoginTimeout(LoginError):
+class LoginTimeoutError(LoginError):
     """No redirect arrived in time."""
 
 
 class PortInUseError(LoginError):
     """The port the user asked for is taken by another program."""
+
+
+class KeyringError(StravaAuthError):
+    """The OS keyring cannot be used, or refused: the message says which, and what to do."""
 
 
 class MissingExtraError(StravaAuthError, ImportError):
@@ -85,6 +134,13 @@ class MissingExtraError(StravaAuthError, ImportError):
 
 class LockTimeoutError(StravaAuthError):
     """Another process held the token lock for too long."""
+
+
+# The names these classes had before (pep8-naming wants exceptions to end in "Error").
+ReauthorizationRequired = ReauthorizationRequiredError
+LoginDeclined = LoginDeclinedError
+LoginTimeout = LoginTimeoutError
+ScopesNotGranted = ScopesNotGrantedError
 
 
 def os_reason(exc: OSError) -> str:

@@ -1,7 +1,7 @@
 """Where configuration comes from: arguments, then environment, then .env files, then defaults.
 
 Every setting the user chooses is read here (the location rules themselves live in
-``fastpath``, which the valid-token path reads without this module). Elsewhere only facts
+``store.location``, which the valid-token path reads without this module). Elsewhere only facts
 about the surroundings are read from the environment: ``browser`` looks at ``DISPLAY``,
 ``SSH_*`` and ``WSL_*`` to find where a browser can be opened.
 """
@@ -9,7 +9,6 @@ about the surroundings are read from the environment: ``browser`` looks at ``DIS
 from __future__ import annotations
 
 import os
-import re
 import shlex
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,18 +18,12 @@ from pathlib import Path
 import platformdirs
 from dotenv import dotenv_values, set_key
 
-from . import fastpath
 from .errors import ConfigError, MissingCredentialsError
-from .fastpath import (
-    APP_NAME,
-    ENV_PROFILE,
-    MAX_PROFILE_NAME,
-    PROFILES_FOLDER,
-    PathArg,
-    profile_folder_name,
-)
-from .private_files import make_private_dirs, write_private
 from .safe_text import clean
+from .store import location
+from .store.location import APP_NAME, MAX_PROFILE_NAME, PROFILES_FOLDER, PathArg
+from .store.private_files import make_private_dirs, write_private
+from .store.quick_read import MAX_TOKEN, looks_like_token
 
 DEFAULT_BASE_URL = "https://www.strava.com"
 SETTINGS_URL = "https://www.strava.com/settings/api"
@@ -41,8 +34,6 @@ ENV_BASE_URL = "STRAVA_BASE_URL"
 ENV_PORT = "STRAVA_AUTH_PORT"
 ENV_REFRESH_TOKEN = "STRAVA_REFRESH_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_ON_ROTATE = "STRAVA_AUTH_ON_ROTATE"
-# What a refresh token looks like (it goes into a form and, via the hook, a secret store).
-_REFRESH_TOKEN = re.compile(r"[\x21-\x7e]{8,2048}")
 
 #: The login's port on 127.0.0.1 when none is chosen (any free one if it is busy).
 DEFAULT_PORT = 5000
@@ -58,39 +49,55 @@ class Credentials:
     client_secret: str = field(repr=False)
 
 
+@dataclass(frozen=True)
+class Profile:
+    """A profile as resolved once, by :func:`resolve_profile`: its folder name (lower case),
+    or None for no profile (the default token)."""
+
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or "(default)"
+
+
+#: No profile: the default token, whatever $STRAVA_AUTH_PROFILE says.
+NO_PROFILE = Profile()
+
+
+def resolve_profile(given: str | Profile | None = None) -> Profile:
+    """The profile in use, in lower case ("Club" and "club" are one profile): ``given``, else
+    ``$STRAVA_AUTH_PROFILE``, else none (also for an explicit ``""``: no profile, whatever the
+    environment says). A :class:`Profile` is already resolved and is returned as it is.
+
+    Raises:
+        ConfigError: the name is not one (it is never a path, nor a Windows device name).
+    """
+    if isinstance(given, Profile):
+        return given
+    text = location.profile_setting(given)
+    if not text:
+        return NO_PROFILE
+    folder = location.profile_folder_name(text)
+    if folder is None:
+        raise ConfigError(
+            f"a profile name is 1 to {MAX_PROFILE_NAME} letters, digits, - and _, starting "
+            f"with a letter or digit, and not a Windows device name (CON, NUL, COM1...); "
+            f"not {clean(text, 60)!r}"
+        )
+    return Profile(folder)
+
+
 def platform_config_dir() -> str:
-    """platformdirs' per-user config folder for this app (``fastpath`` mirrors it)."""
+    """platformdirs' per-user config folder for this app (``store.location`` mirrors it)."""
     return platformdirs.user_config_dir(APP_NAME, appauthor=False)
 
 
 def config_dir() -> Path:
     """The folder for the token and the saved credentials: ``$STRAVA_AUTH_CONFIG_DIR``,
     else the per-user config folder."""
-    folder = fastpath.config_folder(platform_config_dir())
+    folder = location.config_folder(platform_config_dir())
     assert folder is not None  # given a default, config_folder always answers
     return Path(folder)
-
-
-def profile_name(explicit: str | None = None) -> str | None:
-    """The profile in use, in lower case ("Club" and "club" are one profile): ``explicit``,
-    else ``$STRAVA_AUTH_PROFILE``, else None (also for an explicit ``""``: no profile,
-    whatever the environment says). Every function here that takes ``profile`` resolves it
-    this way, once.
-
-    Raises:
-        ConfigError: the name is not one (it is never a path, nor a Windows device name).
-    """
-    name = explicit if explicit is not None else os.environ.get(ENV_PROFILE)
-    if not name:
-        return None
-    folder = profile_folder_name(name)
-    if folder is None:
-        raise ConfigError(
-            f"a profile name is 1 to {MAX_PROFILE_NAME} letters, digits, - and _, starting "
-            f"with a letter or digit, and not a Windows device name (CON, NUL, COM1...); "
-            f"not {clean(name, 60)!r}"
-        )
-    return folder
 
 
 def profiles_dir() -> Path:
@@ -98,23 +105,17 @@ def profiles_dir() -> Path:
     return config_dir() / PROFILES_FOLDER
 
 
-def profile_dir(profile: str | None) -> Path:
+def profile_dir(profile: Profile) -> Path:
     """A named profile's folder (its token and its own ``.env``); the config folder for none."""
-    return _folder_of(profile_name(profile))
+    return profiles_dir() / profile.name if profile.name else config_dir()
 
 
-def _folder_of(name: str | None) -> Path:
-    # ``name`` is already resolved: None here is no profile, not "ask the environment".
-    return profiles_dir() / name if name else config_dir()
-
-
-def token_path(explicit: PathArg = None, profile: str | None = None) -> Path:
+def token_path(explicit: PathArg, profile: Profile) -> Path:
     """The token file: ``explicit``, then the profile's, then ``$STRAVA_TOKEN_FILE``, then
     the config folder's."""
-    name = profile_name(profile) or ""  # resolved here: "" tells fastpath not to look again
-    location = fastpath.token_location(explicit, profile=name, default_folder=str(config_dir()))
-    assert location is not None  # a valid name and a default folder: always an answer
-    return Path(location)
+    found = location.token_file_in(explicit, profile.name, lambda: str(config_dir()))
+    assert found is not None  # a default folder: always an answer
+    return Path(found)
 
 
 def refresh_token_from_env() -> str | None:
@@ -126,10 +127,10 @@ def refresh_token_from_env() -> str | None:
     value = os.environ.get(ENV_REFRESH_TOKEN, "").strip()
     if not value:
         return None
-    if not _REFRESH_TOKEN.fullmatch(value):
+    if not looks_like_token(value):
         raise ConfigError(
-            f"{ENV_REFRESH_TOKEN} is set but is not a refresh token (8 to 2048 printable "
-            "characters, no spaces): check the secret it comes from"
+            f"{ENV_REFRESH_TOKEN} is set but is not a refresh token (1 to {MAX_TOKEN} "
+            "printable characters, no spaces): check the secret it comes from"
         )
     return value
 
@@ -188,13 +189,9 @@ def parse_port(text: str, source: str) -> int:
     raise ConfigError(f"{source} is not a port number from 0 to 65535: {text[:10]!r}")
 
 
-def config_env_file(profile: str | None = None) -> Path:
+def config_env_file(profile: Profile) -> Path:
     """The ``.env`` where saved credentials go: the profile's own, else the config folder's."""
     return profile_dir(profile) / ".env"
-
-
-def _env_file_of(name: str | None) -> Path:
-    return _folder_of(name) / ".env"
 
 
 def parse_client_id(value: str | int, source: str) -> int:
@@ -209,13 +206,13 @@ def parse_client_id(value: str | int, source: str) -> int:
     return int(text)
 
 
-def _lookup(name: str, profile: str | None) -> tuple[str, str] | None:
-    """Find ``name`` in the environment, then ./.env, then the (resolved) profile's .env, then
-    the config folder's .env: (value, where it was found)."""
+def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
+    """Find ``name`` in the environment, then ./.env, then the profile's .env, then the config
+    folder's .env: (value, where it was found)."""
     value = os.environ.get(name)
     if value:
         return value, f"${name}"
-    env_files = [Path.cwd() / ".env", _env_file_of(profile), config_dir() / ".env"]
+    env_files = [Path.cwd() / ".env", config_env_file(profile), config_dir() / ".env"]
     for path in dict.fromkeys(env_files):  # without a profile the last two are one
         label = "./.env" if path == env_files[0] else str(path)
         if path.is_file():
@@ -228,7 +225,9 @@ def _lookup(name: str, profile: str | None) -> tuple[str, str] | None:
     return None
 
 
-def load_credentials(client_id: int | None = None, *, profile: str | None = None) -> Credentials:
+def load_credentials(
+    client_id: int | None = None, *, profile: str | Profile | None = None
+) -> Credentials:
     """Client ID (argument > env > ./.env > profile .env > config .env) and secret (the same
     without the argument: a secret is never a command-line argument).
 
@@ -236,7 +235,7 @@ def load_credentials(client_id: int | None = None, *, profile: str | None = None
         MissingCredentialsError: one or both values are nowhere to be found.
         ConfigError: the client ID is not a whole number.
     """
-    name = profile_name(profile)
+    name = resolve_profile(profile)
     if client_id is not None:
         id_found: tuple[str, str] | None = (str(client_id), "--client-id")
     else:
@@ -247,9 +246,8 @@ def load_credentials(client_id: int | None = None, *, profile: str | None = None
     return Credentials(parse_client_id(*id_found), secret_found[0].strip())
 
 
-def saved_client_id(profile: str | None) -> int | None:
-    """The client ID saved in the profile's own ``.env`` (for showing; None if none; ``""``:
-    the config folder's)."""
+def saved_client_id(profile: Profile) -> int | None:
+    """The client ID saved in the profile's own ``.env`` (for showing; None if none)."""
     path = config_env_file(profile)
     try:
         value = dotenv_values(path).get(ENV_CLIENT_ID) if path.is_file() else None
@@ -267,7 +265,7 @@ def missing_credentials_message() -> str:
     )
 
 
-def save_credentials(credentials: Credentials, profile: str | None = None) -> Path:
+def save_credentials(credentials: Credentials, profile: Profile = NO_PROFILE) -> Path:
     """Store the credentials in the profile's (else the config folder's) ``.env``, mode 0600,
     keeping its other lines."""
     path = config_env_file(profile)

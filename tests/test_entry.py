@@ -15,9 +15,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import entry
-from strava_auth_helper.fastpath import APP_NAME
-
-from .conftest import ACCESS, refresh_answer, stored
+from strava_auth_helper.store.location import APP_NAME
+from tests.helpers import ACCESS, refresh_answer, stored
 
 ROOT = Path(__file__).resolve().parent.parent
 

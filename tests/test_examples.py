@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from strava_auth_helper.demo_strava import DemoStrava
-
-from .conftest import sim_login
+from strava_auth_helper.demo.simulated_strava import SimulatedStrava
+from tests.helpers import sim_login
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -40,7 +39,7 @@ def run_example(name: str, token_path: Path) -> str:
 
 
 def test_requests_example_runs_against_the_simulation(
-    sim_env: DemoStrava, token_path: Path
+    sim_env: SimulatedStrava, token_path: Path
 ) -> None:
     sim_login(sim_env, token_path)
     assert run_example("requests_athlete", token_path) == (
@@ -49,7 +48,7 @@ def test_requests_example_runs_against_the_simulation(
 
 
 def test_stravalib_example_runs_with_the_real_stravalib(
-    secure_sim: DemoStrava, token_path: Path
+    secure_sim: SimulatedStrava, token_path: Path
 ) -> None:
     sim_login(secure_sim, token_path)
     out = run_example("stravalib_client", token_path)

@@ -10,8 +10,7 @@ import pytest
 from strava_auth_helper import settings
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
 from strava_auth_helper.settings import Credentials, load_credentials
-
-from .conftest import assert_private
+from tests.helpers import assert_private
 
 
 def write_env(folder: Path, **values: str) -> None:
@@ -83,10 +82,12 @@ def test_repr_hides_the_secret() -> None:
 
 
 def test_token_path_order(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
-    assert settings.token_path() == isolated_env / "token.json"
+    assert settings.token_path(None, settings.resolve_profile()) == isolated_env / "token.json"
     monkeypatch.setenv("STRAVA_TOKEN_FILE", "/tmp/from-env.json")
-    assert settings.token_path() == Path("/tmp/from-env.json")
-    assert settings.token_path("/tmp/flag.json") == Path("/tmp/flag.json")
+    assert settings.token_path(None, settings.resolve_profile()) == Path("/tmp/from-env.json")
+    assert settings.token_path("/tmp/flag.json", settings.resolve_profile()) == Path(
+        "/tmp/flag.json"
+    )
 
 
 def test_default_config_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -96,7 +97,7 @@ def test_default_config_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
     expected = Path(platformdirs.user_config_dir("strava-auth-helper", appauthor=False))
     assert settings.config_dir() == expected
-    assert settings.token_path() == expected / "token.json"
+    assert settings.token_path(None, settings.resolve_profile()) == expected / "token.json"
 
 
 def test_base_url(monkeypatch: pytest.MonkeyPatch) -> None:

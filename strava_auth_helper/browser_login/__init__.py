@@ -1,0 +1,2 @@
+"""The browser login: the catcher and its HTTP server, pages, opening the browser, pastes,
+the flow, ``login()`` and its front ends (terminal, notebook, double-click launchers)."""

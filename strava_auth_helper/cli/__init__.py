@@ -1,0 +1,1 @@
+"""The ``strava-auth`` command line: the parser's shared options and one module per command."""

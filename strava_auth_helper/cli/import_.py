@@ -1,0 +1,43 @@
+"""``strava-auth import``: adopt tokens the user already has (JSON or a bare refresh token)."""
+
+from __future__ import annotations
+
+import argparse
+from argparse import ArgumentParser
+
+from .. import settings
+from ..safe_text import clean
+from . import common
+
+
+def configure(parser: ArgumentParser) -> None:
+    """The command's options."""
+    parser.description = (
+        "Adopt tokens from a hand-rolled script or stravalib: JSON with refresh_token (and "
+        "optionally access_token, expires_at or token_expires, athlete, scope) from FILE or "
+        "standard input, or a bare refresh token from standard input. One refresh proves the "
+        "token works before anything is written."
+    )
+    common.add_common(parser)
+    common.add_token_file(parser)
+    parser.add_argument(
+        "file",
+        nargs="?",
+        default="-",
+        metavar="FILE",
+        help="the JSON file (default, or -: standard input; never a token on the command line)",
+    )
+    common.add_store(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Prove and save the tokens."""
+    from ..flows.import_tokens import MAX_INPUT, import_token
+    from .prompts import tokens_to_import
+
+    path = settings.token_path(args.token_file, args.profile)
+    text = tokens_to_import(args.file, MAX_INPUT)
+    token = import_token(text, path, args.profile, args.store)
+    scopes = clean(token.scope or "unknown")
+    common.say(f"Imported: {token.athlete_name}, scopes {scopes}; token saved to {path}")
+    return 0

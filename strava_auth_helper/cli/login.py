@@ -1,0 +1,69 @@
+"""``strava-auth login``: authorize in the browser and save the token."""
+
+from __future__ import annotations
+
+import argparse
+from argparse import ArgumentParser
+
+from .. import settings
+from ..strava.scopes import DEFAULT_SCOPE
+from . import common
+
+
+def configure(parser: ArgumentParser) -> None:
+    """The command's options."""
+    parser.description = (
+        "Open Strava's authorize page, catch the redirect on 127.0.0.1 and save the token."
+    )
+    common.add_common(parser)
+    common.add_token_file(parser)
+    common.add_browser_options(parser)
+    parser.add_argument(
+        "--client-id",
+        type=common.client_id,
+        metavar="ID",
+        help="Strava app client ID (default: $STRAVA_CLIENT_ID, then .env files)",
+    )
+    parser.add_argument(
+        "--scope",
+        type=common.scope,
+        default=DEFAULT_SCOPE,
+        help="comma-separated scopes (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=common.positive_seconds,
+        default=settings.DEFAULT_LOGIN_TIMEOUT,
+        metavar="SECONDS",
+        help="give up after this long (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="ask Strava to show the authorize page again (approval_prompt=force)",
+    )
+    parser.add_argument(
+        "--pause",
+        action="store_true",
+        help="wait for Enter before exiting (used by the double-click launchers)",
+    )
+    common.add_store(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Log in; the login itself says who logged in and where the token went."""
+    from ..browser_login.login import login_with
+    from .prompts import credentials
+
+    login_with(
+        credentials(args.client_id, args.profile),
+        args.scope,
+        profile=args.profile,
+        token_file=args.token_file,
+        port=args.port,
+        timeout=args.timeout,
+        open_browser=not args.no_browser,
+        force=args.force,
+        store=args.store,
+    )
+    return 0

@@ -1,0 +1,117 @@
+"""The ``strava-auth`` command: the registry of commands, argparse, and every expected error as
+one stderr line.
+
+Only the chosen command's module is imported (as pip does): ``status`` and ``profiles`` never
+talk to Strava and must not pay for ``requests`` (the benchmark measures them), and no command
+pays for another's. Adding a command is its module in this folder (``configure()`` and
+``run()``) and one line in :data:`COMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from argparse import ArgumentParser
+from collections.abc import Sequence
+from importlib import import_module
+
+from .. import settings
+from ..errors import StravaAuthError, os_reason
+from ..version import __version__
+from . import common
+
+#: Each command: (its module in this folder, its line in ``strava-auth --help``), in help order.
+COMMANDS = {
+    "login": ("login", "authorize in the browser and save the token"),
+    "token": ("token", "print a live access token (refreshing it first if needed)"),
+    "status": ("status", "show who is logged in and when the token expires"),
+    "refresh": ("refresh", "refresh the token now"),
+    "import": ("import_", "adopt tokens you already have (JSON or a bare refresh token)"),
+    "logout": ("logout", "revoke the app's access at Strava and delete the token"),
+    "export": ("export", "print the tokens for a secret store or another computer (into a pipe)"),
+    "store": ("store", "move the refresh token to the OS keyring, or back to the token file"),
+    "demo": ("demo", "try the whole flow against a simulated Strava on this computer"),
+    "install-launcher": (
+        "install_launcher",
+        "put a double-click launcher for `strava-auth login` on the Desktop",
+    ),
+    "profiles": (
+        "profiles",
+        "list the profiles: athlete, client ID, scopes and expiry (never a token)",
+    ),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for a bad command line)."""
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser(chosen_command(arguments)).parse_args(arguments)
+    if args.verbose:  # otherwise logging's last-resort handler prints warnings as they are
+        logging.basicConfig(
+            level=logging.DEBUG, format=f"{common.PROG}: %(message)s", stream=sys.stderr
+        )
+    status = _run(args)
+    if getattr(args, "pause", False):
+        _pause()
+    return status
+
+
+def chosen_command(arguments: Sequence[str]) -> str | None:
+    """The command named in ``arguments`` (after the global options), or None if it cannot be
+    told without parsing: then every command's parser is built."""
+    takes_value = False
+    for arg in arguments:
+        if takes_value:
+            takes_value = False
+        elif arg in COMMANDS:
+            return arg
+        elif not arg.startswith("-"):
+            return None  # no command (argparse says so)
+        # --profile NAME, as argparse also takes it: abbreviated ("--prof"), and not "--p=..."
+        takes_value = "=" not in arg and len(arg) > 2 and "--profile".startswith(arg)
+    return None
+
+
+def build_parser(command: str | None = None) -> ArgumentParser:
+    """The parser: every command listed; the options of ``command`` only, or of every
+    command when it is None (the reference documentation, tests)."""
+    parser = ArgumentParser(
+        prog=common.PROG, description="Get and keep Strava API tokens on this computer."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help=common.VERBOSE_HELP)
+    parser.add_argument("--profile", metavar="NAME", type=common.profile, help=common.PROFILE_HELP)
+    sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+    for name, (module_name, summary) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=summary)
+        if command in (None, name):
+            module = import_module(f".{module_name}", __package__)
+            module.configure(command_parser)
+            command_parser.set_defaults(run=module.run)
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        # Resolved once, for every command: from here on the profile is a settings.Profile.
+        args.profile = settings.resolve_profile(args.profile)
+        status: int = args.run(args)
+        return status
+    except StravaAuthError as exc:
+        common.error(str(exc))
+        return exc.exit_code
+    except KeyboardInterrupt:
+        common.error("cancelled")
+        return 130
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        common.error(f"{os_reason(exc)}{where}")
+        return 1
+
+
+def _pause() -> None:
+    """Keep a double-clicked launcher's window open until the result has been read."""
+    with contextlib.suppress(EOFError, KeyboardInterrupt):
+        input("\nPress Enter to close this window.")

@@ -1,0 +1,40 @@
+"""``strava-auth profiles``: every profile's athlete, client ID, scopes and expiry."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from argparse import ArgumentParser
+
+from ..errors import LOGIN_COMMAND
+from ..safe_text import clean
+from . import common
+
+
+def configure(parser: ArgumentParser) -> None:
+    """The command's options."""
+    common.add_common(parser)
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+def run(args: argparse.Namespace) -> int:
+    """One line (or JSON object) per profile; never a token."""
+    from ..flows.profiles import list_profiles, profile_summary
+
+    rows = [profile_summary(profile) for profile in list_profiles()]
+    if args.json:
+        common.say(json.dumps(rows, indent=2))
+        return 0
+    if not rows:
+        common.say(f"No profiles yet: `{LOGIN_COMMAND}` (or `strava-auth --profile NAME login`).")
+        return 0
+    common.say(
+        f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} {'REFRESH':8} EXPIRES"
+    )
+    for row in rows:
+        common.say(
+            f"{row['profile'] or '(default)':14} {clean(row['athlete'], 24):24} "
+            f"{row['client_id'] or '-'!s:10} {clean(row['scope'] or '-', 28):28} "
+            f"{row['refresh_token_in'] or '-'!s:8} {row['expires']}"
+        )
+    return 0

@@ -1,0 +1,339 @@
+"""A simulated Strava on 127.0.0.1: authorize page, token and deauthorize endpoints, and two
+API calls (the athlete and their activities).
+
+It behaves like the real service as described in Strava's documentation: single-use codes,
+6-hour access tokens (the same one is returned while more than an hour remains), refresh
+token rotation (the old refresh token is refused at once), scopes checked on API calls,
+rate-limit headers, and the same error shapes. It takes the token endpoint's parameters in
+the form body or the query string (stravalib 1.x sends them there) and a deauthorize token
+in the form or a Bearer header. Used by ``strava-auth demo`` and by the project's tests.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import ssl
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html import escape
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from ..browser_login import pages
+from ..browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
+from ..strava.scopes import SCOPES
+
+DEMO_CLIENT_ID = 1
+DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret
+ACCESS_LIFETIME = 6 * 3600
+RATE_LIMITS = (200, 2000)  # requests per 15 minutes, per day
+ATHLETE = {"id": 1000001, "firstname": "Demo", "lastname": "Athlete", "city": "Loopback"}
+ACTIVITIES = [
+    {"id": 9001, "name": "Morning Run", "sport_type": "Run", "distance": 8012.5, "private": False},
+    {"id": 9002, "name": "Lunch Ride", "sport_type": "Ride", "distance": 31250.0, "private": False},
+    {
+        "id": 9003,
+        "name": "Hill Repeats",
+        "sport_type": "Run",
+        "distance": 6000.0,
+        "private": True,
+    },
+]
+
+
+@dataclass
+class _State:
+    codes: dict[str, str] = field(default_factory=dict)  # code -> granted scope
+    access: dict[str, int] = field(default_factory=dict)  # access token -> expires_at
+    scope: str = ""  # what the athlete granted
+    refresh_token: str | None = None
+    requests: list[str] = field(default_factory=list)  # "POST /oauth/token refresh_token", ...
+    api_calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SimulatedStrava:
+    """Serve the simulation on 127.0.0.1 (port 0: any free port) until closed.
+
+    With ``ssl_context`` it speaks HTTPS (as stravalib requires), else plain HTTP.
+    """
+
+    def __init__(self, port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
+        self.state = _State()
+        self._server = _Server(port, _Handler, ssl_context=ssl_context)
+        self._server.state = self.state
+        self._scheme = "https" if ssl_context else "http"
+        self._server.start()
+
+    @property
+    def base_url(self) -> str:
+        """What ``STRAVA_BASE_URL`` should be."""
+        return f"{self._scheme}://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def requests(self) -> list[str]:
+        """The calls made so far, as "METHOD /path" (token calls with their grant type)."""
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def expire_access_tokens(self) -> None:
+        """Let every access token issued so far expire now (as six hours would)."""
+        with self.state.lock:
+            for token in self.state.access:
+                self.state.access[token] = int(time.time()) - 1
+
+    def close(self) -> None:
+        """Stop serving."""
+        self._server.stop()
+
+    def __enter__(self) -> SimulatedStrava:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def press_authorize(
+    authorize_url: str, *, cancel: bool = False, untick: tuple[str, ...] = ()
+) -> str:
+    """Play the athlete without a browser: open the authorize page and press a button.
+
+    Returns the body of the page the redirect lands on (the loopback catcher's page).
+    """
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+    form = {"redirect_uri": query["redirect_uri"], "state": query.get("state", "")}
+    form["action"] = "cancel" if cancel else "authorize"
+    granted = [s for s in query.get("scope", "read").split(",") if s not in untick]
+    body = urlencode([*form.items(), *(("scope", s) for s in granted)]).encode()
+    accept = authorize_url.split("/oauth/authorize", 1)[0] + "/oauth/accept"
+    # An opener of its own, with a TLS context made now: urllib's shared opener keeps the
+    # context of its first use, so it would not see a CA bundle ($SSL_CERT_FILE) set later.
+    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
+    opener = urllib.request.build_opener(https)
+    with opener.open(accept, data=body, timeout=30) as answer:
+        return str(answer.read().decode("utf-8"))
+
+
+def authorize_page(requested: list[str], query: dict[str, str]) -> pages.Page:
+    """The simulated Strava's authorize page: ticked scope boxes, Authorize and Cancel."""
+    boxes = "".join(
+        f'<li><label><input type="checkbox" name="scope" value="{escape(s)}" checked> '
+        f"{escape(SCOPES[s])} <code>{escape(s)}</code></label></li>"
+        for s in requested
+    )
+    hidden = "".join(
+        f'<input type="hidden" name="{k}" value="{escape(query.get(k, ""))}">'
+        for k in ("redirect_uri", "state")
+    )
+    body = (
+        '<p class="note">This is <strong>strava-auth-helper\'s demo</strong>: a simulated '
+        "Strava running on this computer. Nothing is sent to strava.com.</p>"
+        "<p><strong>Demo App</strong> would like to:</p>"
+        f'<form method="post" action="/oauth/accept">{hidden}<ul class="plain">{boxes}</ul>'
+        '<p class="buttons"><button name="action" value="authorize" id="authorize">Authorize'
+        '</button> <button name="action" value="cancel" id="cancel" class="secondary">Cancel'
+        "</button></p></form>"
+    )
+    return pages.render(200, "Authorize Demo App", body, "", footer="")
+
+
+class _Server(LoopbackHTTPServer):
+    state: _State
+
+
+_Answer = Callable[[set[str]], object]  # the granted scopes -> the API answer
+
+
+class _Handler(HeadTrackingHandler):
+    server: _Server
+    timeout = 15
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass  # query strings carry codes: never print them
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        if url.path == "/oauth/authorize":
+            self._authorize_page(url.query)
+        elif url.path == "/api/v3/athlete":
+            self._api(None, lambda scope: ATHLETE)
+        elif url.path == "/api/v3/athlete/activities":
+            self._api("activity:read", _activities)
+        else:
+            self._json(404, _error("Record Not Found", "resource", "", "not found"))
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        form = {**parse_qs(url.query), **self._form()}
+        got = {k: v[0] for k, v in form.items()}
+        if url.path == "/oauth/accept":
+            self._accept(form)
+        elif url.path == "/oauth/token":
+            self._token(got)
+        elif url.path == "/oauth/deauthorize":
+            bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+            self._deauthorize(got.get("access_token") or bearer)
+        else:
+            self._json(404, _error("Record Not Found", "resource", "", "not found"))
+
+    def _form(self) -> dict[str, list[str]]:
+        length = min(int(self.headers.get("Content-Length") or 0), 65536)
+        return parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
+
+    def _authorize_page(self, query_string: str) -> None:
+        query = {k: v[0] for k, v in parse_qs(query_string).items()}
+        problem = _check_authorize(query)
+        if problem:
+            self._json(400, _error("Bad Request", "Application", problem, "invalid"))
+            return
+        requested = [s for s in query.get("scope", "read").split(",") if s in SCOPES]
+        self._html(200, authorize_page(requested, query))
+
+    def _accept(self, form: dict[str, list[str]]) -> None:
+        redirect_uri = form.get("redirect_uri", [""])[0]
+        if _check_authorize({"client_id": "1", "redirect_uri": redirect_uri}):
+            self._json(400, _error("Bad Request", "Application", "redirect_uri", "invalid"))
+            return
+        params = {"state": form.get("state", [""])[0]}
+        if form.get("action", [""])[0] == "cancel":
+            params["error"] = "access_denied"
+        else:
+            code = secrets.token_hex(20)
+            scope = ",".join(s for s in SCOPES if s in form.get("scope", []))
+            with self.server.state.lock:
+                self.server.state.codes[code] = scope
+            params.update(code=code, scope=scope)
+        self.send_body(302, b"", "text/plain", {"Location": f"{redirect_uri}?{urlencode(params)}"})
+
+    def _token(self, got: dict[str, str]) -> None:
+        state = self.server.state
+        with state.lock:
+            state.requests.append(f"POST /oauth/token {got.get('grant_type')}")
+            status, body = _token_answer(state, got)
+        self._json(status, body)
+
+    def _deauthorize(self, token: str) -> None:
+        state = self.server.state
+        with state.lock:
+            state.requests.append("POST /oauth/deauthorize")
+            if state.access.get(token, 0) <= time.time():
+                self._json(401, _error("Authorization Error", "Athlete", "access_token", "invalid"))
+                return
+            state.access.clear()
+            state.refresh_token = None
+        self._json(200, {"access_token": token})
+
+    def _api(self, needs: str | None, answer: _Answer) -> None:
+        """An API call: a live bearer token, and the scope it needs (``x`` or ``x_all``)."""
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        state = self.server.state
+        with state.lock:
+            state.requests.append(f"GET {urlsplit(self.path).path}")
+            state.api_calls += 1
+            calls = state.api_calls
+            live = bool(token) and state.access.get(token, 0) > time.time()
+            scope = set(state.scope.split(","))
+        rate = {
+            "X-RateLimit-Limit": ",".join(map(str, RATE_LIMITS)),
+            "X-RateLimit-Usage": f"{calls},{calls}",
+        }
+        if not live:
+            body = _error("Authorization Error", "Athlete", "access_token", "invalid")
+            self._json(401, body, rate)
+        elif needs is not None and not scope & {needs, needs + "_all"}:
+            body = _error("Authorization Error", "AccessToken", f"{needs}_permission", "missing")
+            self._json(401, body, rate)
+        else:
+            self._json(200, answer(scope), rate)
+
+    def _json(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        self.send_body(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _html(self, status: int, page: pages.Page) -> None:
+        self.send_body(status, page.html.encode(), "text/html; charset=utf-8")
+
+
+def _activities(scope: set[str]) -> list[dict[str, object]]:
+    """The fake activities the token may see (private ones need activity:read_all)."""
+    shown = [a for a in ACTIVITIES if "activity:read_all" in scope or not a["private"]]
+    return [
+        {
+            **activity,
+            "type": activity["sport_type"],
+            "moving_time": 1800 + 600 * i,
+            "elapsed_time": 1900 + 600 * i,
+            "start_date": f"2026-11-{20 + i}T07:30:00Z",
+            "start_date_local": f"2026-11-{20 + i}T08:30:00Z",
+            "timezone": "(GMT+01:00) Europe/Paris",
+            "athlete": {"id": ATHLETE["id"], "resource_state": 1},
+            "resource_state": 2,
+        }
+        for i, activity in enumerate(shown)
+    ]
+
+
+def _check_authorize(query: dict[str, str]) -> str | None:
+    """The field Strava would complain about, if any."""
+    if query.get("client_id") != str(DEMO_CLIENT_ID):
+        return "client_id"
+    if not loopback_redirect_uri(query.get("redirect_uri", "")):
+        return "redirect_uri"
+    return None
+
+
+def loopback_redirect_uri(uri: str) -> bool:
+    """True for an http(s) address on 127.0.0.1 or localhost, read as a browser would read
+    it: no backslash (a browser takes it for a slash, so ``http://evil\\@127.0.0.1/`` goes
+    to evil), no user name, no other scheme (``javascript:``), no missing one (``//host``)."""
+    if "\\" in uri or any(c.isspace() or ord(c) < 32 for c in uri):
+        return False
+    parts = urlsplit(uri)
+    if parts.scheme not in ("http", "https") or not uri.startswith(parts.scheme + "://"):
+        return False
+    host, _, port = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "")
+    return host in ("127.0.0.1", "localhost") and (port == "" or port.isdigit())
+
+
+def _error(message: str, resource: str, field_name: str, code: str) -> dict[str, object]:
+    return {
+        "message": message,
+        "errors": [{"resource": resource, "field": field_name, "code": code}],
+    }
+
+
+def _token_answer(state: _State, got: dict[str, str]) -> tuple[int, dict[str, object]]:
+    if got.get("client_id") != str(DEMO_CLIENT_ID):
+        return 400, _error("Bad Request", "Application", "client_id", "invalid")
+    if got.get("client_secret") != DEMO_CLIENT_SECRET:
+        return 401, _error("Authorization Error", "Application", "", "invalid")
+    grant = got.get("grant_type")
+    if grant == "authorization_code":
+        scope = state.codes.pop(got.get("code", ""), None)  # single use
+        if scope is None:
+            return 400, _error("Bad Request", "AuthorizationCode", "code", "invalid")
+        state.scope = scope
+        return 200, {**_issue(state, new_access=True), "athlete": ATHLETE}
+    if grant == "refresh_token":
+        if not state.refresh_token or got.get("refresh_token") != state.refresh_token:
+            return 400, _error("Bad Request", "RefreshToken", "refresh_token", "invalid")
+        current = max(state.access.values(), default=0)
+        return 200, _issue(state, new_access=current - time.time() <= 3600)
+    return 400, _error("Bad Request", "grant_type", "", "invalid")
+
+
+def _issue(state: _State, *, new_access: bool) -> dict[str, object]:
+    now = int(time.time())
+    if new_access or not state.access:
+        state.access[secrets.token_hex(20)] = now + ACCESS_LIFETIME
+    access, expires_at = max(state.access.items(), key=lambda kv: kv[1])
+    state.refresh_token = secrets.token_hex(20)  # rotation: the old one is refused from now on
+    return {
+        "token_type": "Bearer",
+        "access_token": access,
+        "expires_at": expires_at,
+        "expires_in": expires_at - now,
+        "refresh_token": state.refresh_token,
+    }

@@ -1,0 +1,1 @@
+"""What happens to a token: refresh, import, logout, profiles and the rotation hook."""

@@ -1,0 +1,115 @@
+"""``strava-auth import``: adopt tokens a user already has (a hand-rolled script's, stravalib's).
+
+The refresh token is proved by one refresh (its rotation saved); the athlete is asked for when
+the input does not say who it is. The token file is written only after that, with the usual
+rules, so an existing one is replaced only by a token that works.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from .. import settings
+from ..errors import LOGIN_HINT, ConfigError, StravaError
+from ..settings import Profile
+from ..store import os_keyring, save
+from ..store.quick_read import looks_like_token
+from ..store.token import IN_KEYRING, Token, athlete_fields
+from ..strava import api
+from ..strava.scopes import check_scopes
+from .refresh import hand_on_rotation, prove_refresh_token
+
+log = logging.getLogger(__name__)
+
+#: More than any token document; a longer input is refused without being parsed.
+MAX_INPUT = 64 * 1024
+_ATHLETE_SCOPES = {"read", "read_all", "profile:read_all"}
+_SHAPES = (
+    "JSON with refresh_token (and optionally access_token, expires_at or stravalib's "
+    "token_expires, athlete, scope), or a bare refresh token"
+)
+
+
+def parse_input(text: str) -> tuple[str, str | None, dict[str, object]]:
+    """(refresh token, granted scope or None, athlete) from what the user gave.
+
+    Raises:
+        ConfigError: it is neither a token document nor a bare refresh token (the message
+            never repeats the input: it may hold a secret).
+    """
+    if len(text) > MAX_INPUT:
+        raise ConfigError(f"the input is over {MAX_INPUT // 1024} KiB: expected {_SHAPES}")
+    text = text.strip().removeprefix("\ufeff").strip()  # a BOM, as some editors save JSON
+    if text.startswith("{"):
+        return _parse_document(text)
+    if looks_like_token(text):
+        return text, None, {}
+    raise ConfigError(f"nothing to import: expected {_SHAPES}")
+
+
+def _parse_document(text: str) -> tuple[str, str | None, dict[str, object]]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        raise ConfigError(f"the input is not valid JSON: expected {_SHAPES}") from None
+    refresh = data.get("refresh_token") if isinstance(data, dict) else None
+    if not (isinstance(refresh, str) and looks_like_token(refresh)):
+        raise ConfigError(f"the JSON has no usable refresh_token: expected {_SHAPES}")
+    return refresh, _scope(data.get("scope")), athlete_fields(data.get("athlete"))
+
+
+def _scope(value: object) -> str | None:
+    """The granted scope the input states: Strava's scope names only (never echoed: a value
+    that is not one may be a token put in the wrong place)."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, list) and all(isinstance(s, str) for s in value):
+        value = ",".join(value)  # some scripts save the scopes as a list
+    if not isinstance(value, str):
+        raise ConfigError("the JSON's scope is neither a string nor a list of strings")
+    return check_scopes(value, source="the JSON's scope")
+
+
+def import_token(text: str, path: Path, profile: Profile, store: str = "file") -> Token:
+    """Prove the refresh token in ``text`` with one refresh and save the result at ``path``.
+
+    Raises:
+        ConfigError: the input is not a token, or no app credentials are configured.
+        ReauthorizationRequiredError: Strava refuses the refresh token; nothing was written.
+        StravaError: Strava could not be reached; nothing was written.
+    """
+    refresh_token, scope, athlete = parse_input(text)
+    place = save.check_place(store)
+    if place == IN_KEYRING:
+        os_keyring.check_usable()  # before the refresh token is spent
+    credentials = settings.load_credentials(profile=profile)
+    base_url = settings.base_url()
+
+    def ask_strava() -> Token:
+        refused = (
+            "Strava does not accept this refresh token (revoked, or replaced by a newer "
+            f"one); nothing was written; {LOGIN_HINT}"
+        )
+        token = prove_refresh_token(
+            base_url, credentials, refresh_token, scope=scope, refused=refused
+        )
+        token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
+        return save.with_refresh_token_in(token, place, profile)
+
+    with save.locked(path):
+        token = save.obtain_and_save(path, ask_strava)
+        hand_on_rotation(refresh_token, token)  # the secret it came from may need the new one
+    return token
+
+
+def _ask_athlete(base_url: str, token: Token) -> dict[str, object]:
+    if token.scope is not None and not _ATHLETE_SCOPES & set(token.scopes):
+        return {}  # the granted scopes do not allow it
+    try:
+        return athlete_fields(api.athlete(base_url, token.access_token))
+    except StravaError as exc:
+        log.debug("could not ask Strava who the athlete is: %s", exc)
+        return {}

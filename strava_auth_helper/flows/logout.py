@@ -1,0 +1,56 @@
+"""Logging out: revoke the app's access at Strava, then delete the token file and its lock.
+
+All of it under the token lock: a refresh in flight finishes first (and its token is the
+one revoked), and one that waits finds no token file afterwards, so it cannot write one back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from .. import settings
+from ..errors import ReauthorizationRequiredError, StravaError
+from ..settings import Profile
+from ..store import os_keyring, save
+from ..store.sharing import retry_while_in_use
+from ..store.token import Token, read_token
+from ..strava import api
+from .refresh import refresh_locked
+
+
+def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
+    """Deauthorize and delete; returns whether Strava was told.
+
+    Raises:
+        NotLoggedInError, TokenFileError: nothing (usable) to log out of.
+        StravaError: Strava could not be told; the token file is kept (unless ``local_only``).
+    """
+    with save.locked(path) as lock:
+        token = read_token(path)  # fails clearly when there is nothing to log out of
+        told = False if local_only else _deauthorize(path, token, profile)
+        if token.in_keyring:
+            os_keyring.delete(token)
+        retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
+        lock.discard()
+    if profile.name and path.parent == settings.profile_dir(profile):
+        with contextlib.suppress(OSError):  # gone with its last file; kept if it has a .env
+            path.parent.rmdir()
+    return told
+
+
+def _deauthorize(path: Path, token: Token, profile: Profile) -> bool:
+    try:
+        if not token.is_fresh(60):  # deauthorize needs a live access token
+            token = refresh_locked(path, token, profile).token
+        api.deauthorize(settings.base_url(), token.access_token)
+    except ReauthorizationRequiredError:
+        return False  # Strava already refuses this token: nothing left to revoke
+    except StravaError as exc:
+        if exc.status == 401:
+            return False  # the access token is already revoked
+        raise StravaError(
+            f"{exc}; the token file was kept: try again, or use --local-only to delete it anyway",
+            exc.status,
+        ) from None
+    return True

@@ -1,0 +1,54 @@
+"""Named profiles: several athletes or apps, each with its own token (and maybe its own .env)."""
+
+from __future__ import annotations
+
+from .. import settings
+from ..errors import NotLoggedInError, StravaAuthError
+from ..settings import NO_PROFILE, Profile
+from ..store.location import profile_folder_name
+from ..store.token import describe_expiry, read_token
+
+
+def list_profiles() -> list[Profile]:
+    """The default profile (when it has a token), then every named one by name."""
+    profiles: list[Profile] = []
+    if settings.token_path(None, NO_PROFILE).exists():
+        profiles.append(NO_PROFILE)
+    folder = settings.profiles_dir()
+    if folder.is_dir():
+        names = (d.name for d in folder.iterdir() if d.is_dir())
+        profiles += [Profile(n) for n in sorted(names) if profile_folder_name(n) == n]
+    return profiles
+
+
+def profile_summary(profile: Profile) -> dict[str, object]:
+    """What ``strava-auth profiles`` shows of one profile: never a token."""
+    path = settings.token_path(None, profile)
+    summary: dict[str, object] = {
+        "profile": profile.name,
+        "athlete": "-",
+        "athlete_id": None,
+        "client_id": settings.saved_client_id(profile),
+        "scope": None,
+        "expires_at": None,
+        "expires": "not logged in",
+        "token_file": str(path),
+        "refresh_token_in": None,
+    }
+    try:
+        token = read_token(path)
+    except NotLoggedInError:
+        return summary
+    except StravaAuthError as exc:
+        summary["expires"] = f"unreadable token file ({exc.__class__.__name__})"
+        return summary
+    summary.update(
+        athlete=token.athlete_name,
+        athlete_id=token.athlete.get("id"),
+        client_id=token.client_id or summary["client_id"],
+        scope=token.scope,
+        expires_at=token.expires_at,
+        expires=describe_expiry(token.seconds_left()),
+        refresh_token_in=token.refresh_token_in,
+    )
+    return summary

@@ -1,0 +1,198 @@
+"""Refreshing when needed: under the lock, the file re-read first, the rotation saved (and,
+with ``$STRAVA_AUTH_ON_ROTATE``, handed to the user's secret store). With no token file, a
+refresh token in ``$STRAVA_REFRESH_TOKEN`` is adopted the same way (CI runners, servers).
+
+``entry.get_access_token`` answers on its own while the token is valid; everything else
+comes here. The functions that take ``profile`` as text (the public ``load_token``, and what
+``get_access_token`` hands over) resolve it once; the rest take a resolved one.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .. import settings
+from ..errors import LOGIN_COMMAND, ConfigError, NotLoggedInError, ReauthorizationRequiredError
+from ..settings import Profile
+from ..store import save
+from ..store.location import PathArg
+from ..store.quick_read import MAX_MIN_TTL, min_ttl_in_range
+from ..store.token import FROM_ENVIRONMENT, Token, read_token
+from ..strava import api
+from .rotation_hook import run_hook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TokenResult:
+    """A live token, and what went wrong handing its rotation to ``$STRAVA_AUTH_ON_ROTATE``
+    (None when nothing did, or nothing was rotated)."""
+
+    token: Token
+    hook_failure: str | None = None
+
+
+def load_token(token_file: PathArg = None, *, profile: str | None = None) -> Token:
+    """The stored token (no network); its ``repr`` hides the secrets.
+
+    Raises:
+        NotLoggedInError: there is no token file.
+        TokenFileError: the token file is unreadable or corrupt.
+        ConfigError: ``profile`` is not a valid profile name.
+    """
+    return read_token(settings.token_path(token_file, settings.resolve_profile(profile)))
+
+
+def refresh_if_needed(
+    token_file: PathArg = None,
+    *,
+    min_ttl: float,
+    force: bool,
+    profile: str | Profile | None = None,
+) -> Token:
+    """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds
+    (and ``force`` is off). See :func:`strava_auth_helper.get_access_token`."""
+    return token_result(token_file, min_ttl=min_ttl, force=force, profile=profile).token
+
+
+def token_result(
+    token_file: PathArg = None,
+    *,
+    min_ttl: float,
+    force: bool,
+    profile: str | Profile | None = None,
+) -> TokenResult:
+    """:func:`refresh_if_needed`, and whether a rotation's hook failed (the command line
+    exits with its own status then)."""
+    if not min_ttl_in_range(min_ttl):
+        raise ValueError(f"min_ttl must be between 0 and {MAX_MIN_TTL} seconds, not {min_ttl}")
+    resolved = settings.resolve_profile(profile)
+    path = settings.token_path(token_file, resolved)
+    try:
+        seen = read_token(path)
+    except NotLoggedInError:
+        if settings.refresh_token_from_env() is None:
+            raise
+        return adopt_from_env(path, resolved)
+    if not force and seen.is_fresh(min_ttl):
+        return TokenResult(seen)
+    with save.locked(path):
+        current = read_token(path)  # another process may have refreshed while we waited
+        refreshed_meanwhile = (current.refresh_token, current.access_token) != (
+            seen.refresh_token,
+            seen.access_token,
+        )
+        if current.is_fresh(min_ttl) and (refreshed_meanwhile or not force):
+            log.debug("another process refreshed the token meanwhile")
+            return TokenResult(current)
+        return refresh_locked(path, current, resolved)
+
+
+def refresh_locked(path: Path, current: Token, profile: Profile) -> TokenResult:
+    """Refresh ``current`` and save the result; the caller holds the token lock."""
+    credentials = _credentials_for(current, profile)
+    base_url = settings.base_url()
+    sent = save.load_refresh_token(current)  # from the keyring, where it lives there
+
+    def ask_strava() -> Token:
+        return current.refreshed(api.refresh(base_url, credentials, sent))
+
+    new = save.obtain_and_save(path, ask_strava, current=current)
+    log.debug("refreshed; rotated refresh token: %s", new.refresh_token != sent)
+    return TokenResult(new, hand_on_rotation(sent, new))
+
+
+def adopt_from_env(path: Path, profile: Profile) -> TokenResult:
+    """Start from ``$STRAVA_REFRESH_TOKEN`` where there is no token file: one refresh (under
+    the lock: of several processes starting at once, one asks Strava), saved as usual.
+
+    Raises:
+        ReauthorizationRequiredError: Strava refuses that refresh token.
+        StravaAuthError: as for a refresh.
+    """
+    with save.locked(path):
+        try:
+            return TokenResult(read_token(path))  # another process adopted it meanwhile
+        except NotLoggedInError:
+            pass
+        sent = settings.refresh_token_from_env()
+        if sent is None:  # unset while we waited for the lock
+            raise NotLoggedInError(f"not logged in: no token file at {path}")
+        credentials = settings.load_credentials(profile=profile)
+        base_url = settings.base_url()
+
+        def ask_strava() -> Token:
+            refused = (
+                f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN} "
+                "(revoked, or rotated by an earlier run whose new one was not written back): "
+                "log in on your computer and update the secret "
+                "(`strava-auth export --refresh-token`)"
+            )
+            token = prove_refresh_token(base_url, credentials, sent, scope=None, refused=refused)
+            return replace(token, source=FROM_ENVIRONMENT)
+
+        new = save.obtain_and_save(path, ask_strava)
+        log.debug("adopted the refresh token in $%s", settings.ENV_REFRESH_TOKEN)
+        return TokenResult(new, hand_on_rotation(sent, new))
+
+
+def prove_refresh_token(
+    base_url: str,
+    credentials: settings.Credentials,
+    refresh_token: str,
+    *,
+    scope: str | None,
+    refused: str,
+) -> Token:
+    """A token from a refresh token that came from elsewhere (the environment, an import):
+    one refresh proves it.
+
+    Raises:
+        ReauthorizationRequiredError: with ``refused`` as its message, when Strava refuses it.
+        StravaError: as for any refresh.
+    """
+    try:
+        answer = api.refresh(base_url, credentials, refresh_token)
+    except ReauthorizationRequiredError as exc:
+        raise ReauthorizationRequiredError(refused) from exc
+    return Token.from_response(answer, scope=scope, client_id=credentials.client_id)
+
+
+def hand_on_rotation(sent: str, new: Token) -> str | None:
+    """Once the file holds ``new``: if Strava rotated the refresh token ``sent``, run
+    ``$STRAVA_AUTH_ON_ROTATE`` with the new one; without it, warn when the old one came from
+    the environment, whose secret is now stale. Returns the hook's failure line, if any (it
+    is logged as a WARNING too)."""
+    if new.refresh_token == sent:
+        return None
+    command = settings.on_rotate_command()
+    if command is not None:
+        failure = run_hook(command, new.refresh_token)
+        if failure is not None:
+            log.warning("%s", failure)
+        return failure
+    if new.source == FROM_ENVIRONMENT:
+        log.warning(
+            "Strava rotated the refresh token that came from $%s: the secret it came from "
+            "is now stale and the next run will be refused. Set %s to a command that stores "
+            "the new one (e.g. `gh secret set %s`), or update the secret by hand "
+            "(`strava-auth export --refresh-token`)",
+            settings.ENV_REFRESH_TOKEN,
+            settings.ENV_ON_ROTATE,
+            settings.ENV_REFRESH_TOKEN,
+        )
+    return None
+
+
+def _credentials_for(token: Token, profile: Profile) -> settings.Credentials:
+    credentials = settings.load_credentials(profile=profile)
+    if token.client_id is not None and token.client_id != credentials.client_id:
+        raise ConfigError(
+            f"the token file was issued to client ID {token.client_id}, but the configured "
+            f"{settings.ENV_CLIENT_ID} is {credentials.client_id}; fix the variable or run "
+            f"`{LOGIN_COMMAND}` again"
+        )
+    return credentials

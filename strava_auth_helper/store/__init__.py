@@ -1,0 +1,2 @@
+"""The token at rest: where it is, its quick read, its model, private files, the lock, the
+OS keyring, and the one save path."""

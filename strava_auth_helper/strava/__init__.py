@@ -1,0 +1,1 @@
+"""Strava itself: the HTTP calls and the scopes."""

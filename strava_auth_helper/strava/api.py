@@ -1,0 +1,235 @@
+"""The only module that talks HTTP to Strava: authorize URL, code exchange, refresh, deauthorize."""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+import requests
+
+from ..errors import (
+    RateLimitError,
+    ReauthorizationRequiredError,
+    StravaError,
+    StravaUnavailableError,
+)
+from ..safe_text import clean, safe
+from ..settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials
+from ..store.quick_read import epoch_seconds, looks_like_token
+
+log = logging.getLogger(__name__)
+
+#: (connect, read) seconds for every request to Strava.
+TIMEOUT = (10.0, 30.0)
+#: Pauses before each retry of a refresh after a network fault or a 502/503/504.
+RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5, 4.0)
+_RETRY_STATUSES = frozenset({502, 503, 504})
+_SECRET_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token"})
+#: Strava's answers are a few KiB at most; a larger body is not parsed.
+MAX_BODY = 256 * 1024
+_JsonDict = dict[str, object]
+
+
+def authorize_url(
+    base_url: str, client_id: int, redirect_uri: str, scope: str, state: str, *, force: bool
+) -> str:
+    """The URL of Strava's authorize page for this login."""
+    params = {
+        "client_id": str(client_id),
+        "response_type": "code",
+        "redirect_uri": redirect_uri,
+        "approval_prompt": "force" if force else "auto",
+        "scope": scope,
+        "state": state,
+    }
+    return f"{base_url}/oauth/authorize?" + urlencode(params, quote_via=quote, safe=",:/")
+
+
+def exchange_code(base_url: str, credentials: Credentials, code: str) -> _JsonDict:
+    """Trade the redirect's code for tokens (no retry: a code is single-use).
+
+    Raises:
+        StravaError: Strava refused, could not be reached or answered nonsense.
+    """
+    form = {
+        "client_id": str(credentials.client_id),
+        "client_secret": credentials.client_secret,
+        "code": code,
+        "grant_type": "authorization_code",
+    }
+    return _token_answer(_post(base_url, "/oauth/token", form))
+
+
+def refresh(base_url: str, credentials: Credentials, refresh_token: str) -> _JsonDict:
+    """Ask for a fresh access token, retrying network faults and 502/503/504 with backoff.
+
+    Raises:
+        ReauthorizationRequiredError: the refresh token was revoked or superseded.
+        RateLimitError: Strava's rate limit was hit.
+        StravaError: any other refusal, or Strava still unavailable after the retries.
+    """
+    form = {
+        "client_id": str(credentials.client_id),
+        "client_secret": credentials.client_secret,
+        "refresh_token": refresh_token,
+        "grant_type": "refresh_token",
+    }
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return _token_answer(_post(base_url, "/oauth/token", form))
+        except StravaUnavailableError as exc:
+            if delay is None:
+                raise
+            log.info("%s; retrying in %.1f s", exc, delay)  # shown with -v; the last one raises
+            time.sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def deauthorize(base_url: str, access_token: str) -> None:
+    """Revoke the app's tokens for this athlete."""
+    _post(base_url, "/oauth/deauthorize", {"access_token": access_token})
+
+
+def athlete(base_url: str, access_token: str) -> _JsonDict:
+    """The athlete the token belongs to (``GET /api/v3/athlete``).
+
+    Raises:
+        StravaError: Strava refused (e.g. a missing scope) or could not be reached.
+    """
+    response = _send("GET", base_url, "/api/v3/athlete", bearer=access_token)
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise StravaError("Strava's athlete answer was not a JSON object", response.status_code)
+    return data
+
+
+def _post(base_url: str, path: str, form: dict[str, str]) -> requests.Response:
+    return _send("POST", base_url, path, form=form)
+
+
+def _send(
+    method: str,
+    base_url: str,
+    path: str,
+    *,
+    form: dict[str, str] | None = None,
+    bearer: str | None = None,
+) -> requests.Response:
+    headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+    secrets = [v for k, v in (form or {}).items() if k in _SECRET_FIELDS] + [bearer]
+    try:
+        response = requests.request(
+            method, base_url + path, data=form, headers=headers, timeout=TIMEOUT
+        )
+    except requests.Timeout:
+        raise StravaUnavailableError(f"Strava did not answer in time ({path})") from None
+    except requests.RequestException as exc:
+        raise StravaUnavailableError(
+            f"could not reach Strava at {base_url} ({exc.__class__.__name__})"
+        ) from None
+    if response.status_code >= 400:
+        raise _error_for(response, secrets)
+    return response
+
+
+def _json_body(response: requests.Response) -> object:
+    """The parsed body, or None: not JSON, too large, or nested too deep to be an answer."""
+    if len(response.content) > MAX_BODY:
+        return None
+    try:
+        return response.json()
+    except (ValueError, RecursionError):
+        return None
+
+
+def _token_answer(response: requests.Response) -> _JsonDict:
+    data = _json_body(response)
+    if data is None:
+        raise StravaError(
+            f"Strava's answer was not valid JSON (HTTP {response.status_code})",
+            response.status_code,
+        )
+    if not (isinstance(data, dict) and _has_usable_tokens(data)):
+        raise StravaError("Strava's answer had no usable tokens in it", response.status_code)
+    return data
+
+
+def _has_usable_tokens(data: _JsonDict) -> bool:
+    tokens = (data.get("access_token"), data.get("refresh_token"))
+    strings = all(looks_like_token(t) for t in tokens)
+    return strings and epoch_seconds(data.get("expires_at")) is not None
+
+
+def _error_for(
+    response: requests.Response, secrets: list[str | None]
+) -> StravaError | ReauthorizationRequiredError:
+    status = response.status_code
+    message, errors = _parse_error_body(response)
+    resources = {(e.get("resource"), e.get("code")) for e in errors}
+    detail = "; ".join(
+        "/".join(clean(e.get(k), 40) for k in ("resource", "field", "code") if e.get(k))
+        for e in errors[:5]
+    )
+    said = safe(
+        f"Strava answered {status} {message}" + (f" ({detail})" if detail else ""), secrets, 400
+    )
+    if status == 429:
+        return RateLimitError(f"{said}: rate limit hit; {_rate_limit_reset(response)}", status)
+    if status in _RETRY_STATUSES:
+        return StravaUnavailableError(f"{said}: Strava is unavailable", status)
+    if any(r == "RefreshToken" for r, _ in resources):
+        return ReauthorizationRequiredError(
+            f"{said}: the saved refresh token was revoked or replaced by a newer one; "
+            "run `strava-auth login` to authorize again"
+        )
+    if any(r == "AuthorizationCode" for r, _ in resources):
+        return StravaError(f"{said}: the login code was refused; run the login again", status)
+    if status == 401 and any(r == "Application" for r, _ in resources):
+        return StravaError(f"{said}: check {ENV_CLIENT_SECRET} for this client ID", status)
+    if any(r == "Application" for r, _ in resources):
+        return StravaError(f"{said}: check {ENV_CLIENT_ID} and the app's settings", status)
+    return StravaError(said, status)
+
+
+def _parse_error_body(response: requests.Response) -> tuple[str, list[dict[str, object]]]:
+    """Strava's message (cleaned, at most 200 characters) and its list of errors."""
+    reason = clean(response.reason or "error", 100)
+    body = _json_body(response)
+    message = body.get("message") if isinstance(body, dict) else None
+    return clean(message or reason, 200), error_list(response)
+
+
+def error_list(response: requests.Response) -> list[dict[str, object]]:
+    """The ``errors`` of a Strava error answer (``resource``, ``field``, ``code``), if any."""
+    body = _json_body(response)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
+
+
+def _rate_limit_reset(response: requests.Response, now: datetime | None = None) -> str:
+    """Say when the limit resets: 15-minute windows on the quarter hour, daily at 00:00 UTC."""
+    now = now or datetime.now(UTC)
+    limits = _pair(response.headers.get("X-RateLimit-Limit"))
+    usage = _pair(response.headers.get("X-RateLimit-Usage"))
+    if limits and usage and usage[1] >= limits[1]:
+        reset = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        which = f"daily limit {usage[1]}/{limits[1]}"
+    else:
+        reset = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
+        reset += timedelta(minutes=15)
+        which = f"15-minute limit {usage[0]}/{limits[0]}" if limits and usage else "15-minute limit"
+    minutes = max(1, round((reset - now).total_seconds() / 60))
+    return f"{which}, resets at {reset:%H:%M} UTC (in about {minutes} min)"
+
+
+def _pair(header: str | None) -> tuple[int, int] | None:
+    try:
+        first, second = (int(x) for x in (header or "").split(",")[:2])
+    except ValueError:
+        return None
+    return first, second

@@ -1,0 +1,324 @@
+"""Double-click launchers: generated for every OS, validated, and run for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from pytest_httpserver import HTTPServer
+
+from strava_auth_helper.browser_login import launchers as launcher
+from strava_auth_helper.errors import ConfigError
+from strava_auth_helper.store.token import read_token
+from tests.helpers import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    CODE,
+    CONSOLE_SCRIPT,
+    NEEDS_PTY,
+    WINDOWS,
+    PtyProcess,
+    http_get,
+    require,
+    token_answer,
+)
+
+#: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
+POSIX_LAUNCHERS = pytest.mark.skipif(WINDOWS, reason="runs the Linux and macOS launchers (sh)")
+
+WEIRD = 'Mon dossier "été" $HOME 100% \\ ü'
+
+
+def parse_desktop_exec(content: str) -> list[str]:
+    """Read the Exec key back as a desktop environment would (Desktop Entry spec 1.5)."""
+    line = next(x for x in content.splitlines() if x.startswith("Exec="))
+    value = _unescape_string(line[len("Exec=") :])
+    return [arg.replace("%%", "%") for arg in _split_quoted(value)]
+
+
+def _unescape_string(value: str) -> str:
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            nxt = value[i + 1]
+            out.append({"s": " ", "n": "\n", "t": "\t", "r": "\r", "\\": "\\"}.get(nxt, "\\" + nxt))
+            i += 2
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def _split_quoted(value: str) -> list[str]:
+    args: list[str] = []
+    current, quoted, started, i = "", False, False, 0
+    while i < len(value):
+        c = value[i]
+        if quoted and c == "\\" and i + 1 < len(value) and value[i + 1] in '"`$\\':
+            current += value[i + 1]
+            i += 1
+        elif c == '"':
+            quoted, started = not quoted, True
+        elif c == " " and not quoted:
+            if current or started:
+                args.append(current)
+            current, started = "", False
+        else:
+            current += c
+        i += 1
+    if current or started:
+        args.append(current)
+    return args
+
+
+def test_desktop_exec_round_trips_awkward_paths() -> None:
+    python = f"/opt/{WEIRD}/bin/python3"
+    name, content = launcher.render("linux", python)
+    assert name.endswith(".desktop")
+    assert "Terminal=true" in content
+    assert parse_desktop_exec(content) == launcher.command(python)
+
+
+def test_macos_command_is_a_shell_script() -> None:
+    python = f"/Users/x/{WEIRD}/bin/python3"
+    name, content = launcher.render("macos", python)
+    assert name.endswith(".command")
+    assert content.startswith("#!/bin/sh\n")
+    exec_line = content.splitlines()[-1]
+    import shlex
+
+    assert shlex.split(exec_line) == ["exec", *launcher.command(python)]
+
+
+def test_windows_cmd_quotes_and_escapes() -> None:
+    python = "C:\\Users\\Zoë Smith\\100%\\venv\\Scripts\\python.exe"
+    name, content = launcher.render("windows", python)
+    assert name.endswith(".cmd")
+    assert content.endswith("\r\n")
+    assert "\n" not in content.replace("\r\n", "")
+    assert "chcp 65001" in content
+    last = content.split("\r\n")[-2]
+    quoted = '"C:\\Users\\Zoë Smith\\100%%\\venv\\Scripts\\python.exe"'
+    assert last == f"{quoted} -m strava_auth_helper login --pause"
+    with pytest.raises(ConfigError):
+        launcher.render("windows", 'C:\\a"b\\python.exe')
+
+
+def test_line_breaks_are_refused() -> None:
+    with pytest.raises(ConfigError):
+        launcher.render("linux", "/opt/a\nb/python")
+
+
+@pytest.mark.parametrize(
+    ("platform", "kind"), [("linux", "linux"), ("darwin", "macos"), ("win32", "windows")]
+)
+def test_platform_kind(platform: str, kind: str) -> None:
+    assert launcher.platform_kind(platform) == kind
+
+
+def test_install_writes_executable_file(tmp_path: Path) -> None:
+    path = launcher.install(tmp_path, kind="macos", python="/usr/bin/python3")
+    assert path.parent == tmp_path
+    if not WINDOWS:  # (Windows has no executable bit: its .cmd runs by its name)
+        assert stat.S_IMODE(path.stat().st_mode) & 0o111
+    with pytest.raises(ConfigError, match="not a folder"):
+        launcher.install(tmp_path / "missing")
+
+
+def test_cli_install_launcher_uses_this_interpreter(tmp_path: Path) -> None:
+    desktop = tmp_path / "Desktop"
+    desktop.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "strava_auth_helper", "install-launcher", "--dir", str(desktop)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    written = list(desktop.iterdir())
+    assert len(written) == 1
+    assert str(written[0]) in result.stdout
+    content = written[0].read_text(encoding="utf-8")
+    if WINDOWS:
+        assert f'"{os.path.abspath(sys.executable)}"' in content or sys.executable in content
+    else:
+        assert parse_desktop_exec(content)[0] == os.path.abspath(sys.executable)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="desktop-file-validate is Linux's")
+def test_linux_file_passes_desktop_file_validate(tmp_path: Path) -> None:
+    validator = shutil.which("desktop-file-validate")
+    require(validator is not None, "desktop-file-validate", "apt-get install desktop-file-utils")
+    assert validator is not None
+    path = launcher.install(tmp_path, kind="linux", python=f"/opt/{WEIRD}/bin/python3")
+    result = subprocess.run([validator, str(path)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == "", result.stdout
+
+
+@pytest.fixture
+def weird_python(tmp_path: Path) -> str:
+    """An interpreter whose path has spaces, quotes, $, % and non-ASCII characters."""
+    folder = tmp_path / WEIRD / "bin"
+    folder.mkdir(parents=True)
+    python = folder / "python3"
+    python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    python.chmod(0o755)
+    return str(python)
+
+
+def login_env(strava: HTTPServer, token_file: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        STRAVA_BASE_URL=strava.url_for("/").rstrip("/"),
+        STRAVA_TOKEN_FILE=str(token_file),
+        BROWSER="cmd /c rem" if WINDOWS else "true",  # a "browser" that opens nothing
+        **extra,
+    )
+    return env
+
+
+def browse_redirect(url_line: str, **params: str) -> str:
+    query = parse_qs(urlsplit(url_line.strip()).query)
+    redirect = query["redirect_uri"][0]
+    return http_get(redirect, params={"state": query["state"][0], **params}).text
+
+
+@POSIX_LAUNCHERS
+@pytest.mark.parametrize("kind", ["linux", "macos"])
+def test_launcher_command_line_runs_the_login_for_real(
+    kind: str, strava: HTTPServer, weird_python: str, tmp_path: Path
+) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    path = launcher.install(tmp_path, kind=kind, python=weird_python)
+    argv = parse_desktop_exec(path.read_text()) if kind == "linux" else ["/bin/sh", str(path)]
+    env = login_env(
+        strava,
+        tmp_path / "t.json",
+        STRAVA_CLIENT_ID=str(CLIENT_ID),
+        STRAVA_CLIENT_SECRET=CLIENT_SECRET,
+    )
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    url = next(line for line in proc.stdout if line.startswith("http"))
+    assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
+    out, err = proc.communicate("\n", timeout=30)
+    assert proc.returncode == 0, err
+    assert "Logged in as Jane Runner" in out
+    assert "Press Enter to close this window." in out
+    assert read_token(tmp_path / "t.json").athlete["id"] == 134815
+
+
+@NEEDS_PTY
+@POSIX_LAUNCHERS
+def test_double_click_without_credentials_prompts_then_just_works(
+    strava: HTTPServer, weird_python: str, tmp_path: Path, isolated_env: Path
+) -> None:
+    strava.expect_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    argv = parse_desktop_exec(
+        launcher.install(tmp_path, kind="linux", python=weird_python).read_text()
+    )
+    env = login_env(strava, tmp_path / "t.json")
+
+    first = PtyProcess(argv, env=env)
+    first.expect("Client ID: ")
+    first.send(str(CLIENT_ID))
+    first.expect("(not shown): ")
+    first.send(CLIENT_SECRET)
+    first.expect("[Y/n] ")
+    first.send("y")
+    first.expect("/authorization")
+    url = next(line for line in first.lines() if line.startswith("http"))
+    browse_redirect(url, code=CODE, scope="read,activity:read_all")
+    first.expect("Press Enter to close this window.")
+    first.send("")
+    assert first.proc.wait(timeout=20) == 0
+    saved = isolated_env / ".env"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+
+    second = PtyProcess(argv, env=env)  # the next double-click asks nothing
+    second.expect("/authorization")
+    assert b"Client ID" not in second.output
+    url = next(line for line in second.lines() if line.startswith("http"))
+    browse_redirect(url, code=CODE, scope="read,activity:read_all")
+    second.expect("Press Enter to close this window.")
+    second.send("")
+    assert second.proc.wait(timeout=20) == 0
+    assert [r.form["client_secret"] for r, _ in strava.log] == [CLIENT_SECRET, CLIENT_SECRET]
+
+
+@pytest.mark.parametrize("kind", ["linux", "macos", "windows"])
+def test_a_launcher_for_a_profile_logs_in_for_it(tmp_path: Path, kind: str) -> None:
+    path = launcher.install(tmp_path, kind=kind, python="/usr/bin/python3", profile="club")
+    assert "club" in path.name
+    content = path.read_text()
+    assert "--profile club login --pause" in content
+    if kind == "linux":
+        assert parse_desktop_exec(content)[3:5] == ["--profile", "club"]
+        assert "Name=Strava login (club)" in content
+
+
+def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
+    desktop = tmp_path / "Desktop"
+    desktop.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "strava_auth_helper", "--profile", "club", "install-launcher"]
+        + ["--dir", str(desktop)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "--profile club login --pause" in next(desktop.iterdir()).read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not WINDOWS, reason="runs a .cmd file with cmd.exe (the Windows leg)")
+@pytest.mark.usefixtures("with_creds")
+def test_the_windows_launcher_runs_the_login_for_real(strava: HTTPServer, tmp_path: Path) -> None:
+    # On the Windows leg this interpreter's own path holds a space and a non-ASCII letter
+    # (the leg's venv), and so does the folder: the .cmd file and its `chcp 65001` carry both.
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    desktop = tmp_path / "Bureau d'été"
+    desktop.mkdir()
+    installed = subprocess.run(
+        [str(CONSOLE_SCRIPT), "install-launcher", "--dir", str(desktop)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stderr
+    path = next(desktop.iterdir())
+    assert path.suffix == ".cmd"
+    assert os.path.abspath(sys.executable) in path.read_text(encoding="utf-8")
+    env = login_env(strava, tmp_path / "t.json")
+    proc = subprocess.Popen(
+        ["cmd", "/c", str(path)],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
+    assert proc.stdout is not None
+    url = next(line for line in proc.stdout if line.startswith("http"))
+    assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
+    out, err = proc.communicate("\n", timeout=60)
+    assert proc.returncode == 0, err
+    assert "Logged in as Jane Runner" in out
+    assert "Press Enter to close this window." in out
+    assert read_token(tmp_path / "t.json").athlete["id"] == 134815
