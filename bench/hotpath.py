@@ -1,4 +1,4 @@
-"""Benchmark of the valid-token path (strava_auth_helper/fastpath.py), side by side in one run.
+"""Benchmark of the valid-token path (``store/quick_read.py``), side by side in one run.
 
 Prints ratios (lower is better), each measured against its baseline in the same run:
   1. `strava-auth token --token-file F` on a valid token vs. bare `python -c pass` (same
@@ -36,7 +36,9 @@ from strava_auth_helper import get_access_token
 RUNS = 40
 CLI_TARGET = 2.5
 API_TARGET = 1.5
-OFFLINE_TARGET = 4.0
+# status and profiles: argparse, platformdirs, logging and dataclasses alone are 3.6x here;
+# 7x is the decided target (4x would mean dropping them).
+OFFLINE_TARGET = 7.0
 
 
 def make_token_file(folder: Path, *, keyring: bool = False) -> Path:
