@@ -21,12 +21,14 @@ from .errors import (
     RateLimitError,
     ReauthorizationRequired,
     ReauthorizationRequiredError,
+    ReservationError,
     ScopesNotGranted,
     ScopesNotGrantedError,
     StravaAuthError,
     StravaError,
     StravaUnavailableError,
     TokenFileError,
+    UnsafeFolderError,
 )
 from .version import __version__
 
@@ -88,6 +90,7 @@ __all__ = [
     "RateLimitError",
     "ReauthorizationRequired",
     "ReauthorizationRequiredError",
+    "ReservationError",
     "ScopesNotGranted",
     "ScopesNotGrantedError",
     "StravaAuth",
@@ -96,6 +99,7 @@ __all__ = [
     "StravaUnavailableError",
     "Token",
     "TokenFileError",
+    "UnsafeFolderError",
     "__version__",
     "api_base_url",
     "get_access_token",

@@ -15,7 +15,7 @@ from requests.utils import rewind_body
 
 from . import settings
 from .entry import get_access_token
-from .errors import StravaAuthError
+from .errors import LOGIN_COMMAND, StravaAuthError
 from .flows.refresh import load_token
 from .store.location import PathArg
 from .store.quick_read import DEFAULT_MIN_TTL
@@ -139,13 +139,18 @@ class StravaAuth(AuthBase):
 
 def raise_for_status(response: requests.Response) -> None:
     """``response.raise_for_status()``, but a 401 for a missing permission raises
-    :class:`MissingScopeError`, whose message names the scope and the login to run."""
+    :class:`MissingScopeError`, whose message names the scope and the login to run.
+
+    Raises:
+        MissingScopeError: Strava refused the call for lack of a permission.
+        requests.HTTPError: any other 4xx or 5xx answer.
+    """
     missing = missing_permission(response) if response.status_code == 401 else None
     if missing is None:
         response.raise_for_status()
         return
     said = str(response.reason or "")  # StravaAuth has already written the message there
-    message = said if "strava-auth login" in said else missing_scope_message(missing, None)
+    message = said if LOGIN_COMMAND in said else missing_scope_message(missing, None)
     raise MissingScopeError(message, response=response)
 
 
@@ -155,7 +160,7 @@ def missing_scope_message(scope: str, granted: str | None) -> str:
     wanted += [scope] if scope not in wanted else []
     return (
         f"Unauthorized: the token lacks Strava's {scope} permission "
-        f"(granted: {granted or 'unknown'}); run `strava-auth login --scope "
+        f"(granted: {granted or 'unknown'}); run `{LOGIN_COMMAND} --scope "
         f"{','.join(wanted)} --force` and leave every box ticked"
     )
 

@@ -226,7 +226,7 @@ def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
 
 
 def load_credentials(
-    client_id: int | None = None, *, profile: str | Profile | None = None
+    client_id: int | str | None = None, *, profile: str | Profile | None = None
 ) -> Credentials:
     """Client ID (argument > env > ./.env > profile .env > config .env) and secret (the same
     without the argument: a secret is never a command-line argument).

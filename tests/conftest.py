@@ -29,6 +29,7 @@ from tests.helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
     TLS,
+    WINDOWS,
     Ran,
     base_of,
     checked,
@@ -150,6 +151,18 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.fixture
 def token_path(tmp_path: Path) -> Path:
     return tmp_path / "tokens" / "token.json"
+
+
+@pytest.fixture
+def login_env(strava: HTTPServer, token_path: Path) -> dict[str, str]:
+    """The environment of a login run as a process of its own: this one's (the isolated
+    config folder, STRAVA_BASE_URL at the test's Strava), ``token_path`` as its token file,
+    and a "browser" that opens nothing (the test sends the redirect itself)."""
+    return {
+        **os.environ,
+        "STRAVA_TOKEN_FILE": str(token_path),
+        "BROWSER": "cmd /c rem" if WINDOWS else "true",
+    }
 
 
 @pytest.fixture

@@ -17,10 +17,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -205,7 +205,7 @@ class LoginRun:
 
     def _run(self, options: LoginOptions) -> None:
         try:
-            self.result = run_login(options, out=self.out, opener=lambda url: True)
+            self.result = run_login(options, out=cast(TextIO, self.out), opener=lambda url: True)
         except BaseException as exc:  # handed to the test
             self.error = exc
 
@@ -469,3 +469,12 @@ def race_for_a_refresh(strava_server: HTTPServer, count: int, *args: str) -> lis
 
 def refresh_tokens_sent(strava_server: HTTPServer) -> list[str]:
     return [r.form["refresh_token"] for r, _ in strava_server.log if r.path == "/oauth/token"]
+
+
+def wait_for_login_url(lines: Iterable[str]) -> str:
+    """The authorize address a login prints on a line of its own, as soon as it is printed
+    (``lines`` is read no further: the login's later lines are left for the test)."""
+    for line in lines:
+        if line.startswith("http"):
+            return line.strip()
+    pytest.fail("the login ended without printing the address to open")

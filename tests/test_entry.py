@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import venv
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -148,15 +149,19 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     python = root / "venv" / BIN / f"python{EXE}"
     wheel = next(root.glob("*.whl"))
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    install = [*pip, "--python", python, "install", "--no-deps", "--no-index", wheel]
+    install: list[str | Path] = [*pip, "--python", python, "install", "--no-deps", "--no-index"]
+    install.append(wheel)
     subprocess.run(install, check=True, capture_output=True)
     return python.parent
 
 
-def imported_modules(cmd: list[str | Path], env: dict[str, str]) -> tuple[str, set[str]]:
+def imported_modules(cmd: Sequence[object], env: dict[str, str]) -> tuple[str, set[str]]:
     """Run ``cmd`` with -X importtime; its stdout and every top-level module it imported."""
     result = subprocess.run(
-        cmd, env={**env, "PYTHONPROFILEIMPORTTIME": "1"}, capture_output=True, text=True
+        [str(arg) for arg in cmd],
+        env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     modules = {

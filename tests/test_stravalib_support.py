@@ -73,7 +73,7 @@ def test_takes_a_session_and_refuses_token_arguments() -> None:
     client = stravalib_client(requests_session=session, rate_limit_requests=False)
     assert client.protocol.rsession is session
     with pytest.raises(TypeError, match="refresh_token"):
-        stravalib_client(refresh_token="r")  # type: ignore[arg-type]
+        stravalib_client(refresh_token="r")
     with pytest.raises(ValueError, match="rate_limiter"):
         stravalib_client(rate_limit_requests=False, rate_limiter=lambda *a: None)  # type: ignore[arg-type]
 

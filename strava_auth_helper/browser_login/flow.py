@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ..errors import (
+    LOGIN_HINT,
     LoginDeclinedError,
     LoginError,
     LoginTimeoutError,
@@ -139,7 +140,7 @@ def run_login(
         if redirect is None:
             raise LoginTimeoutError(
                 f"no answer from the browser within {options.timeout:g} s; "
-                "run `strava-auth login` again (nothing was saved)"
+                f"{LOGIN_HINT} again (nothing was saved)"
             )
         outcome = _finish_and_answer(catcher, options, redirect)
     if isinstance(outcome, StravaAuthError):
@@ -245,7 +246,7 @@ def _declined(redirect: Redirect) -> tuple[StravaAuthError, pages.Page]:
     if redirect.error == "access_denied":
         error: StravaAuthError = LoginDeclinedError(
             "you declined access on Strava's page; nothing was saved "
-            "(run `strava-auth login` again and press Authorize)"
+            f"({LOGIN_HINT} again and press Authorize)"
         )
         return error, pages.declined()
     error = LoginError(f"Strava redirected with error '{redirect.error}'; nothing was saved")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from .. import settings
-from ..errors import ScopesNotGrantedError
+from ..errors import LOGIN_COMMAND, ScopesNotGrantedError
 from ..settings import Profile
 from ..store import os_keyring
 from ..store.location import PathArg
@@ -116,7 +116,7 @@ def login_with(
         raise ScopesNotGrantedError(
             f"logged in and saved, but Strava did not grant {', '.join(result.missing_scopes)}"
             " (unticked on Strava's page); scripts that need them will fail: log in again "
-            "with `strava-auth login --force` (from Python: login(force=True)) and leave "
+            f"with `{LOGIN_COMMAND} --force` (from Python: login(force=True)) and leave "
             "every box ticked",
             result.token,
             result.missing_scopes,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from html import escape
 
+from ..errors import LOGIN_COMMAND
+
 _STYLE = """
 :root{color-scheme:light dark;--accent:#fc5200;--ok:#1a7f37;--bad:#c62828;--muted:#6b6b76}
 *{box-sizing:border-box}
@@ -72,7 +74,7 @@ def success(first_name: str, scopes: list[str], missing: list[str], token_path: 
             '<div class="note"><p><strong>Some permissions were not granted:</strong></p>'
             + _list(missing)
             + "<p>Scripts that need them will fail. To grant them, run "
-            "<code>strava-auth login --force</code> and leave every box ticked.</p></div>"
+            f"<code>{LOGIN_COMMAND} --force</code> and leave every box ticked.</p></div>"
         )
     body += f"<p>The token was saved to <code>{escape(token_path)}</code>.</p>"
     body += "<p>Go back to the terminal: your scripts can use Strava now.</p>"
@@ -83,7 +85,7 @@ def declined() -> Page:
     """The athlete pressed Cancel on Strava's page."""
     body = (
         "<p>You declined access on Strava's page, so nothing was saved.</p>"
-        "<p>To try again, run <code>strava-auth login</code> and press "
+        f"<p>To try again, run <code>{LOGIN_COMMAND}</code> and press "
         "<strong>Authorize</strong>.</p>"
     )
     return render(200, "Access declined", body, "bad")
@@ -95,7 +97,7 @@ def failed(message: str) -> Page:
         "<p>Strava did not hand over the token:</p>"
         f'<p class="note">{escape(message)}</p>'
         "<p>Nothing was saved. Check the message in the terminal, then run "
-        "<code>strava-auth login</code> again.</p>"
+        f"<code>{LOGIN_COMMAND}</code> again.</p>"
     )
     return render(502, "Login failed", body, "bad")
 
@@ -104,7 +106,7 @@ def wrong_state() -> Page:
     """The redirect does not belong to the login in progress (possible forgery)."""
     body = (
         "<p>This link does not belong to the login that is waiting, so it was ignored.</p>"
-        "<p>Open the link printed by <code>strava-auth login</code> in the terminal.</p>"
+        f"<p>Open the link printed by <code>{LOGIN_COMMAND}</code> in the terminal.</p>"
     )
     return render(400, "Unexpected login link", body, "bad")
 
@@ -118,7 +120,7 @@ def timed_out() -> Page:
     """A redirect that came after the login gave up waiting."""
     body = (
         "<p>The login stopped waiting before this answer arrived, so nothing was saved.</p>"
-        "<p>Run <code>strava-auth login</code> again.</p>"
+        f"<p>Run <code>{LOGIN_COMMAND}</code> again.</p>"
     )
     return render(409, "Login timed out", body, "bad")
 

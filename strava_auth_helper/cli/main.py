@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from importlib import import_module
 
 from .. import settings
-from ..errors import StravaAuthError, os_reason
+from ..errors import LOGIN_COMMAND, StravaAuthError, os_reason
 from ..version import __version__
 from . import common
 
@@ -35,7 +35,7 @@ COMMANDS = {
     "demo": ("demo", "try the whole flow against a simulated Strava on this computer"),
     "install-launcher": (
         "install_launcher",
-        "put a double-click launcher for `strava-auth login` on the Desktop",
+        f"put a double-click launcher for `{LOGIN_COMMAND}` on the Desktop",
     ),
     "profiles": (
         "profiles",

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from .. import settings
 from ..browser_login.flow import LoginOptions, run_login
-from ..errors import ReauthorizationRequiredError
+from ..errors import LOGIN_HINT, ReauthorizationRequiredError
 from ..flows.refresh import load_token, refresh_if_needed
 from ..safe_text import print_safely
 from ..settings import NO_PROFILE
@@ -143,5 +143,5 @@ def _refresh(sim: SimulatedStrava, out: TextIO) -> None:
     _say(
         out,
         "\nThe real thing: create an app at https://www.strava.com/settings/api "
-        "(callback domain: localhost), then run `strava-auth login`.",
+        f"(callback domain: localhost), then {LOGIN_HINT}.",
     )

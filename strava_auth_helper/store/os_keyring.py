@@ -9,7 +9,7 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TypeVar
 
-from ..errors import KeyringError, MissingExtraError
+from ..errors import LOGIN_COMMAND, KeyringError, MissingExtraError
 from ..safe_text import clean
 from ..settings import Profile
 from .token import Token
@@ -67,7 +67,7 @@ def fetch(token: Token) -> str:
     if not value:
         raise KeyringError(
             f"the OS keyring has no entry '{SERVICE}' / '{entry}' (deleted?), where this "
-            "token's refresh token lived: log in again (`strava-auth login --store keyring`)"
+            f"token's refresh token lived: log in again (`{LOGIN_COMMAND} --store keyring`)"
         )
     return str(value)
 

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 import requests
 
 from ..errors import (
+    LOGIN_HINT,
     RateLimitError,
     ReauthorizationRequiredError,
     StravaError,
@@ -99,10 +100,7 @@ def athlete(base_url: str, access_token: str) -> _JsonDict:
         StravaError: Strava refused (e.g. a missing scope) or could not be reached.
     """
     response = _send("GET", base_url, "/api/v3/athlete", bearer=access_token)
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
+    data = _json_body(response)  # the token answer's size and depth limits
     if not isinstance(data, dict):
         raise StravaError("Strava's athlete answer was not a JSON object", response.status_code)
     return data
@@ -185,7 +183,7 @@ def _error_for(
     if any(r == "RefreshToken" for r, _ in resources):
         return ReauthorizationRequiredError(
             f"{said}: the saved refresh token was revoked or replaced by a newer one; "
-            "run `strava-auth login` to authorize again"
+            f"{LOGIN_HINT} to authorize again"
         )
     if any(r == "AuthorizationCode" for r, _ in resources):
         return StravaError(f"{said}: the login code was refused; run the login again", status)

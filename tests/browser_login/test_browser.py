@@ -5,7 +5,6 @@ programs in place of the browsers."""
 from __future__ import annotations
 
 import getpass
-import os
 import time
 from pathlib import Path
 
@@ -45,11 +44,12 @@ def fake_bin(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def login_env(strava: HTTPServer, fake_bin: Path) -> dict[str, str]:
-    """No display, no SSH, no browser, no WSL: only the fake programs on PATH."""
+def bare_env(login_env: dict[str, str], strava: HTTPServer, fake_bin: Path) -> dict[str, str]:
+    """The login's environment with no display, no SSH, no browser, no WSL: only the fake
+    programs on PATH."""
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     keep = ("HOME", "LANG", "STRAVA_BASE_URL", "STRAVA_AUTH_CONFIG_DIR", "VIRTUAL_ENV")
-    env = {k: v for k, v in os.environ.items() if k in keep}
+    env = {k: v for k, v in login_env.items() if k in keep}
     env.update(
         PATH=str(fake_bin),
         STRAVA_CLIENT_ID=str(CLIENT_ID),
@@ -61,7 +61,7 @@ def login_env(strava: HTTPServer, fake_bin: Path) -> dict[str, str]:
 @FAKE_PROGRAMS
 @pytest.mark.parametrize("program", ["wslview", "cmd.exe", "explorer.exe"])
 def test_wsl_opens_the_windows_browser_with_the_whole_address(
-    login_env: dict[str, str], fake_bin: Path, tmp_path: Path, program: str
+    bare_env: dict[str, str], fake_bin: Path, tmp_path: Path, program: str
 ) -> None:
     recorder(fake_bin, program)
     login = CliLogin(
@@ -69,7 +69,7 @@ def test_wsl_opens_the_windows_browser_with_the_whole_address(
         "--token-file",
         str(tmp_path / "t.json"),
         browser=True,
-        env={**login_env, "WSL_DISTRO_NAME": "Ubuntu"},
+        env={**bare_env, "WSL_DISTRO_NAME": "Ubuntu"},
     )
     args = recorded(fake_bin, program)
     if program == "cmd.exe":
@@ -87,11 +87,11 @@ def test_wsl_opens_the_windows_browser_with_the_whole_address(
 
 @FAKE_PROGRAMS
 def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
-    login_env: dict[str, str], fake_bin: Path, tmp_path: Path
+    bare_env: dict[str, str], fake_bin: Path, tmp_path: Path
 ) -> None:
     recorder(fake_bin, "browser")
     env = {
-        **login_env,
+        **bare_env,
         "SSH_CONNECTION": "203.0.113.9 50000 198.51.100.7 2222",
         "BROWSER": str(fake_bin / "browser"),  # there, but an SSH session must not use it
     }
@@ -109,9 +109,9 @@ def test_ssh_without_display_opens_nothing_and_says_how_to_finish(
 
 @FAKE_PROGRAMS
 def test_no_browser_at_all_says_so_once_and_takes_a_paste(
-    login_env: dict[str, str], tmp_path: Path
+    bare_env: dict[str, str], tmp_path: Path
 ) -> None:
-    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"), browser=True, env=login_env)
+    login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"), browser=True, env=bare_env)
     code, out, err = login.finish(paste=login.redirect + "#_=_\n")
     assert code == 0, err
     assert out.count("No browser on this machine.") == 1
@@ -121,11 +121,11 @@ def test_no_browser_at_all_says_so_once_and_takes_a_paste(
 
 @FAKE_PROGRAMS
 def test_a_desktop_opens_its_browser_with_the_whole_address(
-    login_env: dict[str, str], fake_bin: Path, tmp_path: Path
+    bare_env: dict[str, str], fake_bin: Path, tmp_path: Path
 ) -> None:
     recorder(fake_bin, "browser")
     env = {
-        **login_env,
+        **bare_env,
         "DISPLAY": ":0",
         "SSH_CONNECTION": "203.0.113.9 50000 198.51.100.7 22",  # ssh -X: there is a display
         "BROWSER": str(fake_bin / "browser"),

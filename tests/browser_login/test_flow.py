@@ -7,8 +7,8 @@ import json
 import os
 import socket
 import threading
-import time
 from pathlib import Path
+from typing import TextIO, cast
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -449,7 +449,9 @@ def test_blocking_browser_does_not_deadlock(
     result: list[object] = []
 
     def run_login() -> None:
-        result.append(login_mod.run_login(login_options, out=out_lines, opener=blocking_browser))
+        result.append(
+            login_mod.run_login(login_options, out=cast(TextIO, out_lines), opener=blocking_browser)
+        )
 
     t = threading.Thread(target=run_login, daemon=True)
     t.start()
@@ -474,7 +476,7 @@ def test_failing_browser_is_not_fatal(strava: HTTPServer, login_options: LoginOp
     done: list[object] = []
     t = threading.Thread(
         target=lambda: done.append(
-            login_mod.run_login(login_options, out=out, opener=broken_browser)
+            login_mod.run_login(login_options, out=cast(TextIO, out), opener=broken_browser)
         ),
         daemon=True,
     )
@@ -490,15 +492,25 @@ def test_failing_browser_is_not_fatal(strava: HTTPServer, login_options: LoginOp
 def test_a_redirect_taken_before_the_timeout_is_seen_through(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
+    # The redirect has all of the login's timeout to arrive; Strava answers only once that
+    # timeout is over (an event, set by a timer that starts after the login's own).
+    login_options.timeout = 1.5
+    timeout_over = threading.Event()
+
     def slow_exchange(request: Request) -> Response:
-        time.sleep(1.0)  # a slow token endpoint: it answers after the login's timeout
+        assert timeout_over.wait(30), "the timer never fired"
         return Response(json.dumps(token_answer()), content_type="application/json")
 
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(slow_exchange)
-    login_options.timeout = 0.5
     run = LoginRun(login_options)
-    page = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))
-    result = run.finish()  # not LoginTimeoutError: exit status, page and file agree
+    timer = threading.Timer(login_options.timeout + 0.5, timeout_over.set)
+    timer.start()
+    try:
+        page = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))
+        result = run.finish()  # not LoginTimeoutError: exit status, page and file agree
+    finally:
+        timer.cancel()
+    assert timeout_over.is_set()
     assert page.status_code == 200
     assert "Connected, Jane!" in page.text
     assert read_token(token_path).access_token == result.token.access_token

@@ -21,7 +21,7 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
-from tests.helpers import CODE, token_answer
+from tests.helpers import CODE, token_answer, wait_for_login_url
 
 # Runs `python -m strava_auth_helper ARGS` with the open-file limit lowered to 256, the
 # default of macOS's Terminal.
@@ -92,7 +92,7 @@ def test_a_flood_of_slow_connections_does_not_starve_the_redirect(
         text=True,
     )
     assert login.stdout is not None
-    url = next(line for line in login.stdout if line.startswith("http"))
+    url = wait_for_login_url(login.stdout)
     query = parse_qs(urlsplit(url).query)
     redirect = query["redirect_uri"][0]
     flood = []

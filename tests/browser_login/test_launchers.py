@@ -27,6 +27,7 @@ from tests.helpers import (
     http_get,
     require,
     token_answer,
+    wait_for_login_url,
 )
 
 #: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
@@ -173,17 +174,6 @@ def weird_python(tmp_path: Path) -> str:
     return str(python)
 
 
-def login_env(strava: HTTPServer, token_file: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        STRAVA_BASE_URL=strava.url_for("/").rstrip("/"),
-        STRAVA_TOKEN_FILE=str(token_file),
-        BROWSER="cmd /c rem" if WINDOWS else "true",  # a "browser" that opens nothing
-        **extra,
-    )
-    return env
-
-
 def browse_redirect(url_line: str, **params: str) -> str:
     query = parse_qs(urlsplit(url_line.strip()).query)
     redirect = query["redirect_uri"][0]
@@ -193,17 +183,17 @@ def browse_redirect(url_line: str, **params: str) -> str:
 @POSIX_LAUNCHERS
 @pytest.mark.parametrize("kind", ["linux", "macos"])
 def test_launcher_command_line_runs_the_login_for_real(
-    kind: str, strava: HTTPServer, weird_python: str, tmp_path: Path
+    login_env: dict[str, str],
+    token_path: Path,
+    kind: str,
+    strava: HTTPServer,
+    weird_python: str,
+    tmp_path: Path,
 ) -> None:
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     path = launcher.install(tmp_path, kind=kind, python=weird_python)
     argv = parse_desktop_exec(path.read_text()) if kind == "linux" else ["/bin/sh", str(path)]
-    env = login_env(
-        strava,
-        tmp_path / "t.json",
-        STRAVA_CLIENT_ID=str(CLIENT_ID),
-        STRAVA_CLIENT_SECRET=CLIENT_SECRET,
-    )
+    env = {**login_env, "STRAVA_CLIENT_ID": str(CLIENT_ID), "STRAVA_CLIENT_SECRET": CLIENT_SECRET}
     proc = subprocess.Popen(
         argv,
         env=env,
@@ -213,25 +203,29 @@ def test_launcher_command_line_runs_the_login_for_real(
         text=True,
     )
     assert proc.stdout is not None
-    url = next(line for line in proc.stdout if line.startswith("http"))
+    url = wait_for_login_url(proc.stdout)
     assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
     out, err = proc.communicate("\n", timeout=30)
     assert proc.returncode == 0, err
     assert "Logged in as Jane Runner" in out
     assert "Press Enter to close this window." in out
-    assert read_token(tmp_path / "t.json").athlete["id"] == 134815
+    assert read_token(token_path).athlete["id"] == 134815
 
 
 @NEEDS_PTY
 @POSIX_LAUNCHERS
 def test_double_click_without_credentials_prompts_then_just_works(
-    strava: HTTPServer, weird_python: str, tmp_path: Path, isolated_env: Path
+    login_env: dict[str, str],
+    strava: HTTPServer,
+    weird_python: str,
+    tmp_path: Path,
+    isolated_env: Path,
 ) -> None:
     strava.expect_request("/oauth/token", method="POST").respond_with_json(token_answer())
     argv = parse_desktop_exec(
         launcher.install(tmp_path, kind="linux", python=weird_python).read_text()
     )
-    env = login_env(strava, tmp_path / "t.json")
+    env = login_env
 
     first = PtyProcess(argv, env=env)
     first.expect("Client ID: ")
@@ -241,7 +235,7 @@ def test_double_click_without_credentials_prompts_then_just_works(
     first.expect("[Y/n] ")
     first.send("y")
     first.expect("/authorization")
-    url = next(line for line in first.lines() if line.startswith("http"))
+    url = wait_for_login_url(first.lines())
     browse_redirect(url, code=CODE, scope="read,activity:read_all")
     first.expect("Press Enter to close this window.")
     first.send("")
@@ -252,7 +246,7 @@ def test_double_click_without_credentials_prompts_then_just_works(
     second = PtyProcess(argv, env=env)  # the next double-click asks nothing
     second.expect("/authorization")
     assert b"Client ID" not in second.output
-    url = next(line for line in second.lines() if line.startswith("http"))
+    url = wait_for_login_url(second.lines())
     browse_redirect(url, code=CODE, scope="read,activity:read_all")
     second.expect("Press Enter to close this window.")
     second.send("")
@@ -287,7 +281,9 @@ def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(not WINDOWS, reason="runs a .cmd file with cmd.exe (the Windows leg)")
 @pytest.mark.usefixtures("with_creds")
-def test_the_windows_launcher_runs_the_login_for_real(strava: HTTPServer, tmp_path: Path) -> None:
+def test_the_windows_launcher_runs_the_login_for_real(
+    login_env: dict[str, str], token_path: Path, strava: HTTPServer, tmp_path: Path
+) -> None:
     # On the Windows leg this interpreter's own path holds a space and a non-ASCII letter
     # (the leg's venv), and so does the folder: the .cmd file and its `chcp 65001` carry both.
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
@@ -303,7 +299,7 @@ def test_the_windows_launcher_runs_the_login_for_real(strava: HTTPServer, tmp_pa
     path = next(desktop.iterdir())
     assert path.suffix == ".cmd"
     assert os.path.abspath(sys.executable) in path.read_text(encoding="utf-8")
-    env = login_env(strava, tmp_path / "t.json")
+    env = login_env
     proc = subprocess.Popen(
         ["cmd", "/c", str(path)],
         env=env,
@@ -315,10 +311,10 @@ def test_the_windows_launcher_runs_the_login_for_real(strava: HTTPServer, tmp_pa
         errors="replace",
     )
     assert proc.stdout is not None
-    url = next(line for line in proc.stdout if line.startswith("http"))
+    url = wait_for_login_url(proc.stdout)
     assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
     out, err = proc.communicate("\n", timeout=60)
     assert proc.returncode == 0, err
     assert "Logged in as Jane Runner" in out
     assert "Press Enter to close this window." in out
-    assert read_token(tmp_path / "t.json").athlete["id"] == 134815
+    assert read_token(token_path).athlete["id"] == 134815

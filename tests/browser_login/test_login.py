@@ -13,6 +13,7 @@ import requests
 from strava_auth_helper import MissingCredentialsError, login
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
 from strava_auth_helper.store.token import read_token
+from tests.helpers import wait_for_login_url
 
 
 @pytest.fixture
@@ -87,7 +88,7 @@ def test_login_with_no_browser_takes_the_landing_address_on_stdin(
         text=True,
     )
     assert proc.stdout is not None
-    url = next(line.strip() for line in proc.stdout if line.startswith("http"))
+    url = wait_for_login_url(proc.stdout)
     query = dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))
     form = [("redirect_uri", query["redirect_uri"]), ("state", query["state"])]
     form += [("action", "authorize")] + [("scope", s) for s in query["scope"].split(",")]
@@ -135,7 +136,7 @@ def test_after_login_the_scripts_next_input_gets_its_line(
     )
     assert proc.stdout is not None
     assert proc.stdin is not None
-    url = next(line.strip() for line in proc.stdout if line.startswith("http"))
+    url = wait_for_login_url(proc.stdout)
     press_authorize(url)  # the browser's redirect, not a paste, ends the login
     next(line for line in proc.stdout if line.startswith("Logged in as"))
     proc.stdin.write("the script's own line\n")

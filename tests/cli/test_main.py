@@ -37,6 +37,7 @@ from tests.helpers import (
     http_get,
     stored,
     token_answer,
+    wait_for_login_url,
 )
 
 ENTRY_POINTS = {
@@ -207,7 +208,7 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     term.expect("[Y/n] ")
     term.send("")
     term.expect("/authorization")
-    url = next(line for line in term.lines() if line.startswith("http"))
+    url = wait_for_login_url(term.lines())
     query = parse_qs(urlsplit(url).query)
     http_get(query["redirect_uri"][0], params={"state": query["state"][0], "code": CODE})
     term.expect("Logged in as Jane Runner")
@@ -545,7 +546,7 @@ def test_after_a_browser_login_the_pause_gets_the_next_enter(
     cmd = [*PY_M, "login", "--no-browser", "--pause", "--port", "0", "--timeout", "30"]
     term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
     term.expect("/authorization")
-    url = next(line for line in term.lines() if line.startswith("http"))
+    url = wait_for_login_url(term.lines())
     query = parse_qs(urlsplit(url).query)
     http_get(query["redirect_uri"][0], params={"state": query["state"][0], "code": CODE})
     term.expect("Press Enter to close this window.")

@@ -125,10 +125,10 @@ def logged_in(sim: SimulatedStrava, untick: tuple[str, ...] = ()) -> dict[str, o
 
 def test_token_parameters_in_the_query_string_like_stravalib_1(sim: SimulatedStrava) -> None:
     tokens = logged_in(sim)
-    params = {
-        "client_id": DEMO_CLIENT_ID,
+    params: dict[str, str] = {
+        "client_id": str(DEMO_CLIENT_ID),
         "client_secret": DEMO_CLIENT_SECRET,
-        "refresh_token": tokens["refresh_token"],
+        "refresh_token": str(tokens["refresh_token"]),
         "grant_type": "refresh_token",
     }
     answer = requests.post(f"{sim.base_url}/oauth/token", params=params, timeout=10)

@@ -75,7 +75,9 @@ def test_the_python_api_takes_the_profile(club_app: SimulatedStrava, isolated_en
     assert club_app.requests.count("POST /oauth/token refresh_token") == 1
     me = requests.get(f"{api_base_url()}/athlete", auth=StravaAuth(profile="club"), timeout=10)
     assert me.json()["firstname"] == "Demo"
-    assert stravalib_client(profile="club").protocol.rsession.auth.profile == "club"
+    auth = stravalib_client(profile="club").protocol.rsession.auth
+    assert isinstance(auth, StravaAuth)
+    assert auth.profile == "club"
 
 
 def test_an_explicit_token_file_wins_over_a_profile(

@@ -15,13 +15,9 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import get_access_token
 from strava_auth_helper.browser_login.flow import LoginOptions
+from strava_auth_helper.errors import ReservationError, UnsafeFolderError
 from strava_auth_helper.store import private_files
-from strava_auth_helper.store.private_files import (
-    ReservationError,
-    UnsafeFolderError,
-    temp_path,
-    write_private,
-)
+from strava_auth_helper.store.private_files import temp_path, write_private
 from strava_auth_helper.store.token import read_token
 from tests.helpers import (
     CODE,
@@ -217,6 +213,7 @@ def test_a_full_sync_uses_f_fullfsync_where_the_platform_has_it(
     # macOS's fsync stops at the drive's cache; F_FULLFSYNC reaches the platter. No fcntl
     # here has it (Linux, Windows): a stand-in module that does stands in for macOS's.
     calls: list[int] = []
+    refuse = False
 
     class MacFcntl:
         F_FULLFSYNC = 51
@@ -224,19 +221,33 @@ def test_a_full_sync_uses_f_fullfsync_where_the_platform_has_it(
         @staticmethod
         def fcntl(fd: int, command: int) -> int:
             calls.append(command)
+            if refuse:  # a file system that does not support it (a network share)
+                raise OSError(45, "Operation not supported")
             return 0
 
+    synced: list[str] = []  # what each plain fsync was of: the file, or its folder
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        synced.append("folder" if stat.S_ISDIR(os.fstat(fd).st_mode) else "file")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(private_files, "fcntl", MacFcntl)
-    synced: list[int] = []
-    monkeypatch.setattr(os, "fsync", synced.append)
     write_private(tmp_path / "d" / "t.json", b"{}")
-    assert MacFcntl.F_FULLFSYNC in calls
-    assert len(calls) >= 1
+    assert set(calls) == {MacFcntl.F_FULLFSYNC}  # (twice where space is reserved by writing)
+    assert "file" not in synced  # the file's data went through F_FULLFSYNC alone
     assert (tmp_path / "d" / "t.json").read_bytes() == b"{}"
-    without = tmp_path / "e" / "t.json"
-    monkeypatch.setattr(private_files, "fcntl", None)  # Windows: plain fsync
-    write_private(without, b"{}")
-    assert synced  # fsync, where F_FULLFSYNC is not to be had
+
+    synced.clear()
+    refuse = True
+    write_private(tmp_path / "e" / "t.json", b"{}")
+    assert "file" in synced  # refused there: fsync instead
+
+    synced.clear()
+    monkeypatch.setattr(private_files, "fcntl", None)  # Windows: no fcntl; plain fsync
+    write_private(tmp_path / "f" / "t.json", b"{}")
+    assert "file" in synced
 
 
 @pytest.mark.usefixtures("with_creds")

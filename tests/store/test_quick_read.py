@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ def test_valid_token_is_returned(token_path: Path) -> None:
     assert quick_read.valid_access_token(token_path, 1100) is None
 
 
-ODD_CONTENTS = {
+ODD_CONTENTS: dict[str, Callable[[], str]] = {
     "near expiry": lambda: json.dumps(token_doc(expires_at=int(time.time()) + 100)),
     "bool expiry": lambda: json.dumps(token_doc(expires_at=True)),
     "string expiry": lambda: json.dumps(token_doc(expires_at="2099-01-01")),
