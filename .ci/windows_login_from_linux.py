@@ -1,5 +1,7 @@
-"""The Windows leg's last step: ``strava-auth.exe login --no-browser`` under Wine, against the
-simulated Strava served from Linux, the athlete's click (and so the redirect into the
+"""The Windows leg's last step: a real login under Wine, its redirect sent from Linux.
+
+``strava-auth.exe login --no-browser`` under Wine, against the simulated Strava served from
+Linux, the athlete's click (and so the redirect into the
 Windows catcher) coming from the Linux side; then ``strava-auth.exe token`` on the result.
 
 Run by .ci/windows-leg with the Linux venv's Python:

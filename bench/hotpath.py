@@ -88,8 +88,10 @@ def cli_ratio(args: list[str], env: dict[str, str], command: str = "token") -> t
 def api_ratio(
     token_file: Path, argument: Path | None, profile: str | None = None
 ) -> tuple[float, float]:
-    """get_access_token(argument, profile=profile) vs json.load(token_file); argument None:
-    default location (or the profile's)."""
+    """get_access_token(argument, profile=profile) vs json.load(token_file).
+
+    ``argument`` None: the default location (or the profile's).
+    """
 
     def load() -> object:
         with open(token_file, encoding="utf-8") as f:

@@ -1,9 +1,12 @@
-"""The console script and ``get_access_token()``: a valid token is answered by ``fastpath``
-alone; everything else is handed to ``refresher`` or ``cli``, imported only then.
+"""The console script and ``get_access_token()``: the fast answer first, the rest lazily.
 
-Only ``__init__``, ``__main__``, ``auth`` and the console script import this module: it sits
-above the CLI and the refresher, which it reaches lazily, to keep the valid-token path at
-interpreter speed (a test proves what that path does not import).
+A valid token is answered by :mod:`.store.quick_read` alone; everything else is handed to
+:mod:`.flows.refresh` or :mod:`.cli.main`, imported only then. This is the one place that
+decides when to hand over, so the start-up budget lives here (a test proves what the
+valid-token path does not import).
+
+Only ``__init__``, ``__main__``, ``requests_auth`` and the console script import this module:
+it sits above the CLI and the flows, which it reaches lazily.
 """
 
 from __future__ import annotations
@@ -52,8 +55,11 @@ def get_access_token(
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``strava-auth`` command: ``token`` on a valid token is answered here, at
-    interpreter speed; every other command line goes to :func:`strava_auth_helper.cli.main`."""
+    """The ``strava-auth`` command, a valid ``token`` answered at interpreter speed.
+
+    The ``strava-auth`` command: ``token`` on a valid token is answered here, at
+    interpreter speed; every other command line goes to :func:`strava_auth_helper.cli.main`.
+    """
     args = sys.argv[1:] if argv is None else list(argv)
     parsed = parse_token_command(args)
     if parsed is not None:
@@ -71,10 +77,13 @@ _TOKEN_OPTIONS = ("--token-file", "--min-ttl", "--profile")
 
 
 def parse_token_command(args: list[str]) -> tuple[str | None, float, str | None] | None:
-    """(token file, min_ttl, profile) for a plain
+    """(token file, min_ttl, profile) of a plain ``token`` command line, else None.
+
+    (token file, min_ttl, profile) for a plain
     ``[--profile P] token [--token-file F] [--min-ttl S] [--profile P]``; None for anything
     else, which argparse then handles (errors, help, other flags). The values are not checked
-    here: :func:`.store.quick_read.valid_access_token` answers None for any it would not accept."""
+    here: :func:`.store.quick_read.valid_access_token` answers None for any it would not accept.
+    """
     values: dict[str, str] = {}
     rest = list(args)
     seen_command = False

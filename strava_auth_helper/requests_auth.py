@@ -1,5 +1,8 @@
-"""``StravaAuth``: a requests auth that puts a live bearer token on requests to Strava's API,
-and nowhere else; on a 401 for an invalid or expired token it refreshes and retries once."""
+"""``StravaAuth``: a requests auth that puts a live token on Strava's API requests only.
+
+``StravaAuth``: a requests auth that puts a live bearer token on requests to Strava's API,
+and nowhere else; on a 401 for an invalid or expired token it refreshes and retries once.
+"""
 
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ class StravaAuth(AuthBase):
         )
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        """Put the live token on ``request`` if it goes to Strava's API."""
         if not is_strava_api(request.url):
             return request  # a photo CDN, a webhook receiver...: the token stays home
         token = self._token()
@@ -138,7 +142,9 @@ class StravaAuth(AuthBase):
 
 
 def raise_for_status(response: requests.Response) -> None:
-    """``response.raise_for_status()``, but a 401 for a missing permission raises
+    """``response.raise_for_status()``, naming the scope a 401 says is missing.
+
+    ``response.raise_for_status()``, but a 401 for a missing permission raises
     :class:`MissingScopeError`, whose message names the scope and the login to run.
 
     Raises:

@@ -51,8 +51,11 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Profile:
-    """A profile as resolved once, by :func:`resolve_profile`: its folder name (lower case),
-    or None for no profile (the default token)."""
+    """A profile resolved once: its folder name, or None for none.
+
+    A profile as resolved once, by :func:`resolve_profile`: its folder name (lower case),
+    or None for no profile (the default token).
+    """
 
     name: str | None = None
 
@@ -65,7 +68,9 @@ NO_PROFILE = Profile()
 
 
 def resolve_profile(given: str | Profile | None = None) -> Profile:
-    """The profile in use, in lower case ("Club" and "club" are one profile): ``given``, else
+    """The profile in use, resolved once and in lower case.
+
+    The profile in use, in lower case ("Club" and "club" are one profile): ``given``, else
     ``$STRAVA_AUTH_PROFILE``, else none (also for an explicit ``""``: no profile, whatever the
     environment says). A :class:`Profile` is already resolved and is returned as it is.
 
@@ -88,13 +93,16 @@ def resolve_profile(given: str | Profile | None = None) -> Profile:
 
 
 def platform_config_dir() -> str:
-    """platformdirs' per-user config folder for this app (``store.location`` mirrors it)."""
+    """Platformdirs' per-user config folder for this app (``store.location`` mirrors it)."""
     return platformdirs.user_config_dir(APP_NAME, appauthor=False)
 
 
 def config_dir() -> Path:
-    """The folder for the token and the saved credentials: ``$STRAVA_AUTH_CONFIG_DIR``,
-    else the per-user config folder."""
+    """The folder for the token and the saved credentials.
+
+    The folder for the token and the saved credentials: ``$STRAVA_AUTH_CONFIG_DIR``,
+    else the per-user config folder.
+    """
     folder = location.config_folder(platform_config_dir())
     assert folder is not None  # given a default, config_folder always answers
     return Path(folder)
@@ -111,8 +119,11 @@ def profile_dir(profile: Profile) -> Path:
 
 
 def token_path(explicit: PathArg, profile: Profile) -> Path:
-    """The token file: ``explicit``, then the profile's, then ``$STRAVA_TOKEN_FILE``, then
-    the config folder's."""
+    """The token file for ``explicit`` and ``profile``.
+
+    The token file: ``explicit``, then the profile's, then ``$STRAVA_TOKEN_FILE``, then
+    the config folder's.
+    """
     found = location.token_file_in(explicit, profile.name, lambda: str(config_dir()))
     assert found is not None  # a default folder: always an answer
     return Path(found)
@@ -136,7 +147,9 @@ def refresh_token_from_env() -> str | None:
 
 
 def on_rotate_command() -> list[str] | None:
-    """``$STRAVA_AUTH_ON_ROTATE`` split into words as a shell splits them (Windows: as
+    """``$STRAVA_AUTH_ON_ROTATE`` split into words, to be run without a shell.
+
+    ``$STRAVA_AUTH_ON_ROTATE`` split into words as a shell splits them (Windows: as
     cmd.exe quotes them), to be run without a shell; None if unset.
 
     Raises:
@@ -166,7 +179,9 @@ def base_url() -> str:
 
 
 def login_port(explicit: int | None = None) -> int | None:
-    """The port the login listens on: ``explicit``, else ``$STRAVA_AUTH_PORT`` (a
+    """The port the login listens on.
+
+    The port the login listens on: ``explicit``, else ``$STRAVA_AUTH_PORT`` (a
     double-click launcher takes no flags), else None: 5000, or any free port if it is busy.
 
     Raises:
@@ -207,8 +222,11 @@ def parse_client_id(value: str | int, source: str) -> int:
 
 
 def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
-    """Find ``name`` in the environment, then ./.env, then the profile's .env, then the config
-    folder's .env: (value, where it was found)."""
+    """Find ``name`` in the environment and the .env files: (value, where it was found).
+
+    Find ``name`` in the environment, then ./.env, then the profile's .env, then the config
+    folder's .env: (value, where it was found).
+    """
     value = os.environ.get(name)
     if value:
         return value, f"${name}"
@@ -228,7 +246,9 @@ def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
 def load_credentials(
     client_id: int | str | None = None, *, profile: str | Profile | None = None
 ) -> Credentials:
-    """Client ID (argument > env > ./.env > profile .env > config .env) and secret (the same
+    """The app's client ID and secret, from wherever they are set.
+
+    Client ID (argument > env > ./.env > profile .env > config .env) and secret (the same
     without the argument: a secret is never a command-line argument).
 
     Raises:
@@ -266,8 +286,11 @@ def missing_credentials_message() -> str:
 
 
 def save_credentials(credentials: Credentials, profile: Profile = NO_PROFILE) -> Path:
-    """Store the credentials in the profile's (else the config folder's) ``.env``, mode 0600,
-    keeping its other lines."""
+    """Store the credentials in the profile's ``.env``, mode 0600.
+
+    Store the credentials in the profile's (else the config folder's) ``.env``, mode 0600,
+    keeping its other lines.
+    """
     path = config_env_file(profile)
     make_private_dirs(path.parent)
     if path.exists():

@@ -1,5 +1,8 @@
-"""``stravalib_client()``: a stravalib ``Client`` whose every request carries this package's live
-token (refreshed and saved under the lock as usual). Needs the ``stravalib`` extra."""
+"""``stravalib_client()``: a stravalib ``Client`` that never loses a rotated refresh token.
+
+``stravalib_client()``: a stravalib ``Client`` whose every request carries this package's live
+token (refreshed and saved under the lock as usual). Needs the ``stravalib`` extra.
+"""
 
 from __future__ import annotations
 
@@ -15,16 +18,22 @@ from .store.location import PathArg
 
 
 class _Protocol(ApiV3):
-    """stravalib's HTTP layer without its token handling: the session's :class:`StravaAuth`
-    puts a live token on every request to Strava's API and saves every rotation."""
+    """stravalib's HTTP layer without its token handling.
+
+    stravalib's HTTP layer without its token handling: the session's :class:`StravaAuth`
+    puts a live token on every request to Strava's API and saves every rotation.
+    """
 
     def __init__(self, session: requests.Session, rate_limiter: RateLimiter | None) -> None:
         super().__init__(requests_session=session, rate_limiter=rate_limiter)
         self._api_base_url = api_base_url()
 
     def _check_credentials(self) -> None:
-        """Leave stravalib's own refresh off: it reads STRAVA_CLIENT_ID/SECRET to refresh in
-        memory only (the rotated refresh token would be lost) and warns when they are unset."""
+        """Leave stravalib's own refresh off.
+
+        Leave stravalib's own refresh off: it reads STRAVA_CLIENT_ID/SECRET to refresh in
+        memory only (the rotated refresh token would be lost) and warns when they are unset.
+        """
 
     def resolve_url(self, url: str) -> str:
         """API paths go to ``STRAVA_BASE_URL``'s API (https://www.strava.com/api/v3 by default)."""
@@ -59,8 +68,11 @@ def stravalib_client(
     Args:
         token_file: the token file (default: ``$STRAVA_TOKEN_FILE`` or the config folder).
         profile: a named profile's token (see :func:`strava_auth_helper.get_access_token`).
-        rate_limit_requests, rate_limiter: as for ``stravalib.Client``.
+        rate_limit_requests: as for ``stravalib.Client``.
+        rate_limiter: as for ``stravalib.Client``.
         requests_session: a session to use; its ``auth`` is replaced by :class:`StravaAuth`.
+        **token_arguments: refused (a token, or anything else ``stravalib.Client`` takes
+            that this function does not): the token comes from the token file.
 
     Raises:
         TypeError: a token, or anything else ``stravalib.Client`` does not take, was passed.

@@ -1,5 +1,8 @@
-"""Shared fixtures: an isolated environment, a fake Strava, and a login driven over real HTTP
-(the helpers they build on are in helpers.py)."""
+"""Shared fixtures: an isolated environment, a fake Strava, and a login over real HTTP.
+
+Shared fixtures: an isolated environment, a fake Strava, and a login driven over real HTTP
+(the helpers they build on are in helpers.py).
+"""
 
 from __future__ import annotations
 
@@ -118,8 +121,11 @@ def sim_env(sim: SimulatedStrava, monkeypatch: pytest.MonkeyPatch) -> SimulatedS
 
 @pytest.fixture
 def secure_sim(tls: TLS, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedStrava]:
-    """The simulation over HTTPS (stravalib speaks nothing else), its CA trusted, and its
-    address and app credentials exported as a stravalib user would (STRAVA_CLIENT_*)."""
+    """The simulation over HTTPS, its CA trusted.
+
+    The simulation over HTTPS (stravalib speaks nothing else), its CA trusted, and its
+    address and app credentials exported as a stravalib user would (STRAVA_CLIENT_*).
+    """
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", tls.ca_file)
     monkeypatch.setenv("SSL_CERT_FILE", tls.ca_file)
     with SimulatedStrava(ssl_context=tls.server) as sim:
@@ -131,9 +137,12 @@ def secure_sim(tls: TLS, monkeypatch: pytest.MonkeyPatch) -> Iterator[SimulatedS
 
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ran]:
-    """``strava-auth ARGS`` run in this process, through the console script's ``main``, with
+    """``strava-auth ARGS`` run in this process, through the console script's ``main``.
+
+    ``strava-auth ARGS`` run in this process, through the console script's ``main``, with
     ``stdin`` as its standard input (not a terminal). Runs in a real subprocess are kept for
-    what only a process shows: the entry points, signals, terminals, logging."""
+    what only a process shows: the entry points, signals, terminals, logging.
+    """
 
     def run(*args: str, stdin: str = "") -> Ran:
         monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
@@ -155,9 +164,12 @@ def token_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def login_env(strava: HTTPServer, token_path: Path) -> dict[str, str]:
-    """The environment of a login run as a process of its own: this one's (the isolated
+    """The environment of a login run as a process of its own.
+
+    The environment of a login run as a process of its own: this one's (the isolated
     config folder, STRAVA_BASE_URL at the test's Strava), ``token_path`` as its token file,
-    and a "browser" that opens nothing (the test sends the redirect itself)."""
+    and a "browser" that opens nothing (the test sends the redirect itself).
+    """
     return {
         **os.environ,
         "STRAVA_TOKEN_FILE": str(token_path),
@@ -210,10 +222,13 @@ def resetting_server() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def os_keyring(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """The variables that make a process find a real OS keyring (add them to a test's own
+    """The variables that make a process find a real OS keyring.
+
+    The variables that make a process find a real OS keyring (add them to a test's own
     environment): on Linux a Secret Service of its own (see :func:`secret_service`); on
     Windows its Credential Manager (Wine's, on the Windows leg), and on macOS the login
-    keychain, need none."""
+    keychain, need none.
+    """
     if not sys.platform.startswith("linux"):
         yield {}
         return

@@ -1,5 +1,8 @@
-"""Helpers the tests share: constants, the fake Strava's answers, logins driven over real HTTP,
-processes, and the Secret Service (fixtures are in conftest.py)."""
+"""Helpers the tests share (fixtures are in conftest.py).
+
+Helpers the tests share: constants, the fake Strava's answers, logins driven over real HTTP,
+processes, and the Secret Service (fixtures are in conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -86,7 +89,8 @@ def sim_login(sim: SimulatedStrava, token_path: Path, scope: str = DEFAULT_SCOPE
     """The real login against the simulation, the athlete pressing Authorize (no browser).
 
     The athlete's click runs on the login's browser thread, where a failure only means "no
-    browser": it is raised here instead of a login that waits for its timeout."""
+    browser": it is raised here instead of a login that waits for its timeout.
+    """
     failures: list[BaseException] = []
 
     def athlete(url: str) -> str:
@@ -252,14 +256,20 @@ POSIX_MODES = pytest.mark.skipif(WINDOWS, reason="checks POSIX file modes (Windo
 
 
 def kill_hard(pid: int) -> None:
-    """End process ``pid`` at once: SIGKILL, or TerminateProcess on Windows (what os.kill
-    does there with any signal)."""
+    """End process ``pid`` at once.
+
+    End process ``pid`` at once: SIGKILL, or TerminateProcess on Windows (what os.kill
+    does there with any signal).
+    """
     os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def kill_tree(proc: subprocess.Popen[str]) -> None:
-    """Kill ``proc`` and, on Windows, its children: a virtual environment's python.exe is a
-    launcher that runs the real interpreter as its child, which proc.kill() would miss."""
+    """Kill ``proc`` and, on Windows, its children.
+
+    Kill ``proc`` and, on Windows, its children: a virtual environment's python.exe is a
+    launcher that runs the real interpreter as its child, which proc.kill() would miss.
+    """
     if WINDOWS:
         import psutil
 
@@ -269,8 +279,11 @@ def kill_tree(proc: subprocess.Popen[str]) -> None:
 
 
 def assert_private(path: Path, mode: int = 0o600) -> None:
-    """``path`` has ``mode`` (0600 for a file, 0700 for a folder) where modes exist; on
-    Windows there is nothing to check per file (the per-user folder's ACL applies)."""
+    """``path`` has ``mode`` where modes exist.
+
+    ``path`` has ``mode`` (0600 for a file, 0700 for a folder) where modes exist; on
+    Windows there is nothing to check per file (the per-user folder's ACL applies).
+    """
     if not WINDOWS:
         assert stat.S_IMODE(path.stat().st_mode) == mode, oct(path.stat().st_mode)
 
@@ -285,8 +298,11 @@ class Ran:
 
 
 class CliLogin:
-    """``strava-auth login`` in a subprocess (``--no-browser`` unless ``browser``); the test
-    plays the browser, or pastes into its standard input."""
+    """``strava-auth login`` in a subprocess; the test plays the browser.
+
+    ``strava-auth login`` in a subprocess (``--no-browser`` unless ``browser``); the test
+    plays the browser, or pastes into its standard input.
+    """
 
     def __init__(
         self,
@@ -350,7 +366,9 @@ def http_post(url: str, **kwargs: Any) -> requests.Response:
 
 class PtyProcess:
     """A subprocess whose stdin is a terminal (and that has no other controlling terminal).
-    POSIX only: tests that use it are marked :data:`NEEDS_PTY`."""
+
+    POSIX only: tests that use it are marked :data:`NEEDS_PTY`.
+    """
 
     def __init__(self, cmd: list[str], env: dict[str, str] | None = None) -> None:
         import pty  # not on Windows
@@ -390,8 +408,11 @@ def require(found: bool, what: str, how: str) -> None:
 
 @contextlib.contextmanager
 def secret_service(home: Path) -> Iterator[dict[str, str]]:
-    """gnome-keyring-daemon's Secret Service on a private D-Bus session, unlocked with a
-    password on its standard input: the variables that find it."""
+    """gnome-keyring-daemon's Secret Service on a private D-Bus session.
+
+    gnome-keyring-daemon's Secret Service on a private D-Bus session, unlocked with a
+    password on its standard input: the variables that find it.
+    """
     require(
         bool(shutil.which("dbus-daemon") and shutil.which("gnome-keyring-daemon")),
         "the Secret Service (gnome-keyring-daemon, dbus-daemon)",
@@ -436,10 +457,13 @@ RACER = (
 
 
 def race_for_a_refresh(strava_server: HTTPServer, count: int, *args: str) -> list[str]:
-    """``count`` processes call ``get_access_token(*args)`` at once; Strava (the test's
+    """``count`` processes call ``get_access_token(*args)`` at once.
+
+    ``count`` processes call ``get_access_token(*args)`` at once; Strava (the test's
     server) answers the first refresh only once all of them are ready, so the race is held
     open. Returns each one's output; fails if any of them failed. The refresh tokens
-    Strava was sent are in ``strava_server.log``."""
+    Strava was sent are in ``strava_server.log``.
+    """
     all_ready = threading.Event()
 
     def slow_refresh(request: Request) -> Response:
@@ -472,8 +496,11 @@ def refresh_tokens_sent(strava_server: HTTPServer) -> list[str]:
 
 
 def wait_for_login_url(lines: Iterable[str]) -> str:
-    """The authorize address a login prints on a line of its own, as soon as it is printed
-    (``lines`` is read no further: the login's later lines are left for the test)."""
+    """The authorize address a login prints, as soon as it is printed.
+
+    The authorize address a login prints on a line of its own, as soon as it is printed
+    (``lines`` is read no further: the login's later lines are left for the test).
+    """
     for line in lines:
         if line.startswith("http"):
             return line.strip()

@@ -1,5 +1,8 @@
-"""The console script and get_access_token(): a valid token answered alone, nothing heavy
-imported for it, and never an answer where the ordinary code would refuse."""
+"""The console script and get_access_token(): a valid token answered alone.
+
+The console script and get_access_token(): a valid token answered alone, nothing heavy
+imported for it, and never an answer where the ordinary code would refuse.
+"""
 
 from __future__ import annotations
 
@@ -132,9 +135,12 @@ BIN, EXE = ("Scripts", ".exe") if WINDOWS else ("bin", "")
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The package built into a wheel and installed into a fresh virtual environment, the way
+    """The package as users install it: a wheel in a fresh virtual environment.
+
+    The package built into a wheel and installed into a fresh virtual environment, the way
     users get it (an editable install imports pathlib at start-up). Its dependencies are left
-    out: the valid-token path needs none of them."""
+    out: the valid-token path needs none of them.
+    """
     root = tmp_path_factory.mktemp("installed")
     source = root / "source"
     source.mkdir()
@@ -175,10 +181,13 @@ def imported_modules(cmd: Sequence[object], env: dict[str, str]) -> tuple[str, s
 
 @pytest.fixture
 def default_location_env(tmp_path: Path) -> dict[str, str]:
-    """A token valid for an hour in the default location: XDG_CONFIG_HOME points at tmp (the
+    """A token valid for an hour in the default location.
+
+    A token valid for an hour in the default location: XDG_CONFIG_HOME points at tmp (the
     folder Linux and macOS compute with the standard library). Windows' default folder is
     %LOCALAPPDATA%, which platformdirs asks Windows for and which cannot be pointed
-    elsewhere: there the config folder is given instead."""
+    elsewhere: there the config folder is given instead.
+    """
     xdg = tmp_path / "xdg"
     stored(xdg / APP_NAME / "token.json", 3600)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRAVA_", "PYTHON"))}

@@ -1,5 +1,8 @@
-"""The package's layers: every import, lazy ones included, goes to a lower layer, so no import
-circle can come back unnoticed. A new module must be given its place here."""
+"""The package's layers: every import goes to a lower layer.
+
+The package's layers: every import, lazy ones included, goes to a lower layer, so no import
+circle can come back unnoticed. A new module must be given its place here.
+"""
 
 from __future__ import annotations
 
@@ -73,8 +76,11 @@ PACKAGES = {name for name in RANK if (PACKAGE / name.replace(".", "/")).is_dir()
 
 
 def module_names() -> set[str]:
-    """Every module of the installed package, dotted ("store.token"; a subpackage's
-    ``__init__`` by the subpackage's name)."""
+    """Every module of the installed package, dotted.
+
+    Every module of the installed package, dotted ("store.token"; a subpackage's
+    ``__init__`` by the subpackage's name).
+    """
     names = set()
     for path in PACKAGE.rglob("*.py"):
         parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
@@ -97,8 +103,11 @@ def _target(parts: list[str]) -> str:
 
 
 def _imported(base: list[str], names: list[str]) -> set[str]:
-    """What ``from <base> import <names>`` imports: the module ``base``; or, where ``base`` is
-    a package, each name that is one of its modules, and its ``__init__`` for any other name."""
+    """What ``from <base> import <names>`` imports.
+
+    What ``from <base> import <names>`` imports: the module ``base``; or, where ``base`` is
+    a package, each name that is one of its modules, and its ``__init__`` for any other name.
+    """
     target = _target(base)
     if target not in PACKAGES and target != "__init__":
         return {target}
@@ -109,9 +118,12 @@ def _imported(base: list[str], names: list[str]) -> set[str]:
 
 
 def imports_in(source: str, module: str = "fastpath") -> set[str]:
-    """The package's modules that ``source`` (of ``module``) imports anywhere, lazily inside a
+    """The package's modules that ``source`` imports anywhere.
+
+    The package's modules that ``source`` (of ``module``) imports anywhere, lazily inside a
     function too (``from . import NAME`` of something that is not a module imports that
-    package's ``__init__``)."""
+    package's ``__init__``).
+    """
     here = module.split(".")
     package = here if module in PACKAGES else here[:-1]
     found: set[str] = set()

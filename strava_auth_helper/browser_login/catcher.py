@@ -43,8 +43,10 @@ class Redirect:
 
     @property
     def complete(self) -> bool:
-        """It carries a code or an error: something that ends the login. The one rule for a
-        redirect, whether a browser brought it or it was pasted."""
+        """It carries a code or an error: something that ends the login.
+
+        The one rule for a redirect, whether a browser brought it or it was pasted.
+        """
         return self.code is not None or self.error is not None
 
 
@@ -63,8 +65,11 @@ def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
 
 
 def parse_pasted(text: str, expected_state: str) -> Redirect | None:
-    """A redirected URL (state checked, and a code or an error in it) or a bare code pasted
-    by the user; None if neither."""
+    """A pasted redirect address or bare code; None if it is neither.
+
+    A redirected URL (state checked, and a code or an error in it) or a bare code pasted
+    by the user; None if neither.
+    """
     text = text.strip().split("#", 1)[0]  # a fragment (Strava adds #_=_) is not part of it
     if not text:
         return None
@@ -130,7 +135,9 @@ class Catcher:
         return arrival
 
     def next_redirect(self, timeout: float, *, last_chance: bool = True) -> Redirect | None:
-        """The first valid redirect (from the browser or pasted), or None after ``timeout``;
+        """The first valid redirect, or None after ``timeout``.
+
+        The first valid redirect (from the browser or pasted), or None after ``timeout``;
         then, unless ``last_chance`` is False, nothing more is accepted.
 
         Call :meth:`answer` once its outcome is known: the browser waits for that page.
@@ -150,8 +157,11 @@ class Catcher:
         return arrival.redirect
 
     def refusal(self) -> pages.Page:
-        """The page for a valid redirect that came too late (another one, or the timeout,
-        ended the login)."""
+        """The page for a valid redirect that came too late.
+
+        The page for a valid redirect that came too late (another one, or the timeout,
+        ended the login).
+        """
         return pages.timed_out() if self._timed_out else pages.finished()
 
     def answer(self, page: pages.Page) -> None:

@@ -62,8 +62,11 @@ class LoginResult:
 
 
 class Frontend:
-    """How the login talks to the person: lines on a terminal (this class), or a notebook's
-    link and input box (``notebook.NotebookFrontend``)."""
+    """How the login talks to the person: lines on a terminal (this class), or a notebook.
+
+    How the login talks to the person: lines on a terminal (this class), or a notebook's
+    link and input box (``notebook.NotebookFrontend``).
+    """
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stdout
@@ -79,8 +82,10 @@ class Frontend:
         self.say(WAITING_HINT)
 
     def wait(self, catcher: Catcher, timeout: float, paste: TextIO | None) -> Redirect | None:
-        """The first valid redirect, from the browser or pasted into ``paste``. Reading the
-        paste stops when this returns: the stream is left for whoever reads it next."""
+        """The first valid redirect, from the browser or pasted into ``paste``.
+
+        Reading the paste stops when this returns: the stream is left for whoever reads it next.
+        """
         if paste is None:
             return catcher.next_redirect(timeout)
         reader = PasteReader(paste, lambda line: self._pasted(line, catcher))
@@ -175,8 +180,11 @@ def _open_browser_or_explain(
     frontend: Frontend,
     opener: Opener | None,
 ) -> TextIO | None:
-    """Open the browser where there is one; where there is none (or with --no-browser),
-    say how to finish. Returns where to read a pasted address from, if that is offered."""
+    """Open the browser where there is one; else say how to finish.
+
+    Open the browser where there is one; where there is none (or with --no-browser),
+    say how to finish. Returns where to read a pasted address from, if that is offered.
+    """
     place = None
     if options.open_browser:  # a given opener knows where it opens: no need to look
         place = browser.detect() if opener is None else browser.Place(browser.DESKTOP)

@@ -1,6 +1,9 @@
-"""The loopback HTTP server under the catcher and the simulation: 127.0.0.1 only, its port
+"""The loopback HTTP server under the catcher and the simulation.
+
+The loopback HTTP server under the catcher and the simulation: 127.0.0.1 only, its port
 never shared, a thread per connection, and limits that keep a flood of slow connections
-from starving the one request that matters."""
+from starving the one request that matters.
+"""
 
 from __future__ import annotations
 
@@ -71,6 +74,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         self._paused_until: float | None = None
 
     def server_bind(self) -> None:
+        """Bind 127.0.0.1 for this server alone (Windows too), without a DNS lookup."""
         # Windows lets another program bind a port already bound (with SO_REUSEADDR) unless
         # the first one asked for it alone; elsewhere leaving SO_REUSEADDR off is enough.
         if hasattr(socket, "SO_EXCLUSIVEADDRUSE"):
@@ -176,6 +180,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
                 connection.head_done = True
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Answer one connection on its own thread (its TLS handshake too)."""
         if self.ssl_context is not None:  # the TLS handshake happens here, on its own thread
             fd = request.fileno()
             try:
@@ -190,11 +195,13 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
         super().process_request_thread(request, client_address)
 
     def shutdown_request(self, request: Any) -> None:
+        """Forget the connection, then close it."""
         with self._lock:
             self._connections.pop(request.fileno(), None)
         super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
+        """Log a connection's failure, with its traceback only under -v."""
         # A client that resets its connection is no news: no traceback unless -v.
         log.debug("error while answering a connection", exc_info=True)
 
@@ -212,8 +219,11 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
 
 
 class HeadTrackingHandler(BaseHTTPRequestHandler):
-    """Tells its :class:`LoopbackHTTPServer` when the request head is in, and writes every
-    answer of the catcher and the simulated Strava (:meth:`send_body`)."""
+    """Tells the server when the request head is in, and writes every answer.
+
+    Tells its :class:`LoopbackHTTPServer` when the request head is in, and writes every
+    answer of the catcher and the simulated Strava (:meth:`send_body`).
+    """
 
     server: LoopbackHTTPServer
 
@@ -230,8 +240,11 @@ class HeadTrackingHandler(BaseHTTPRequestHandler):
         content_type: str,
         headers: Mapping[str, str] | None = None,
     ) -> None:
-        """Answer ``status`` with ``body``: its type and length, never cached, ``headers``,
-        then the body itself (not for a HEAD request)."""
+        """Answer ``status`` with ``body``, never cached.
+
+        Answer ``status`` with ``body``: its type and length, never cached, ``headers``,
+        then the body itself (not for a HEAD request).
+        """
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))

@@ -38,8 +38,11 @@ def platform_kind(platform: str = sys.platform) -> str:
 def render(
     kind: str, python: str, profile: str | None = None, short_python: str | None = None
 ) -> tuple[str, str]:
-    """(file name, file content) of the launcher for ``kind``; ``short_python`` is the
-    interpreter's ASCII 8.3 path where Windows has one (see :func:`windows_cmd`)."""
+    """(file name, file content) of the launcher for ``kind``.
+
+    (file name, file content) of the launcher for ``kind``; ``short_python`` is the
+    interpreter's ASCII 8.3 path where Windows has one (see :func:`windows_cmd`).
+    """
     if any(c in python for c in "\r\n\0"):
         raise ConfigError("the interpreter's path contains a line break; cannot write a launcher")
     argv = command(python, profile)
@@ -123,8 +126,11 @@ def _cmd_line(argv: list[str]) -> str:
 
 
 def short_path(path: str) -> str | None:
-    """Windows' 8.3 short form of ``path`` if it is plain ASCII (None elsewhere, or where the
-    volume keeps no short names)."""
+    """Windows' 8.3 short form of ``path`` if it is plain ASCII.
+
+    Windows' 8.3 short form of ``path`` if it is plain ASCII (None elsewhere, or where the
+    volume keeps no short names).
+    """
     if sys.platform != "win32":
         return None
     import ctypes  # Windows only
@@ -148,8 +154,10 @@ def install(
     python: str | None = None,
     profile: str | None = None,
 ) -> Path:
-    """Write the launcher for this OS (or ``kind``) into ``folder``; returns its path. With
-    ``profile``, the launcher logs in for that profile."""
+    """Write the launcher for this OS (or ``kind``) into ``folder``; returns its path.
+
+    With ``profile``, the launcher logs in for that profile.
+    """
     folder = folder or default_dir()
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder")

@@ -1,5 +1,8 @@
-"""``login()``: the browser login from Python, in a script or a notebook; the command line's
-``strava-auth login`` runs the same :func:`login_with`."""
+"""``login()``: the browser login from Python, in a script or a notebook.
+
+``login()``: the browser login from Python, in a script or a notebook; the command line's
+``strava-auth login`` runs the same :func:`login_with`.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +31,9 @@ def login(
     force: bool = False,
     store: str = "file",
 ) -> Token:
-    """Log in in the browser and save the token: the same flow and rules as
+    """Log in in the browser and save the token.
+
+    Log in in the browser and save the token: the same flow and rules as
     ``strava-auth login``.
 
     In a notebook (a running IPython kernel) the address is shown as a link. Where no
@@ -86,7 +91,9 @@ def login_with(
     force: bool,
     store: str = "file",
 ) -> Token:
-    """:func:`login` with the app's credentials already found (the command line may have
+    """:func:`login` with the app's credentials already found.
+
+    :func:`login` with the app's credentials already found (the command line may have
     asked for them). Says who logged in and where the token went.
 
     Raises:

@@ -1,5 +1,8 @@
-"""The login in a notebook (a running IPython kernel): the address as a link, and an input
-box for the address the browser lands on where the redirect cannot reach the kernel."""
+"""The login in a notebook: the address as a link, and an input box.
+
+The login in a notebook (a running IPython kernel): the address as a link, and an input
+box for the address the browser lands on where the redirect cannot reach the kernel.
+"""
 
 from __future__ import annotations
 
@@ -16,18 +19,24 @@ PASTE_PROMPT = (
 
 
 def running_kernel() -> bool:
-    """True inside a Jupyter (IPython) kernel. IPython is never imported for this: a kernel
-    has loaded it already."""
+    """True inside a Jupyter (IPython) kernel.
+
+    IPython is never imported for this: a kernel has loaded it already.
+    """
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 class NotebookFrontend(Frontend):
-    """A clickable link instead of a bare address; ``input()`` (the notebook's input box)
-    for a pasted address."""
+    """A clickable link instead of a bare address, and the input box for a paste.
+
+    A clickable link instead of a bare address; ``input()`` (the notebook's input box)
+    for a pasted address.
+    """
 
     def show_address(self, url: str) -> None:
+        """The authorize address as a link that opens in a new tab."""
         from IPython.display import HTML, display  # loaded already: we are in its kernel
 
         link = (
@@ -37,6 +46,7 @@ class NotebookFrontend(Frontend):
         display(HTML(link))  # type: ignore[no-untyped-call]
 
     def wait(self, catcher: Catcher, timeout: float, paste: TextIO | None) -> Redirect | None:
+        """The first valid redirect, from the browser or typed into the input box."""
         if paste is None:
             return catcher.next_redirect(timeout)
         while True:  # the input box blocks: the redirect may also have come meanwhile

@@ -53,8 +53,11 @@ _FOOTER = '<p class="muted">You can close this tab.</p>'
 
 
 def render(status: int, title: str, body: str, tone: str, footer: str = _FOOTER) -> Page:
-    """A page: ``title`` (escaped here) over ``body`` (HTML, escaped by the caller), in a
-    header coloured by ``tone`` ("ok", "warn", "bad", or "" for the accent)."""
+    """A page: ``title`` over ``body`` in a header coloured by ``tone``.
+
+    A page: ``title`` (escaped here) over ``body`` (HTML, escaped by the caller), in a
+    header coloured by ``tone`` ("ok", "warn", "bad", or "" for the accent).
+    """
     html = _TEMPLATE.format(title=escape(title), style=_STYLE, body=body, tone=tone, footer=footer)
     return Page(status, html)
 

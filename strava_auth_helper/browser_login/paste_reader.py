@@ -1,6 +1,9 @@
-"""Lines pasted on standard input while a login waits: read on a thread that stops when the
+"""Lines pasted on standard input while a login waits.
+
+Lines pasted on standard input while a login waits: read on a thread that stops when the
 login ends, and that never takes from the stream more than the lines it hands over, so a
-``--pause`` or the script's next ``input()`` gets what is typed afterwards."""
+``--pause`` or the script's next ``input()`` gets what is typed afterwards.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,9 @@ OnLine = Callable[[str], bool]  # a line -> True when no more lines are wanted
 
 
 class PasteReader:
-    """Hand each line of ``stream`` to ``on_line`` until it returns True, the stream ends, or
+    """Hand each line of ``stream`` to ``on_line`` until it returns True.
+
+    Hand each line of ``stream`` to ``on_line`` until it returns True, the stream ends, or
     :meth:`stop` is called.
 
     Where the stream has a file descriptor, bytes are read one at a time, and only once they

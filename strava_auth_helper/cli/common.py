@@ -56,8 +56,11 @@ PROFILE_HELP = (
 
 
 def add_common(parser: ArgumentParser) -> None:
-    """-v and --profile, accepted after the command too (SUPPRESS: a subcommand that is not
-    given them keeps what was given before it)."""
+    """-v and --profile, accepted after the command too.
+
+    -v and --profile, accepted after the command too (SUPPRESS: a subcommand that is not
+    given them keeps what was given before it).
+    """
     parser.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP
     )

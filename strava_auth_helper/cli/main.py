@@ -1,4 +1,6 @@
-"""The ``strava-auth`` command: the registry of commands, argparse, and every expected error as
+"""The ``strava-auth`` command: the registry of commands, argparse, and its errors.
+
+The ``strava-auth`` command: the registry of commands, argparse, and every expected error as
 one stderr line.
 
 Only the chosen command's module is imported (as pip does): ``status`` and ``profiles`` never
@@ -59,8 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def chosen_command(arguments: Sequence[str]) -> str | None:
-    """The command named in ``arguments`` (after the global options), or None if it cannot be
-    told without parsing: then every command's parser is built."""
+    """The command named in ``arguments``, or None if it cannot be told without parsing.
+
+    The command named in ``arguments`` (after the global options), or None if it cannot be
+    told without parsing: then every command's parser is built.
+    """
     takes_value = False
     for arg in arguments:
         if takes_value:
@@ -75,8 +80,11 @@ def chosen_command(arguments: Sequence[str]) -> str | None:
 
 
 def build_parser(command: str | None = None) -> ArgumentParser:
-    """The parser: every command listed; the options of ``command`` only, or of every
-    command when it is None (the reference documentation, tests)."""
+    """The parser: every command listed, the options of ``command`` (or of all).
+
+    The parser: every command listed; the options of ``command`` only, or of every
+    command when it is None (the reference documentation, tests).
+    """
     parser = ArgumentParser(
         prog=common.PROG, description="Get and keep Strava API tokens on this computer."
     )

@@ -1,5 +1,8 @@
-"""What the command line asks the person at the terminal: the app's credentials, and the tokens
-to import. Secrets are read without echo, and nothing is asked where there is no terminal."""
+"""What the command line asks the person at the terminal.
+
+What the command line asks the person at the terminal: the app's credentials, and the tokens
+to import. Secrets are read without echo, and nothing is asked where there is no terminal.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +50,9 @@ def _ask_credentials(client_id: int | None, profile: settings.Profile) -> settin
 
 
 def tokens_to_import(name: str, limit: int) -> str:
-    """What ``strava-auth import`` adopts: the file ``name``, or standard input for ``-``
+    """What ``strava-auth import`` adopts: the file ``name``, or standard input.
+
+    What ``strava-auth import`` adopts: the file ``name``, or standard input for ``-``
     (asked for without echo on a terminal); at most ``limit`` + 1 bytes are read, as UTF-8
     (a BOM is dropped).
 

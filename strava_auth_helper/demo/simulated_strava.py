@@ -1,4 +1,6 @@
-"""A simulated Strava on 127.0.0.1: authorize page, token and deauthorize endpoints, and two
+"""A simulated Strava on 127.0.0.1, as Strava's documentation describes it.
+
+A simulated Strava on 127.0.0.1: authorize page, token and deauthorize endpoints, and two
 API calls (the athlete and their activities).
 
 It behaves like the real service as described in Strava's documentation: single-use codes,
@@ -285,9 +287,12 @@ def _check_authorize(query: dict[str, str]) -> str | None:
 
 
 def loopback_redirect_uri(uri: str) -> bool:
-    """True for an http(s) address on 127.0.0.1 or localhost, read as a browser would read
+    r"""True for an http(s) address on 127.0.0.1 or localhost, read as a browser reads it.
+
+    True for an http(s) address on 127.0.0.1 or localhost, read as a browser would read
     it: no backslash (a browser takes it for a slash, so ``http://evil\\@127.0.0.1/`` goes
-    to evil), no user name, no other scheme (``javascript:``), no missing one (``//host``)."""
+    to evil), no user name, no other scheme (``javascript:``), no missing one (``//host``).
+    """
     if "\\" in uri or any(c.isspace() or ord(c) < 32 for c in uri):
         return False
     parts = urlsplit(uri)

@@ -33,11 +33,14 @@ def run_demo(
     serve: bool = False,
     out: TextIO | None = None,
 ) -> None:
-    """Log in to the simulation (in the browser, or approving on the athlete's behalf), then
+    """Log in to the simulation, then show ``get_access_token()`` at work.
+
+    Log in to the simulation (in the browser, or approving on the athlete's behalf), then
     show ``get_access_token()`` reading, refreshing and saving the rotated refresh token.
 
     With ``serve``, keep the simulation running afterwards (until Ctrl-C) and print the
-    settings that point other shells' scripts at it."""
+    settings that point other shells' scripts at it.
+    """
     out = out or sys.stdout
     scratch = None if token_file else Path(tempfile.mkdtemp(prefix="strava-auth-demo-"))
     path = token_file if token_file else Path(str(scratch), "token.json")
@@ -78,8 +81,11 @@ def _serve(env: dict[str, str], out: TextIO) -> None:
 
 
 def setting_line(name: str, value: str, windows: bool = os.name == "nt") -> str:
-    """The line that sets ``name`` in the user's shell: ``export NAME='value'`` (sh), or
-    ``set "NAME=value"`` (cmd.exe: the quotes keep & ( ) ^ and spaces in the value)."""
+    """The line that sets ``name`` in the user's shell.
+
+    The line that sets ``name`` in the user's shell: ``export NAME='value'`` (sh), or
+    ``set "NAME=value"`` (cmd.exe: the quotes keep & ( ) ^ and spaces in the value).
+    """
     return f'set "{name}={value}"' if windows else f"export {name}={shlex.quote(value)}"
 
 

@@ -62,8 +62,11 @@ def _parse_document(text: str) -> tuple[str, str | None, dict[str, object]]:
 
 
 def _scope(value: object) -> str | None:
-    """The granted scope the input states: Strava's scope names only (never echoed: a value
-    that is not one may be a token put in the wrong place)."""
+    """The granted scope the input states, checked against Strava's scope names.
+
+    The granted scope the input states: Strava's scope names only (never echoed: a value
+    that is not one may be a token put in the wrong place).
+    """
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, list) and all(isinstance(s, str) for s in value):

@@ -1,4 +1,6 @@
-"""Refreshing when needed: under the lock, the file re-read first, the rotation saved (and,
+"""Refreshing when needed, under the lock, the rotation saved before anything else.
+
+Refreshing when needed: under the lock, the file re-read first, the rotation saved (and,
 with ``$STRAVA_AUTH_ON_ROTATE``, handed to the user's secret store). With no token file, a
 refresh token in ``$STRAVA_REFRESH_TOKEN`` is adopted the same way (CI runners, servers).
 
@@ -28,8 +30,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TokenResult:
-    """A live token, and what went wrong handing its rotation to ``$STRAVA_AUTH_ON_ROTATE``
-    (None when nothing did, or nothing was rotated)."""
+    """A live token, and what went wrong handing its rotation on.
+
+    A live token, and what went wrong handing its rotation to ``$STRAVA_AUTH_ON_ROTATE``
+    (None when nothing did, or nothing was rotated).
+    """
 
     token: Token
     hook_failure: str | None = None
@@ -53,8 +58,11 @@ def refresh_if_needed(
     force: bool,
     profile: str | Profile | None = None,
 ) -> Token:
-    """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds
-    (and ``force`` is off). See :func:`strava_auth_helper.get_access_token`."""
+    """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds.
+
+    The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds
+    (and ``force`` is off). See :func:`strava_auth_helper.get_access_token`.
+    """
     return token_result(token_file, min_ttl=min_ttl, force=force, profile=profile).token
 
 
@@ -65,8 +73,11 @@ def token_result(
     force: bool,
     profile: str | Profile | None = None,
 ) -> TokenResult:
-    """:func:`refresh_if_needed`, and whether a rotation's hook failed (the command line
-    exits with its own status then)."""
+    """:func:`refresh_if_needed`, and whether a rotation's hook failed.
+
+    :func:`refresh_if_needed`, and whether a rotation's hook failed (the command line
+    exits with its own status then).
+    """
     if not min_ttl_in_range(min_ttl):
         raise ValueError(f"min_ttl must be between 0 and {MAX_MIN_TTL} seconds, not {min_ttl}")
     resolved = settings.resolve_profile(profile)
@@ -106,7 +117,9 @@ def refresh_locked(path: Path, current: Token, profile: Profile) -> TokenResult:
 
 
 def adopt_from_env(path: Path, profile: Profile) -> TokenResult:
-    """Start from ``$STRAVA_REFRESH_TOKEN`` where there is no token file: one refresh (under
+    """Adopt ``$STRAVA_REFRESH_TOKEN`` where there is no token file.
+
+    Start from ``$STRAVA_REFRESH_TOKEN`` where there is no token file: one refresh (under
     the lock: of several processes starting at once, one asks Strava), saved as usual.
 
     Raises:
@@ -147,7 +160,9 @@ def prove_refresh_token(
     scope: str | None,
     refused: str,
 ) -> Token:
-    """A token from a refresh token that came from elsewhere (the environment, an import):
+    """A token from a refresh token that came from elsewhere, proved by one refresh.
+
+    A token from a refresh token that came from elsewhere (the environment, an import):
     one refresh proves it.
 
     Raises:
@@ -162,10 +177,13 @@ def prove_refresh_token(
 
 
 def hand_on_rotation(sent: str, new: Token) -> str | None:
-    """Once the file holds ``new``: if Strava rotated the refresh token ``sent``, run
+    """Hand a rotated refresh token on, once the file holds ``new``.
+
+    Once the file holds ``new``: if Strava rotated the refresh token ``sent``, run
     ``$STRAVA_AUTH_ON_ROTATE`` with the new one; without it, warn when the old one came from
     the environment, whose secret is now stale. Returns the hook's failure line, if any (it
-    is logged as a WARNING too)."""
+    is logged as a WARNING too).
+    """
     if new.refresh_token == sent:
         return None
     command = settings.on_rotate_command()

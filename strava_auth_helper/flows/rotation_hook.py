@@ -1,6 +1,9 @@
-"""``$STRAVA_AUTH_ON_ROTATE``: hand a rotated refresh token to the user's secret store (e.g.
+"""``$STRAVA_AUTH_ON_ROTATE``: hand a rotated refresh token to the user's secret store.
+
+``$STRAVA_AUTH_ON_ROTATE``: hand a rotated refresh token to the user's secret store (e.g.
 ``gh secret set STRAVA_REFRESH_TOKEN``), on the command's standard input, never its command
-line, and say in one line what went wrong if it did not take it."""
+line, and say in one line what went wrong if it did not take it.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ HOOK_TIMEOUT = 30.0
 
 
 def run_hook(command: list[str], refresh_token: str, timeout: float | None = None) -> str | None:
-    """Run ``command`` with ``refresh_token`` on its standard input, for at most ``timeout``
+    """Run ``command`` with ``refresh_token`` on its standard input.
+
+    Run ``command`` with ``refresh_token`` on its standard input, for at most ``timeout``
     seconds (default :data:`HOOK_TIMEOUT`).
 
     Returns:

@@ -1,5 +1,8 @@
-"""The token as stored, for the offline commands: no HTTP stack is imported unless a CI
-runner's first use has to adopt ``$STRAVA_REFRESH_TOKEN``."""
+"""The token as stored, for the offline commands.
+
+The token as stored, for the offline commands: no HTTP stack is imported unless a CI
+runner's first use has to adopt ``$STRAVA_REFRESH_TOKEN``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from ..store.token import Token, read_token
 
 
 def stored_or_adopted(path: Path, profile: Profile) -> Token:
-    """The token at ``path`` as it is (no refresh); where there is none, the one adopted from
+    """The token at ``path``, or the one adopted from ``$STRAVA_REFRESH_TOKEN``.
+
+    The token at ``path`` as it is (no refresh); where there is none, the one adopted from
     ``$STRAVA_REFRESH_TOKEN`` (a CI runner's first use: one refresh).
 
     Raises:

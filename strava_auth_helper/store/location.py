@@ -32,7 +32,9 @@ PathArg = str | os.PathLike[str] | None
 def token_location(
     explicit: PathArg = None, *, profile: str | None = None, default_folder: str | None = None
 ) -> str | None:
-    """Where the token file is: ``explicit``; else the profile's (``profile``, else
+    """Where the token file is, for the valid-token path.
+
+    Where the token file is: ``explicit``; else the profile's (``profile``, else
     ``$STRAVA_AUTH_PROFILE``: ``profiles/NAME/token.json`` in the config folder); else
     ``$STRAVA_TOKEN_FILE``; else ``token.json`` in the config folder (see
     :func:`config_folder`).
@@ -49,18 +51,24 @@ def token_location(
 
 
 def profile_setting(explicit: str | None) -> str:
-    """The profile asked for, not yet checked: ``explicit``, else ``$STRAVA_AUTH_PROFILE``
+    """The profile asked for, not yet checked.
+
+    The profile asked for, not yet checked: ``explicit``, else ``$STRAVA_AUTH_PROFILE``
     (the one place it is read), else ``""``; an explicit ``""`` is no profile, whatever the
-    environment says."""
+    environment says.
+    """
     return os.environ.get(ENV_PROFILE, "") if explicit is None else explicit
 
 
 def token_file_in(
     explicit: PathArg, profile_folder: str | None, folder: Callable[[], str | None]
 ) -> str | None:
-    """:func:`token_location` once the profile is resolved (its folder name, or None for no
+    """:func:`token_location` once the profile is resolved.
+
+    :func:`token_location` once the profile is resolved (its folder name, or None for no
     profile); ``folder`` answers the config folder (None: no home folder to find it in), and
-    is asked only when the answer depends on it."""
+    is asked only when the answer depends on it.
+    """
     if explicit:
         return os.path.expanduser(os.fspath(explicit))
     if not profile_folder:
@@ -82,10 +90,13 @@ WINDOWS_DEVICES = frozenset(
 
 
 def profile_folder_name(name: str) -> str | None:
-    """The folder of profile ``name``: the name in lower case (macOS and Windows do not tell
+    """The folder of profile ``name``, or None if it is not a profile name.
+
+    The folder of profile ``name``: the name in lower case (macOS and Windows do not tell
     "Club" from "club", so no OS may), or None if it is not a profile name: 1 to 40 ASCII
     letters, digits, ``-`` and ``_``, starting with a letter or digit, and not a Windows
-    device name. Such a name can only ever be one folder inside the profiles folder."""
+    device name. Such a name can only ever be one folder inside the profiles folder.
+    """
     folder = name.lower()
     plain = folder.replace("-", "").replace("_", "")
     valid = (
@@ -99,8 +110,11 @@ def profile_folder_name(name: str) -> str | None:
 
 
 def config_folder(default_folder: str | None = None) -> str | None:
-    """``$STRAVA_AUTH_CONFIG_DIR``, else ``default_folder`` (the ordinary code passes
-    platformdirs' answer), else :func:`default_config_folder`."""
+    """The config folder: ``$STRAVA_AUTH_CONFIG_DIR``, else the default.
+
+    ``$STRAVA_AUTH_CONFIG_DIR``, else ``default_folder`` (the ordinary code passes
+    platformdirs' answer), else :func:`default_config_folder`.
+    """
     override = os.environ.get(ENV_CONFIG_DIR)
     if override:
         return os.path.expanduser(override)
@@ -108,7 +122,7 @@ def config_folder(default_folder: str | None = None) -> str | None:
 
 
 def default_config_folder(platform: str = sys.platform) -> str | None:
-    """platformdirs' ``user_config_dir(APP_NAME, appauthor=False)``; None if it would raise.
+    """Platformdirs' ``user_config_dir(APP_NAME, appauthor=False)``; None if it would raise.
 
     Linux, the BSDs and macOS follow the XDG rule as platformdirs applies it: an absolute
     ``$XDG_CONFIG_HOME``, else ``~/.config`` (macOS: ``~/Library/Application Support``).

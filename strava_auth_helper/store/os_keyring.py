@@ -1,6 +1,9 @@
-"""The OS keyring (Windows Credential Manager, macOS Keychain, the Secret Service on Linux
+"""The OS keyring, where a refresh token may live instead of the token file.
+
+The OS keyring (Windows Credential Manager, macOS Keychain, the Secret Service on Linux
 desktops), where a refresh token may live instead of the token file: one entry per profile
-and app, holding nothing but the refresh token. Needs the ``keyring`` extra."""
+and app, holding nothing but the refresh token. Needs the ``keyring`` extra.
+"""
 
 from __future__ import annotations
 

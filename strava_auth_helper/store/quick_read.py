@@ -64,9 +64,12 @@ MAX_TOKEN = 2048
 
 
 def looks_like_token(value: object) -> bool:
-    """The one rule for what a token (access or refresh) can be, wherever it comes from (a
+    """The one rule for what a token can be, wherever it comes from.
+
+    The one rule for what a token (access or refresh) can be, wherever it comes from (a
     token file, Strava's answer, the environment, an import): 1 to :data:`MAX_TOKEN` printable
-    ASCII characters without spaces, since it goes into an HTTP header and a form."""
+    ASCII characters without spaces, since it goes into an HTTP header and a form.
+    """
     return (
         isinstance(value, str)
         and 0 < len(value) <= MAX_TOKEN
@@ -77,9 +80,12 @@ def looks_like_token(value: object) -> bool:
 
 
 def token_fields(data: object) -> tuple[str, str, int | float] | None:
-    """(access token, refresh token, expiry) of a parsed token document; None unless both
+    """(access token, refresh token, expiry) of a parsed token document, else None.
+
+    (access token, refresh token, expiry) of a parsed token document; None unless both
     tokens :func:`look like tokens <looks_like_token>` (the refresh token is "" where the file
-    says it lives in the keyring) and the expiry is an :func:`epoch_seconds`."""
+    says it lives in the keyring) and the expiry is an :func:`epoch_seconds`.
+    """
     if not isinstance(data, dict):
         return None
     access, refresh, expires_at = (data.get(k) for k in REQUIRED_FIELDS)
@@ -94,8 +100,11 @@ def token_fields(data: object) -> tuple[str, str, int | float] | None:
 
 
 def number_below(value: object, limit: int) -> int | float | None:
-    """``value`` if it is a JSON number from 0 up to (not including) ``limit``, else None:
-    not a bool, a string, NaN or inf."""
+    """``value`` if it is a JSON number from 0 up to ``limit``, else None.
+
+    ``value`` if it is a JSON number from 0 up to (not including) ``limit``, else None:
+    not a bool, a string, NaN or inf.
+    """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
     return value if 0 <= value < limit else None
@@ -122,7 +131,9 @@ class NotATokenFileError(ValueError):
 
 
 def read_token_bytes(location: str) -> bytes:
-    """The file's bytes: a regular file only (a FIFO would block for ever), at most
+    """The file's bytes: a regular file only, at most :data:`MAX_TOKEN_FILE` bytes.
+
+    The file's bytes: a regular file only (a FIFO would block for ever), at most
     :data:`MAX_TOKEN_FILE` bytes.
 
     Raises:

@@ -1,4 +1,6 @@
-"""The one way a new token is written: lock, reserve the space, ask Strava, commit; and where
+"""The one way a new token is written: lock, reserve the space, ask Strava, commit.
+
+The one way a new token is written: lock, reserve the space, ask Strava, commit; and where
 its refresh token lives (the token file, or the OS keyring).
 
 Login, refresh and import all end in a token Strava has just issued, which may already have
@@ -45,7 +47,7 @@ NOT_ASKED = ", and Strava was not asked: the saved refresh token still works"
 
 
 def locked(path: Path) -> TokenLock:
-    """The cross-process lock on the token file at ``path``: ``with locked(path): ...``.
+    """The cross-process lock on the token file at ``path`` (a context manager).
 
     Raises:
         LockTimeoutError: another process held it too long.
@@ -57,7 +59,9 @@ def locked(path: Path) -> TokenLock:
 def obtain_and_save(
     path: Path, obtain: Callable[[], Token], *, current: Token | None = None
 ) -> Token:
-    """Set aside the space for the new token file, call ``obtain`` (which asks Strava), and
+    """Reserve the space, call ``obtain`` (which asks Strava), and save its token.
+
+    Set aside the space for the new token file, call ``obtain`` (which asks Strava), and
     save what it returns atomically. The caller holds :func:`locked` on ``path``.
 
     Args:
@@ -108,7 +112,9 @@ def with_refresh_token_in(token: Token, place: RefreshTokenPlace, profile: Profi
 
 
 def exportable(token: Token) -> Token:
-    """``token`` whole, as a token file holds it: its refresh token fetched from wherever it
+    """``token`` whole, its refresh token fetched from wherever it lives.
+
+    ``token`` whole, as a token file holds it: its refresh token fetched from wherever it
     lives (for ``strava-auth export``).
 
     Raises:
@@ -119,7 +125,9 @@ def exportable(token: Token) -> Token:
 
 
 def move_refresh_token(path: Path, place: RefreshTokenPlace, profile: Profile) -> Token:
-    """Move the refresh token of the token file at ``path`` to ``place``, under the lock: the
+    """Move the refresh token of the token file at ``path`` to ``place``.
+
+    Move the refresh token of the token file at ``path`` to ``place``, under the lock: the
     new place is written before the old one is cleared.
 
     Raises:

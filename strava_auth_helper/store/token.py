@@ -46,7 +46,7 @@ class Token:
     # runner or a server), whose secret store each rotation leaves stale; None: a login here.
     source: str | None = None
     # Where the refresh token lives: "file" (here, refresh_token) or "keyring" (the OS
-    # keyring's entry keyring_entry; refresh_token is then "" until token_store loads it).
+    # keyring's entry keyring_entry; refresh_token is then "" until store.save loads it).
     refresh_token_in: RefreshTokenPlace = IN_FILE
     keyring_entry: str | None = None
     extra: dict[str, object] = field(default_factory=dict, repr=False)  # unknown fields, kept
@@ -169,8 +169,11 @@ def _whole_number(value: object) -> int | None:
 
 
 def athlete_fields(value: object) -> dict[str, object]:
-    """The athlete's id and names out of Strava's athlete object (nothing else is stored,
-    and nothing of the wrong type or an unreasonable size)."""
+    """The athlete's id and names out of Strava's athlete object.
+
+    The athlete's id and names out of Strava's athlete object (nothing else is stored,
+    and nothing of the wrong type or an unreasonable size).
+    """
     if not isinstance(value, dict):
         return {}
     kept: dict[str, object] = {}

@@ -1,6 +1,8 @@
-"""Where the browser is: a desktop, Windows under WSL, an SSH session, or nowhere. Each branch
-is driven through the real `strava-auth login`, with a fake environment and recording
-programs in place of the browsers."""
+"""Where the browser is: a desktop, Windows under WSL, an SSH session, or nowhere.
+
+Each branch is driven through the real `strava-auth login`, with a fake environment and recording
+programs in place of the browsers.
+"""
 
 from __future__ import annotations
 
@@ -45,8 +47,11 @@ def fake_bin(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def bare_env(login_env: dict[str, str], strava: HTTPServer, fake_bin: Path) -> dict[str, str]:
-    """The login's environment with no display, no SSH, no browser, no WSL: only the fake
-    programs on PATH."""
+    """The login's environment with no display, no SSH, no browser, no WSL.
+
+    The login's environment with no display, no SSH, no browser, no WSL: only the fake
+    programs on PATH.
+    """
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     keep = ("HOME", "LANG", "STRAVA_BASE_URL", "STRAVA_AUTH_CONFIG_DIR", "VIRTUAL_ENV")
     env = {k: v for k, v in login_env.items() if k in keep}

@@ -177,8 +177,11 @@ def test_pages_fit_the_window_and_load_nothing_external(
 
 @pytest.fixture
 def blocking_browser_script(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """A BROWSER command that runs headless Chromium in the foreground (it blocks until
-    Chromium exits) with a DevTools port the test can drive."""
+    """A BROWSER command that runs headless Chromium in the foreground.
+
+    A BROWSER command that runs headless Chromium in the foreground (it blocks until
+    Chromium exits) with a DevTools port the test can drive.
+    """
     profile = tmp_path / "profile"
     script = tmp_path / "browser.sh"
     script.write_text(

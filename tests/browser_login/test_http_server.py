@@ -125,8 +125,11 @@ def test_a_flood_of_slow_connections_does_not_starve_the_redirect(
 
 
 def trickle(flood: list[socket.socket], stop: threading.Event) -> None:
-    """The attack: every connection sends one more byte every 2 s (under any per-read
-    timeout), so that none of them ever finishes or goes idle."""
+    """The attack: slow connections that never finish their request head.
+
+    The attack: every connection sends one more byte every 2 s (under any per-read
+    timeout), so that none of them ever finishes or goes idle.
+    """
     while not stop.wait(2):
         for sock in flood:
             with contextlib.suppress(OSError):

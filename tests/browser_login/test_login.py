@@ -19,8 +19,10 @@ from tests.helpers import wait_for_login_url
 @pytest.fixture
 def athlete(tmp_path: Path) -> str:
     """A $BROWSER that plays the athlete: it presses Authorize (unticking $UNTICK, if set).
-    A Python script (forward slashes: webbrowser splits $BROWSER as a POSIX shell would, on
-    Windows too)."""
+
+    A Python script (forward slashes: webbrowser splits $BROWSER as a POSIX shell would, on Windows
+    too).
+    """
     script = tmp_path / "athlete.py"
     script.write_text(
         "import os, sys\nfrom strava_auth_helper.demo.simulated_strava import press_authorize\n"

@@ -1,6 +1,9 @@
-"""login() in a real Jupyter kernel (ipykernel), running examples/notebook_login.ipynb against
+"""login() in a real Jupyter kernel, running the example notebook.
+
+login() in a real Jupyter kernel (ipykernel), running examples/notebook_login.ipynb against
 the simulated Strava: the link is displayed, and the address the browser lands on is pasted
-into the input box, as on Colab or a remote kernel where the redirect cannot reach it."""
+into the input box, as on Colab or a remote kernel where the redirect cannot reach it.
+"""
 
 from __future__ import annotations
 
@@ -53,8 +56,11 @@ def kernel(sim_env: SimulatedStrava, isolated_env: Path) -> Iterator[Any]:
 
 
 def landing_address(authorize_url: str) -> str:
-    """Press Authorize on the simulated page and return where the browser would land,
-    without going there (on a remote kernel that address does not load)."""
+    """Press Authorize on the simulated page; where the browser would land.
+
+    Press Authorize on the simulated page and return where the browser would land,
+    without going there (on a remote kernel that address does not load).
+    """
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
     form = [("redirect_uri", query["redirect_uri"]), ("state", query["state"])]
     form += [("action", "authorize")] + [("scope", s) for s in query["scope"].split(",")]
@@ -65,7 +71,9 @@ def landing_address(authorize_url: str) -> str:
 
 def run_cell(client: Any, code: str, paste: bool = False) -> tuple[str, list[str]]:
     """Execute ``code``; answer its input box with the landing address of the link it shows.
-    Returns what it printed and the HTML it displayed."""
+
+    Returns what it printed and the HTML it displayed.
+    """
     msg_id = client.execute(code, allow_stdin=True)
     printed, html, link, asked = "", [], None, None
     while True:

@@ -1,6 +1,9 @@
-"""The command line: its logic through ``main`` in this process, and as users run it (console
+"""The command line, in this process and as users run it.
+
+The command line: its logic through ``main`` in this process, and as users run it (console
 script and ``python -m``, in real subprocesses) where only a process shows it: the entry
-points, logins, signals, terminals and logging."""
+points, logins, signals, terminals and logging.
+"""
 
 from __future__ import annotations
 

@@ -42,8 +42,11 @@ def cli_login(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def club_app(sim: SimulatedStrava, monkeypatch: pytest.MonkeyPatch) -> SimulatedStrava:
-    """The simulation's app configured only in the 'club' profile's own .env; the config
-    folder's .env holds another app's (wrong) credentials."""
+    """The simulation's app, configured only in the 'club' profile's own .env.
+
+    The simulation's app configured only in the 'club' profile's own .env; the config
+    folder's .env holds another app's (wrong) credentials.
+    """
     monkeypatch.setenv("STRAVA_BASE_URL", sim.base_url)
     settings.save_credentials(Credentials(999, "another-apps-secret"))
     settings.save_credentials(Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), Profile("club"))

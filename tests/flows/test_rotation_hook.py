@@ -1,5 +1,8 @@
-"""Beyond this computer: a token from the environment, rotations handed to the secret store
-($STRAVA_AUTH_ON_ROTATE), and export, against the simulated Strava."""
+"""Beyond this computer: tokens from the environment and rotations handed on.
+
+Beyond this computer: a token from the environment, rotations handed to the secret store
+($STRAVA_AUTH_ON_ROTATE), and export, against the simulated Strava.
+"""
 
 from __future__ import annotations
 
@@ -50,8 +53,11 @@ def hook(folder: Path, *extra: str) -> str:
 
 @pytest.fixture
 def env_token(sim_env: SimulatedStrava, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A runner's secrets: a live refresh token in $STRAVA_REFRESH_TOKEN, and no token file
-    (STRAVA_TOKEN_FILE points where the job's file will be)."""
+    """A runner's secrets: a live refresh token in $STRAVA_REFRESH_TOKEN, no token file.
+
+    A runner's secrets: a live refresh token in $STRAVA_REFRESH_TOKEN, and no token file
+    (STRAVA_TOKEN_FILE points where the job's file will be).
+    """
     logged_in = sim_login(sim_env, tmp_path / "laptop" / "token.json").token
     monkeypatch.setenv("STRAVA_REFRESH_TOKEN", logged_in.refresh_token)
     monkeypatch.setenv("STRAVA_TOKEN_FILE", str(tmp_path / "runner" / "token.json"))

@@ -1,6 +1,9 @@
-"""The refresh token in the OS keyring, against a real one (the Secret Service of
+"""The refresh token in the OS keyring, against a real one.
+
+The refresh token in the OS keyring, against a real one (the Secret Service of
 gnome-keyring on Linux; the Credential Manager on the Windows leg) and the simulated Strava,
-through the command line in real processes (each finds its keyring as a user's would)."""
+through the command line in real processes (each finds its keyring as a user's would).
+"""
 
 from __future__ import annotations
 
@@ -37,7 +40,8 @@ class Keyring:
     """The environment that finds the keyring, and a look into it from another process.
 
     Each test uses a profile of its own, so its entry is its own: on Windows every test
-    process shares the one Credential Manager."""
+    process shares the one Credential Manager.
+    """
 
     def __init__(self, extra: dict[str, str], sim: SimulatedStrava) -> None:
         self.profile = f"kr-{uuid.uuid4().hex[:12]}"
@@ -59,8 +63,11 @@ class Keyring:
         )
 
     def entry(self) -> str | None:
-        """What the keyring holds for this test's profile (asked from this process: the
-        fixture gave it the keyring's D-Bus session)."""
+        """What the keyring holds for this test's profile.
+
+        What the keyring holds for this test's profile (asked from this process: the
+        fixture gave it the keyring's D-Bus session).
+        """
         value = keyring_lib.get_password(SERVICE, self.entry_name)
         return None if value is None else str(value)
 

@@ -1,5 +1,8 @@
-"""Private atomic writes when the disk or the folder misbehave: full disk, odd folder modes,
-folders other users can change."""
+"""Private atomic writes when the disk or the folder misbehave.
+
+Private atomic writes when the disk or the folder misbehave: full disk, odd folder modes,
+folders other users can change.
+"""
 
 from __future__ import annotations
 

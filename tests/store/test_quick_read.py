@@ -1,5 +1,8 @@
-"""The valid-token read: the token while it is valid, and None for anything the ordinary
-code must explain."""
+"""The valid-token read: the token while it is valid, else None.
+
+The valid-token read: the token while it is valid, and None for anything the ordinary
+code must explain.
+"""
 
 from __future__ import annotations
 
