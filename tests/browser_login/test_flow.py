@@ -494,7 +494,7 @@ def test_a_redirect_taken_before_the_timeout_is_seen_through(
 ) -> None:
     # The redirect has all of the login's timeout to arrive; Strava answers only once that
     # timeout is over (an event, set by a timer that starts after the login's own).
-    login_options.timeout = 1.5
+    login_options.timeout = 1.0
     timeout_over = threading.Event()
 
     def slow_exchange(request: Request) -> Response:
@@ -503,7 +503,7 @@ def test_a_redirect_taken_before_the_timeout_is_seen_through(
 
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(slow_exchange)
     run = LoginRun(login_options)
-    timer = threading.Timer(login_options.timeout + 0.5, timeout_over.set)
+    timer = threading.Timer(login_options.timeout + 0.3, timeout_over.set)
     timer.start()
     try:
         page = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))

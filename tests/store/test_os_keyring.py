@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import keyring as keyring_lib
@@ -31,6 +31,7 @@ from tests.helpers import (
     PY_M,
     REFRESH,
     CliLogin,
+    Ran,
     refresh_answer,
     stored,
 )
@@ -43,7 +44,13 @@ class Keyring:
     process shares the one Credential Manager.
     """
 
-    def __init__(self, extra: dict[str, str], sim: SimulatedStrava) -> None:
+    def __init__(
+        self,
+        extra: dict[str, str],
+        sim: SimulatedStrava,
+        in_process: Callable[..., Ran] | None = None,
+    ) -> None:
+        self.in_process = in_process  # runs a command in this process (see cli)
         self.profile = f"kr-{uuid.uuid4().hex[:12]}"
         self.env = {**os.environ, **extra, "STRAVA_AUTH_PROFILE": self.profile}
         self.sim = sim
@@ -52,6 +59,14 @@ class Keyring:
         self.entry_name = f"{self.profile}/1"  # the simulation's app is client ID 1
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        """``strava-auth ARGS`` with this keyring.
+
+        In this process where it finds the same keyring as a child would (and no variable of
+        its own is asked for), else in a process of its own.
+        """
+        if self.in_process is not None and not env:
+            ran = self.in_process(*args)
+            return subprocess.CompletedProcess(list(args), ran.code, ran.out, ran.err)
         return subprocess.run(
             [*PY_M, *args],
             env={**self.env, **env},
@@ -90,10 +105,14 @@ def find_keyring_here(extra: dict[str, str], monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.fixture
 def keyring(
-    os_keyring: dict[str, str], sim_env: SimulatedStrava, monkeypatch: pytest.MonkeyPatch
+    os_keyring: dict[str, str],
+    sim_env: SimulatedStrava,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Callable[..., Ran],
 ) -> Iterator[Keyring]:
     find_keyring_here(os_keyring, monkeypatch)
-    ring = Keyring(os_keyring, sim_env)
+    ring = Keyring(os_keyring, sim_env, in_process=cli)
+    monkeypatch.setenv("STRAVA_AUTH_PROFILE", ring.profile)  # as ring.env has it
     yield ring
     ring.delete_entry()  # leave the session's keyring as it was found
 
