@@ -49,9 +49,10 @@ def get_access_token(
         token = valid_access_token(token_file, min_ttl, profile)
         if token is not None:
             return token
-    from .flows.refresh import refresh_if_needed  # the ordinary path: locks, network, messages
+    from .flows.refresh import token_result  # the ordinary path: locks, network, messages
 
-    return refresh_if_needed(token_file, min_ttl=min_ttl, force=force, profile=profile).access_token
+    result = token_result(token_file, min_ttl=min_ttl, force=force, profile=profile)
+    return result.token.access_token
 
 
 def main(argv: list[str] | None = None) -> int:

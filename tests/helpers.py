@@ -505,3 +505,14 @@ def wait_for_login_url(lines: Iterable[str]) -> str:
         if line.startswith("http"):
             return line.strip()
     pytest.fail("the login ended without printing the address to open")
+
+
+def started_login(
+    argv: list[str], *, env: dict[str, str] | None = None, stdin: int = subprocess.PIPE
+) -> tuple[subprocess.Popen[str], str]:
+    """A login started as its own process (text pipes), and the address it printed."""
+    proc = subprocess.Popen(
+        argv, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    assert proc.stdout is not None
+    return proc, wait_for_login_url(proc.stdout)

@@ -55,6 +55,11 @@ PROFILE_HELP = (
 )
 
 
+def add_flag(parser: ArgumentParser, name: str, help: str) -> None:  # noqa: A002 - argparse's
+    """An on/off option (``--json``, ``--force``...), off unless given."""
+    parser.add_argument(name, action="store_true", help=help)
+
+
 def add_common(parser: ArgumentParser) -> None:
     """-v and --profile, accepted after the command too.
 
@@ -87,10 +92,10 @@ def add_browser_options(parser: ArgumentParser) -> None:
         help=f"port on 127.0.0.1 to catch the redirect (default: ${settings.ENV_PORT}, else "
         f"{settings.DEFAULT_PORT}, or any free port if it is busy; 0: any free port)",
     )
-    parser.add_argument(
+    add_flag(
+        parser,
         "--no-browser",
-        action="store_true",
-        help="do not open a browser (login: open the printed address yourself, or paste "
+        "do not open a browser (login: open the printed address yourself, or paste "
         "the address it lands on here; demo: it presses Authorize for you)",
     )
 

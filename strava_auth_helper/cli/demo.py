@@ -20,10 +20,10 @@ def configure(parser: ArgumentParser) -> None:
     common.add_common(parser)
     common.add_token_file(parser)
     common.add_browser_options(parser)
-    parser.add_argument(
+    common.add_flag(
+        parser,
         "--serve",
-        action="store_true",
-        help="afterwards keep the simulated Strava running (until Ctrl-C) and print the "
+        "afterwards keep the simulated Strava running (until Ctrl-C) and print the "
         "STRAVA_* settings that point your own scripts at it",
     )
 

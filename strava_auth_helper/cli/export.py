@@ -21,15 +21,11 @@ def configure(parser: ArgumentParser) -> None:
     )
     common.add_common(parser)
     common.add_token_file(parser)
-    parser.add_argument(
-        "--refresh-token",
-        action="store_true",
-        help="only the refresh token (what STRAVA_REFRESH_TOKEN holds on CI)",
+    common.add_flag(
+        parser, "--refresh-token", "only the refresh token (what STRAVA_REFRESH_TOKEN holds on CI)"
     )
-    parser.add_argument(
-        "--yes",
-        action="store_true",
-        help="write to a terminal anyway (the secret stays in its scroll-back)",
+    common.add_flag(
+        parser, "--yes", "write to a terminal anyway (the secret stays in its scroll-back)"
     )
 
 

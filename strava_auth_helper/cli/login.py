@@ -37,15 +37,11 @@ def configure(parser: ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up after this long (default: %(default)g)",
     )
-    parser.add_argument(
-        "--force",
-        action="store_true",
-        help="ask Strava to show the authorize page again (approval_prompt=force)",
+    common.add_flag(
+        parser, "--force", "ask Strava to show the authorize page again (approval_prompt=force)"
     )
-    parser.add_argument(
-        "--pause",
-        action="store_true",
-        help="wait for Enter before exiting (used by the double-click launchers)",
+    common.add_flag(
+        parser, "--pause", "wait for Enter before exiting (used by the double-click launchers)"
     )
     common.add_store(parser)
 

@@ -13,11 +13,7 @@ def configure(parser: ArgumentParser) -> None:
     """The command's options."""
     common.add_common(parser)
     common.add_token_file(parser)
-    parser.add_argument(
-        "--local-only",
-        action="store_true",
-        help="delete the token file even if Strava cannot be told",
-    )
+    common.add_flag(parser, "--local-only", "delete the token file even if Strava cannot be told")
 
 
 def run(args: argparse.Namespace) -> int:

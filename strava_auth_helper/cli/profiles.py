@@ -14,7 +14,7 @@ from . import common
 def configure(parser: ArgumentParser) -> None:
     """The command's options."""
     common.add_common(parser)
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_flag(parser, "--json", "machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:

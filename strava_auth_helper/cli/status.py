@@ -15,7 +15,7 @@ def configure(parser: ArgumentParser) -> None:
     """The command's options."""
     common.add_common(parser)
     common.add_token_file(parser)
-    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    common.add_flag(parser, "--json", "machine-readable output")
 
 
 def run(args: argparse.Namespace) -> int:

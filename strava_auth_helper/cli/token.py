@@ -27,7 +27,7 @@ def configure(parser: ArgumentParser) -> None:
         help=f"refresh if the token expires within this many seconds "
         f"(0-{MAX_MIN_TTL}; default {DEFAULT_MIN_TTL})",
     )
-    parser.add_argument("--force", action="store_true", help="refresh even if still valid")
+    common.add_flag(parser, "--force", "refresh even if still valid")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from typing import TextIO
 from .. import settings
 from ..browser_login.flow import LoginOptions, run_login
 from ..errors import LOGIN_HINT, ReauthorizationRequiredError
-from ..flows.refresh import load_token, refresh_if_needed
+from ..flows.refresh import load_token, token_result
 from ..safe_text import print_safely
 from ..settings import NO_PROFILE
 from ..store.location import ENV_TOKEN_FILE
@@ -124,14 +124,14 @@ def _browser_or_approve(url: str, out: TextIO) -> bool:
 
 def _refresh(sim: SimulatedStrava, out: TextIO) -> None:
     before = len(sim.requests)
-    refresh_if_needed(min_ttl=DEFAULT_MIN_TTL, force=False)
+    token_result(min_ttl=DEFAULT_MIN_TTL, force=False)
     _say(
         out,
         "\n2. get_access_token() with a fresh token: read from the file, "
         f"{len(sim.requests) - before} requests to Strava.",
     )
     old = load_token()
-    new = refresh_if_needed(min_ttl=DEFAULT_MIN_TTL, force=True)
+    new = token_result(min_ttl=DEFAULT_MIN_TTL, force=True).token
     rotated = "rotated and saved" if new.refresh_token != old.refresh_token else "unchanged"
     _say(
         out,

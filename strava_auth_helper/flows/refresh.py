@@ -51,21 +51,6 @@ def load_token(token_file: PathArg = None, *, profile: str | None = None) -> Tok
     return read_token(settings.token_path(token_file, settings.resolve_profile(profile)))
 
 
-def refresh_if_needed(
-    token_file: PathArg = None,
-    *,
-    min_ttl: float,
-    force: bool,
-    profile: str | Profile | None = None,
-) -> Token:
-    """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds.
-
-    The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds
-    (and ``force`` is off). See :func:`strava_auth_helper.get_access_token`.
-    """
-    return token_result(token_file, min_ttl=min_ttl, force=force, profile=profile).token
-
-
 def token_result(
     token_file: PathArg = None,
     *,
@@ -73,10 +58,10 @@ def token_result(
     force: bool,
     profile: str | Profile | None = None,
 ) -> TokenResult:
-    """:func:`refresh_if_needed`, and whether a rotation's hook failed.
+    """The token, refreshed and saved first unless it stays valid for ``min_ttl`` seconds.
 
-    :func:`refresh_if_needed`, and whether a rotation's hook failed (the command line
-    exits with its own status then).
+    See :func:`strava_auth_helper.get_access_token`. Also says whether a rotation's hook
+    failed (the command line exits with its own status then).
     """
     if not min_ttl_in_range(min_ttl):
         raise ValueError(f"min_ttl must be between 0 and {MAX_MIN_TTL} seconds, not {min_ttl}")

@@ -21,7 +21,7 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
-from tests.helpers import CODE, token_answer, wait_for_login_url
+from tests.helpers import CODE, started_login, token_answer
 
 # Runs `python -m strava_auth_helper ARGS` with the open-file limit lowered to 256, the
 # default of macOS's Terminal.
@@ -84,15 +84,10 @@ def test_a_flood_of_slow_connections_does_not_starve_the_redirect(
 ) -> None:
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     args = ["login", "--no-browser", "--port", "0", "--timeout", "60"]
-    login = subprocess.Popen(
+    login, url = started_login(
         [sys.executable, "-c", LIMITED, *args, "--token-file", str(tmp_path / "t.json")],
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
-    assert login.stdout is not None
-    url = wait_for_login_url(login.stdout)
     query = parse_qs(urlsplit(url).query)
     redirect = query["redirect_uri"][0]
     flood = []

@@ -26,6 +26,7 @@ from tests.helpers import (
     PtyProcess,
     http_get,
     require,
+    started_login,
     token_answer,
     wait_for_login_url,
 )
@@ -194,16 +195,10 @@ def test_launcher_command_line_runs_the_login_for_real(
     path = launcher.install(tmp_path, kind=kind, python=weird_python)
     argv = parse_desktop_exec(path.read_text()) if kind == "linux" else ["/bin/sh", str(path)]
     env = {**login_env, "STRAVA_CLIENT_ID": str(CLIENT_ID), "STRAVA_CLIENT_SECRET": CLIENT_SECRET}
-    proc = subprocess.Popen(
+    proc, url = started_login(
         argv,
         env=env,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
-    assert proc.stdout is not None
-    url = wait_for_login_url(proc.stdout)
     assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
     out, err = proc.communicate("\n", timeout=30)
     assert proc.returncode == 0, err

@@ -13,7 +13,7 @@ import requests
 from strava_auth_helper import MissingCredentialsError, login
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
 from strava_auth_helper.store.token import read_token
-from tests.helpers import wait_for_login_url
+from tests.helpers import started_login, wait_for_login_url
 
 
 @pytest.fixture
@@ -76,7 +76,7 @@ def test_unticked_scopes_raise_scopes_not_granted_with_the_saved_token(
 def test_login_with_no_browser_takes_the_landing_address_on_stdin(
     sim_env: SimulatedStrava, isolated_env: Path, tmp_path: Path
 ) -> None:
-    proc = subprocess.Popen(
+    proc, url = started_login(
         [
             sys.executable,
             "-c",
@@ -84,13 +84,7 @@ def test_login_with_no_browser_takes_the_landing_address_on_stdin(
         ],
         env={k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
         | {"PATH": str(tmp_path)},  # no browser anywhere
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
     )
-    assert proc.stdout is not None
-    url = wait_for_login_url(proc.stdout)
     query = dict(p.split("=", 1) for p in url.split("?", 1)[1].split("&"))
     form = [("redirect_uri", query["redirect_uri"]), ("state", query["state"])]
     form += [("action", "authorize")] + [("scope", s) for s in query["scope"].split(",")]
@@ -98,6 +92,7 @@ def test_login_with_no_browser_takes_the_landing_address_on_stdin(
         f"{sim_env.base_url}/oauth/accept", data=form, allow_redirects=False, timeout=10
     )
     assert proc.stdin is not None
+    assert proc.stdout is not None
     assert proc.stderr is not None
     proc.stdin.write(accept.headers["Location"] + "\n")
     proc.stdin.close()
