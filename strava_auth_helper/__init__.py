@@ -6,7 +6,9 @@ from importlib import import_module
 
 from .entry import get_access_token
 from .errors import (
+    AppInactiveError,
     ConfigError,
+    HandedOverError,
     KeyringError,
     LockTimeoutError,
     LoginDeclined,
@@ -40,8 +42,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .browser_login.login import login
     from .flows.refresh import load_token
-    from .requests_auth import MissingScopeError, StravaAuth, api_base_url, raise_for_status
+    from .requests_auth import (
+        MissingScopeError,
+        StravaAuth,
+        api_base_url,
+        raise_for_status,
+        rate_limits,
+    )
     from .store.token import Token
+    from .strava.rate_limits import RateLimits
     from .stravalib_support import stravalib_client
 
 _LAZY = {
@@ -49,6 +58,8 @@ _LAZY = {
     "StravaAuth": ".requests_auth",
     "api_base_url": ".requests_auth",
     "raise_for_status": ".requests_auth",
+    "rate_limits": ".requests_auth",
+    "RateLimits": ".strava.rate_limits",
     "load_token": ".flows.refresh",
     "login": ".browser_login.login",
     "Token": ".store.token",
@@ -74,7 +85,9 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "AppInactiveError",
     "ConfigError",
+    "HandedOverError",
     "KeyringError",
     "LockTimeoutError",
     "LoginDeclined",
@@ -88,6 +101,7 @@ __all__ = [
     "NotLoggedInError",
     "PortInUseError",
     "RateLimitError",
+    "RateLimits",
     "ReauthorizationRequired",
     "ReauthorizationRequiredError",
     "ReservationError",
@@ -106,5 +120,6 @@ __all__ = [
     "load_token",
     "login",
     "raise_for_status",
+    "rate_limits",
     "stravalib_client",
 ]

@@ -6,6 +6,7 @@ The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
     ├── ConfigError                      a setting is missing or malformed
     │   └── MissingCredentialsError      no client ID or secret anywhere
     ├── NotLoggedInError                 no token file yet: log in
+    │   └── HandedOverError              the token was moved away (export --move)
     ├── TokenFileError                   the token file cannot be read or written
     │   ├── UnsafeFolderError            its folder can be changed by other users
     │   └── ReservationError             no room for the new file: nothing changed
@@ -13,6 +14,7 @@ The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
     ├── StravaError                      Strava refused (``status`` holds the HTTP status)
     │   ├── RateLimitError               its rate limit was hit
     │   ├── StravaUnavailableError       unreachable, timed out, or 5xx
+    │   ├── AppInactiveError [6]         the app lapsed (Strava's 403): its owner must act
     │   └── MissingScopeError            (``requests_auth``; also a requests.HTTPError)
     ├── LoginError                       the browser login did not complete
     │   ├── LoginDeclinedError           the athlete pressed Cancel
@@ -60,6 +62,13 @@ class NotLoggedInError(StravaAuthError):
     """There is no token file yet: the user must run ``strava-auth login``."""
 
 
+class HandedOverError(NotLoggedInError):
+    """The token was handed over to another place (``strava-auth export --move``).
+
+    The message says where, when, and how to have a token here again.
+    """
+
+
 class TokenFileError(StravaAuthError):
     """The token file exists but cannot be read or is not a token."""
 
@@ -91,6 +100,16 @@ class RateLimitError(StravaError):
 
 class StravaUnavailableError(StravaError):
     """Strava could not be reached, timed out, or answered 5xx."""
+
+
+class AppInactiveError(StravaError):
+    """Strava refuses every call of this app (403 ``Application``/``Status``/``Inactive``).
+
+    A lapsed subscription, not a dead token: the app's owner must reactivate it on Strava's
+    API settings page, and a new login cannot help. The token file is kept as it is.
+    """
+
+    exit_code = 6
 
 
 class LoginError(StravaAuthError):

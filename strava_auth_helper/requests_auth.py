@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from requests.auth import AuthBase
@@ -23,6 +22,7 @@ from .flows.refresh import load_token
 from .store.location import PathArg
 from .store.quick_read import DEFAULT_MIN_TTL
 from .strava.api import error_list
+from .strava.rate_limits import RateLimits, read_rate_limits
 from .strava.scopes import SCOPES, split_scopes
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,8 @@ class MissingScopeError(StravaAuthError, requests.HTTPError):
 class StravaAuth(AuthBase):
     """Use with requests: ``requests.get(url, auth=StravaAuth())``.
 
-    Requests to Strava's API origin (the scheme, host and port of ``STRAVA_BASE_URL``) get
+    Requests to Strava's API origins (the exact scheme, host and port of ``www.strava.com``
+    and ``api-v3.strava.com``, or of ``STRAVA_BASE_URL`` and ``STRAVA_API_URL``) get
     ``Authorization: Bearer <token>`` with a token valid for at least ``min_ttl`` seconds;
     requests anywhere else get nothing, and nothing is added again after a redirect. When
     Strava answers 401 because the access token is invalid or expired, the token is
@@ -172,23 +173,33 @@ def missing_scope_message(scope: str, granted: str | None) -> str:
 
 
 def api_base_url() -> str:
-    """Strava's API root, e.g. ``https://www.strava.com/api/v3`` (follows ``STRAVA_BASE_URL``)."""
-    return settings.base_url() + "/api/v3"
+    """Strava's API root: ``https://www.strava.com/api/v3`` by default.
+
+    ``$STRAVA_API_URL`` sets it (``https://api-v3.strava.com``, Strava's API host from
+    4 January 2027); with only ``$STRAVA_BASE_URL`` set, it is ``$STRAVA_BASE_URL/api/v3``.
+    """
+    return settings.api_base_url()
+
+
+def rate_limits(response: requests.Response) -> RateLimits:
+    """What Strava's answer says of its two rate limits, overall and for reads.
+
+    For example ``rate_limits(r).read.left_daily`` is how many reads are left today (UTC);
+    a limit the answer did not report is None. stravalib's own limiter is left as it is.
+    """
+    return read_rate_limits(response.headers)
 
 
 def is_strava_api(url: str | None) -> bool:
-    """True when ``url`` has the scheme, host and port of the configured Strava base URL."""
-    return url is not None and _origin(url) == _origin(settings.base_url())
+    """True when ``url`` has the exact origin (scheme, host and port) of Strava's API.
 
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    try:
-        port = parts.port or {"https": 443, "http": 80}.get(scheme)
-    except ValueError:  # not a port number: matches nothing
-        return "", "", None
-    return scheme, parts.hostname or "", port
+    Strava's API is at two origins while it moves: ``www.strava.com`` (``/api/v3``) and
+    ``api-v3.strava.com`` (or ``$STRAVA_BASE_URL``'s and ``$STRAVA_API_URL``'s).
+    """
+    if url is None:
+        return False
+    found = settings.origin(url)
+    return bool(found) and found in settings.api_origins()
 
 
 def _token_rejected(response: requests.Response) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import platformdirs
 from dotenv import dotenv_values, set_key
@@ -25,12 +26,22 @@ from .store.location import APP_NAME, MAX_PROFILE_NAME, PROFILES_FOLDER, PathArg
 from .store.private_files import make_private_dirs, write_private
 from .store.quick_read import MAX_TOKEN, looks_like_token
 
+#: Strava's OAuth (authorize, token, revoke): here today, and after the API moves.
 DEFAULT_BASE_URL = "https://www.strava.com"
+#: Strava's API from 4 January 2027: its own host, without the ``/api/v3`` prefix (Strava's
+#: e-mail also spelled it ``www.api-v3.strava.com``, which does not resolve).
+NEW_API_URL = "https://api-v3.strava.com"
+#: The API's root when none is set. Still the old one, on purpose: the new host does not
+#: answer before 4 January 2027 and no end has been announced for the old one. It becomes
+#: NEW_API_URL in the first release after the new host is live; until then StravaAuth puts
+#: the token on both, so a user or a stravalib that switches first keeps working.
+DEFAULT_API_URL = f"{DEFAULT_BASE_URL}/api/v3"
 SETTINGS_URL = "https://www.strava.com/settings/api"
 
 ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
 ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_BASE_URL = "STRAVA_BASE_URL"
+ENV_API_URL = "STRAVA_API_URL"
 ENV_PORT = "STRAVA_AUTH_PORT"
 ENV_REFRESH_TOKEN = "STRAVA_REFRESH_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_ON_ROTATE = "STRAVA_AUTH_ON_ROTATE"
@@ -171,10 +182,62 @@ def on_rotate_command() -> list[str] | None:
 
 
 def base_url() -> str:
-    """Strava's base URL (tests point it at a local server)."""
-    url = os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL
-    if not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{ENV_BASE_URL} must start with http:// or https:// (got {url!r})")
+    """Strava's OAuth base URL: ``$STRAVA_BASE_URL``, else Strava's (tests use a local one).
+
+    Raises:
+        ConfigError: it is not an http(s) URL.
+    """
+    return _url_setting(ENV_BASE_URL) or DEFAULT_BASE_URL
+
+
+def api_base_url() -> str:
+    """The API's root, e.g. ``https://www.strava.com/api/v3``.
+
+    ``$STRAVA_API_URL``; else, where only ``$STRAVA_BASE_URL`` is set (the tests, the demo's
+    scripts), the API under it at ``/api/v3``, as Strava serves it today; else
+    :data:`DEFAULT_API_URL`.
+
+    Raises:
+        ConfigError: a setting is not an http(s) URL.
+    """
+    explicit = _url_setting(ENV_API_URL)
+    if explicit:
+        return explicit
+    return f"{base_url()}/api/v3" if _url_setting(ENV_BASE_URL) else DEFAULT_API_URL
+
+
+def api_origins() -> frozenset[str]:
+    """The origins Strava's API is at.
+
+    The API root's, the OAuth host's (whose ``/api/v3`` is the API until Strava retires it)
+    and, with Strava's own OAuth host, the new API host's. An origin is
+    ``scheme://host:port``, written out in full (see :func:`origin`).
+    """
+    found = {origin(api_base_url()), origin(base_url())}
+    if base_url() == DEFAULT_BASE_URL:
+        found.add(origin(NEW_API_URL))
+    return frozenset(found)
+
+
+def origin(url: str) -> str:
+    """``url``'s scheme, host and port, e.g. ``https://www.strava.com:443``.
+
+    ``""`` for an address that has no such origin (no host, a port that is no number).
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"https": 443, "http": 80}.get(scheme)
+    except ValueError:  # not a port number: matches nothing
+        return ""
+    host = parts.hostname or ""
+    return f"{scheme}://{host}:{port}" if host and port else ""
+
+
+def _url_setting(name: str) -> str:
+    url = os.environ.get(name, "").strip()
+    if url and not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must start with http:// or https:// (got {clean(url, 80)!r})")
     return url.rstrip("/")
 
 

@@ -12,6 +12,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strava_auth_helper import MissingScopeError, StravaAuth, api_base_url, raise_for_status
+from strava_auth_helper.requests_auth import is_strava_api
 from tests.helpers import (
     ACCESS,
     NEW_ACCESS,
@@ -75,6 +76,61 @@ def test_another_origin_never_gets_the_token(
     elsewhere.expect_oneshot_request("/api/v3/athlete").respond_with_json({})
     session.get(other_port, timeout=5)  # same path and host name, another port
     assert bearer(elsewhere) == [None, None]
+
+
+def test_both_of_stravas_api_origins_get_the_token_while_the_api_moves(
+    strava: HTTPServer,
+    elsewhere: HTTPServer,
+    token_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # elsewhere plays the API's new host (api-v3.strava.com: no /api/v3 prefix), strava the
+    # OAuth host whose /api/v3 is the API until Strava retires it.
+    monkeypatch.setenv("STRAVA_API_URL", elsewhere.url_for("/"))
+    stored(token_path, 3600)
+    sent = {"Authorization": f"Bearer {ACCESS}"}
+    elsewhere.expect_oneshot_request("/athlete", headers=sent).respond_with_json({"id": 1})
+    strava.expect_oneshot_request("/api/v3/athlete", headers=sent).respond_with_json({"id": 1})
+    session = requests.Session()
+    session.auth = StravaAuth(token_path)
+    assert api_base_url() == elsewhere.url_for("/").rstrip("/")
+    assert session.get(f"{api_base_url()}/athlete", timeout=5).json() == {"id": 1}
+    assert session.get(api(strava), timeout=5).json() == {"id": 1}
+
+
+@pytest.mark.parametrize(
+    ("url", "gets_the_token"),
+    [
+        ("https://www.strava.com/api/v3/athlete", True),
+        ("https://api-v3.strava.com/athlete", True),
+        ("https://API-V3.strava.com:443/athlete", True),
+        ("https://api-v3.strava.com.evil.example/athlete", False),
+        ("https://evil.example/api-v3.strava.com/athlete", False),
+        ("https://api-v3.strava.com:8443/athlete", False),
+        ("http://api-v3.strava.com/athlete", False),
+        ("https://www.api-v3.strava.com/athlete", False),  # Strava's e-mail's spelling
+        ("https://strava.com/api/v3/athlete", False),
+        ("https://api-v3.strava.com@evil.example/athlete", False),
+        ("https://api-v3.strava.com:notaport/athlete", False),
+    ],
+)
+def test_by_default_the_token_goes_to_stravas_two_api_origins_and_no_look_alike(
+    url: str, gets_the_token: bool
+) -> None:
+    assert is_strava_api(url) is gets_the_token
+
+
+def test_the_default_api_root_is_the_one_that_answers_today() -> None:
+    # The new host answers from 4 January 2027; until a release flips it, the old root.
+    assert api_base_url() == "https://www.strava.com/api/v3"
+
+
+def test_with_only_strava_base_url_the_api_is_under_it_and_the_new_host_gets_nothing(
+    strava: HTTPServer,
+) -> None:
+    assert api_base_url() == strava.url_for("/api/v3")
+    assert not is_strava_api("https://api-v3.strava.com/athlete")  # a test's token stays here
+    assert is_strava_api(strava.url_for("/api/v3/athlete"))
 
 
 def test_a_redirect_to_another_host_that_answers_401_never_sees_a_token(

@@ -25,6 +25,7 @@ from ..settings import DEFAULT_LOGIN_TIMEOUT, DEFAULT_PORT, NO_PROFILE, Credenti
 from ..store import save
 from ..store.token import IN_FILE, RefreshTokenPlace, Token
 from ..strava import api
+from ..strava.api import STANDARD_TIER_ATHLETES
 from ..strava.scopes import DEFAULT_SCOPE, missing_scopes
 from . import browser, pages
 from .catcher import Catcher, Redirect, parse_pasted
@@ -216,8 +217,9 @@ def _open_in_background(opener: Opener, url: str, frontend: Frontend) -> None:
 #: The line under the address: the one refusal Strava shows on its own page, never here.
 WAITING_HINT = (
     'Waiting for Strava. If its page says "Limit of connected athletes exceeded", the app '
-    "may only be used by the account that created it (new apps allow one athlete): each "
-    "athlete needs an app of their own, or Strava must raise the app's limit."
+    "may only be used by the account that created it (new apps allow one athlete, a "
+    f"Standard Tier app up to {STANDARD_TIER_ATHLETES}): each athlete needs an app of their "
+    "own, or the app's limit must be raised."
 )
 NOT_THIS_LOGIN = "That is not this login's redirect address or code; try again."
 

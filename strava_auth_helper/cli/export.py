@@ -9,7 +9,14 @@ from argparse import ArgumentParser
 
 from .. import settings
 from ..errors import ConfigError
+from ..safe_text import print_safely
 from . import common
+
+#: Said on stderr by an export that leaves the token here too.
+A_COPY = (
+    "this is a copy: the first refresh, here or there, rotates the refresh token and the "
+    "other copy stops working; to hand it over instead, add --move"
+)
 
 
 def configure(parser: ArgumentParser) -> None:
@@ -27,11 +34,23 @@ def configure(parser: ArgumentParser) -> None:
     common.add_flag(
         parser, "--yes", "write to a terminal anyway (the secret stays in its scroll-back)"
     )
+    common.add_flag(
+        parser,
+        "--move",
+        "hand the token over: once it is printed, the token file here keeps no token, and "
+        "commands here say where it went (a refresh token works in one place only)",
+    )
+    parser.add_argument(
+        "--to",
+        metavar="WHERE",
+        default="",
+        help="with --move: where it goes, said back later (e.g. 'the CI secret of my-repo')",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the token (its refresh token fetched from wherever it lives)."""
-    from ..store.save import exportable
+    """Print the token (its refresh token fetched from wherever it lives), under the lock."""
+    from ..store import save
     from ..store.token import read_token
 
     if sys.stdout.isatty() and not args.yes:
@@ -40,6 +59,16 @@ def run(args: argparse.Namespace) -> int:
             "scroll-back: pipe it (`strava-auth export --refresh-token | gh secret set "
             "STRAVA_REFRESH_TOKEN`), or add --yes"
         )
-    token = exportable(read_token(settings.token_path(args.token_file, args.profile)))
-    common.say(token.refresh_token if args.refresh_token else json.dumps(token.to_dict(), indent=2))
+    if args.to and not args.move:
+        raise ConfigError("--to says where a --move hands the token: add --move")
+    path = settings.token_path(args.token_file, args.profile)
+    with save.locked(path):  # no refresh here can rotate it between printing and marking
+        current = read_token(path)
+        token = save.exportable(current)
+        whole = json.dumps(token.to_dict(), indent=2)
+        common.say(token.refresh_token if args.refresh_token else whole)
+        if args.move:
+            save.hand_over(path, current, args.to or "where it was exported to")
+    if not args.move:
+        print_safely(f"{common.PROG}: {A_COPY}", sys.stderr)
     return 0

@@ -29,7 +29,10 @@ COMMANDS = {
     "login": ("login", "authorize in the browser and save the token"),
     "token": ("token", "print a live access token (refreshing it first if needed)"),
     "status": ("status", "show who is logged in and when the token expires"),
-    "refresh": ("refresh", "refresh the token now"),
+    "refresh": (
+        "refresh",
+        "refresh the token now (Strava replaces the access token only in its last hour)",
+    ),
     "import": ("import_", "adopt tokens you already have (JSON or a bare refresh token)"),
     "logout": ("logout", "revoke the app's access at Strava and delete the token"),
     "export": ("export", "print the tokens for a secret store or another computer (into a pipe)"),

@@ -1,21 +1,46 @@
-"""``strava-auth status``: who is logged in and when the token expires; never a token."""
+"""``strava-auth status``: who is logged in and when the token expires; never a token.
+
+Offline unless ``--check`` asks Strava whether the token works.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 from argparse import ArgumentParser
+from typing import TYPE_CHECKING
 
 from .. import settings
+from ..errors import AppInactiveError, ScopesNotGrantedError
 from ..safe_text import clean
 from . import common
+
+if TYPE_CHECKING:  # (the check is imported only with --check: it needs the HTTP stack)
+    from ..flows.check import Check
+    from ..strava.rate_limits import RateLimits
+
+#: ``status --check``: Strava refuses the token (revoked, or rotated elsewhere): log in.
+EXIT_REVOKED = 5
+EXIT_CODES = (
+    f"exit status of --check: 0 the token works; {EXIT_REVOKED} it was revoked (log in "
+    f"again); {AppInactiveError.exit_code} the app is inactive (its owner must reactivate "
+    f"it); {ScopesNotGrantedError.exit_code} Strava refused a call for lack of a scope; 1 "
+    "anything else (Strava unreachable, rate-limited, no token)"
+)
 
 
 def configure(parser: ArgumentParser) -> None:
     """The command's options."""
+    parser.epilog = EXIT_CODES
     common.add_common(parser)
     common.add_token_file(parser)
     common.add_flag(parser, "--json", "machine-readable output")
+    common.add_flag(
+        parser,
+        "--check",
+        "ask Strava (one call, after a refresh if the token needs one) whether the token "
+        "works, and how much of its rate limits is left",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -25,9 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
     path = settings.token_path(args.token_file, args.profile)
     token = stored_or_adopted(path, args.profile)
+    check = _check(args) if args.check else None
+    token = check.token if check is not None and check.token is not None else token
     left = token.seconds_left()
     if args.json:
-        info = {
+        info: dict[str, object] = {
             "athlete": token.athlete,
             "scope": token.scope,
             "expires_at": token.expires_at,
@@ -38,12 +65,72 @@ def run(args: argparse.Namespace) -> int:
             "refresh_token_in": token.refresh_token_in,
             "keyring_entry": token.keyring_entry,
         }
+        if check is not None:
+            info["check"] = _check_json(check)
         common.say(json.dumps(info, indent=2))
-        return 0
+        return _exit_status(check)
     athlete_id = token.athlete.get("id")
     common.say(f"Athlete:    {token.athlete_name}" + (f" (id {athlete_id})" if athlete_id else ""))
     common.say(f"Scopes:     {clean(token.scope or 'unknown')}")
     common.say(f"Expires:    {common.when(token.expires_at)} ({describe_expiry(left)})")
     common.say(f"Token file: {path}")
     common.say(f"Refresh:    {common.where_refresh_token_lives(token)}")
-    return 0
+    if check is not None:
+        _say_check(check)
+    return _exit_status(check)
+
+
+def _check(args: argparse.Namespace) -> Check:
+    from ..flows.check import check_with_strava
+
+    return check_with_strava(args.token_file, args.profile)
+
+
+def _say_check(check: Check) -> None:
+    common.say(f"Strava:     {check.message}")
+    if check.missing_scopes:
+        common.say(
+            f"Missing:    {', '.join(check.missing_scopes)} (of the default request): "
+            "`strava-auth login --force` and leave every box ticked"
+        )
+    if check.limits is not None:
+        common.say(f"Rate limit: {_limits_line(check.limits)}")
+
+
+def _limits_line(limits: RateLimits) -> str:
+    parts = []
+    for name, limit in (("requests", limits.overall), ("reads", limits.read)):
+        if limit is not None:
+            parts.append(
+                f"{name} {limit.left_15min}/{limit.limit_15min} left this 15 minutes, "
+                f"{limit.left_daily}/{limit.limit_daily} today"
+            )
+    return "; ".join(parts) or "not reported"
+
+
+def _check_json(check: Check) -> dict[str, object]:
+    limits = check.limits
+    return {
+        "outcome": check.outcome,
+        "message": check.message,
+        "missing_scopes": check.missing_scopes,
+        "rate_limits": None
+        if limits is None
+        else {
+            name: None if limit is None else vars(limit)
+            for name, limit in (("overall", limits.overall), ("read", limits.read))
+        },
+    }
+
+
+def _exit_status(check: Check | None) -> int:
+    if check is None:
+        return 0
+    from ..flows.check import APP_INACTIVE, REVOKED, SCOPE_MISSING  # (imported by the check)
+
+    from_outcome = {
+        REVOKED: EXIT_REVOKED,
+        APP_INACTIVE: AppInactiveError.exit_code,
+        SCOPE_MISSING: ScopesNotGrantedError.exit_code,
+    }
+    return from_outcome.get(check.outcome, 0)

@@ -1,18 +1,21 @@
 """A simulated Strava on 127.0.0.1, as Strava's documentation describes it.
 
-A simulated Strava on 127.0.0.1: authorize page, token and deauthorize endpoints, and two
-API calls (the athlete and their activities).
+A simulated Strava on 127.0.0.1: authorize page, token, revoke and deauthorize endpoints,
+and two API calls (the athlete and their activities), under ``/api/v3`` and on a host of
+their own, as Strava serves them from 4 January 2027.
 
 It behaves like the real service as described in Strava's documentation: single-use codes,
 6-hour access tokens (the same one is returned while more than an hour remains), refresh
 token rotation (the old refresh token is refused at once), scopes checked on API calls,
-rate-limit headers, and the same error shapes. It takes the token endpoint's parameters in
-the form body or the query string (stravalib 1.x sends them there) and a deauthorize token
-in the form or a Bearer header. Used by ``strava-auth demo`` and by the project's tests.
+both pairs of rate-limit headers, and the same error shapes. It takes the token endpoint's
+parameters in the form body or the query string (stravalib 1.x sends them there) and a
+deauthorize token in the form or a Bearer header. Used by ``strava-auth demo`` and by the
+project's tests.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 import ssl
@@ -32,6 +35,7 @@ DEMO_CLIENT_ID = 1
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret
 ACCESS_LIFETIME = 6 * 3600
 RATE_LIMITS = (200, 2000)  # requests per 15 minutes, per day
+READ_RATE_LIMITS = (100, 1000)  # reads ("non-upload" requests) per 15 minutes, per day
 ATHLETE = {"id": 1000001, "firstname": "Demo", "lastname": "Athlete", "city": "Loopback"}
 ACTIVITIES = [
     {"id": 9001, "name": "Morning Run", "sport_type": "Run", "distance": 8012.5, "private": False},
@@ -60,20 +64,32 @@ class _State:
 class SimulatedStrava:
     """Serve the simulation on 127.0.0.1 (port 0: any free port) until closed.
 
-    With ``ssl_context`` it speaks HTTPS (as stravalib requires), else plain HTTP.
+    With ``ssl_context`` it speaks HTTPS (as stravalib requires), else plain HTTP. Like
+    Strava from 4 January 2027 it serves the API twice: under the OAuth host's ``/api/v3``
+    (:attr:`base_url`) and on a host of its own without the prefix (:attr:`api_base_url`,
+    another port here), both with the same tokens.
     """
 
     def __init__(self, port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
         self.state = _State()
         self._server = _Server(port, _Handler, ssl_context=ssl_context)
-        self._server.state = self.state
+        self._api_server = _Server(0, _Handler, ssl_context=ssl_context)
+        self._server.api_prefix, self._api_server.api_prefix = "/api/v3", ""
+        self._api_server.serves_oauth = False
         self._scheme = "https" if ssl_context else "http"
-        self._server.start()
+        for server in (self._server, self._api_server):
+            server.state = self.state
+            server.start()
 
     @property
     def base_url(self) -> str:
-        """What ``STRAVA_BASE_URL`` should be."""
+        """What ``STRAVA_BASE_URL`` should be (OAuth, and the API under ``/api/v3``)."""
         return f"{self._scheme}://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def api_base_url(self) -> str:
+        """What ``STRAVA_API_URL`` should be: the API on a host of its own, as from 2027."""
+        return f"{self._scheme}://127.0.0.1:{self._api_server.server_port}"
 
     @property
     def requests(self) -> list[str]:
@@ -90,6 +106,7 @@ class SimulatedStrava:
     def close(self) -> None:
         """Stop serving."""
         self._server.stop()
+        self._api_server.stop()
 
     def __enter__(self) -> SimulatedStrava:
         return self
@@ -144,6 +161,8 @@ def authorize_page(requested: list[str], query: dict[str, str]) -> pages.Page:
 
 class _Server(LoopbackHTTPServer):
     state: _State
+    api_prefix: str  # where the API's paths start: "/api/v3", or "" on the API's own host
+    serves_oauth = True  # the API's own host serves the API only
 
 
 _Answer = Callable[[set[str]], object]  # the granted scopes -> the API answer
@@ -158,11 +177,13 @@ class _Handler(HeadTrackingHandler):
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
-        if url.path == "/oauth/authorize":
+        prefix = self.server.api_prefix
+        api_path = url.path[len(prefix) :] if url.path.startswith(prefix + "/") else None
+        if url.path == "/oauth/authorize" and self.server.serves_oauth:
             self._authorize_page(url.query)
-        elif url.path == "/api/v3/athlete":
+        elif api_path == "/athlete":
             self._api(None, lambda scope: ATHLETE)
-        elif url.path == "/api/v3/athlete/activities":
+        elif api_path == "/athlete/activities":
             self._api("activity:read", _activities)
         else:
             self._json(404, _error("Record Not Found", "resource", "", "not found"))
@@ -171,10 +192,14 @@ class _Handler(HeadTrackingHandler):
         url = urlsplit(self.path)
         form = {**parse_qs(url.query), **self._form()}
         got = {k: v[0] for k, v in form.items()}
-        if url.path == "/oauth/accept":
+        if not self.server.serves_oauth:
+            self._json(404, _error("Record Not Found", "resource", "", "not found"))
+        elif url.path == "/oauth/accept":
             self._accept(form)
         elif url.path == "/oauth/token":
             self._token(got)
+        elif url.path == "/oauth/revoke":
+            self._revoke(got.get("token", ""))
         elif url.path == "/oauth/deauthorize":
             bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             self._deauthorize(got.get("access_token") or bearer)
@@ -217,6 +242,25 @@ class _Handler(HeadTrackingHandler):
             status, body = _token_answer(state, got)
         self._json(status, body)
 
+    def _revoke(self, token: str) -> None:
+        """``POST /oauth/revoke``: the app's HTTP Basic credentials and either token.
+
+        Revoking one revokes both, and an unknown token is no error (RFC 7009).
+        """
+        state = self.server.state
+        if _basic_credentials(self.headers.get("Authorization")) != (
+            str(DEMO_CLIENT_ID),
+            DEMO_CLIENT_SECRET,
+        ):
+            self._json(401, _error("Authorization Error", "Application", "", "invalid"))
+            return
+        with state.lock:
+            state.requests.append("POST /oauth/revoke")
+            if token and (token == state.refresh_token or token in state.access):
+                state.access.clear()
+                state.refresh_token = None
+        self._json(200, {})
+
     def _deauthorize(self, token: str) -> None:
         state = self.server.state
         with state.lock:
@@ -238,9 +282,11 @@ class _Handler(HeadTrackingHandler):
             calls = state.api_calls
             live = bool(token) and state.access.get(token, 0) > time.time()
             scope = set(state.scope.split(","))
-        rate = {
+        rate = {  # every API call here is a read: both pairs count it
             "X-RateLimit-Limit": ",".join(map(str, RATE_LIMITS)),
             "X-RateLimit-Usage": f"{calls},{calls}",
+            "X-ReadRateLimit-Limit": ",".join(map(str, READ_RATE_LIMITS)),
+            "X-ReadRateLimit-Usage": f"{calls},{calls}",
         }
         if not live:
             body = _error("Authorization Error", "Athlete", "access_token", "invalid")
@@ -300,6 +346,18 @@ def loopback_redirect_uri(uri: str) -> bool:
         return False
     host, _, port = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "")
     return host in ("127.0.0.1", "localhost") and (port == "" or port.isdigit())
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """(user, password) of an HTTP Basic ``Authorization`` header, else None."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return (user, password) if colon else None
 
 
 def _error(message: str, resource: str, field_name: str, code: str) -> dict[str, object]:

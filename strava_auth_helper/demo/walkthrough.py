@@ -61,6 +61,7 @@ def run_demo(
 def _demo_env(sim: SimulatedStrava, path: Path) -> dict[str, str]:
     return {
         settings.ENV_BASE_URL: sim.base_url,
+        settings.ENV_API_URL: sim.api_base_url,  # the API on its own host, as from 2027
         settings.ENV_CLIENT_ID: str(DEMO_CLIENT_ID),
         settings.ENV_CLIENT_SECRET: DEMO_CLIENT_SECRET,
         ENV_TOKEN_FILE: str(path),

@@ -99,7 +99,7 @@ def import_token(text: str, path: Path, profile: Profile, store: str = "file") -
         token = prove_refresh_token(
             base_url, credentials, refresh_token, scope=scope, refused=refused
         )
-        token = replace(token, athlete=athlete or _ask_athlete(base_url, token))
+        token = replace(token, athlete=athlete or _ask_athlete(settings.api_base_url(), token))
         return save.with_refresh_token_in(token, place, profile)
 
     with save.locked(path):
@@ -108,11 +108,11 @@ def import_token(text: str, path: Path, profile: Profile, store: str = "file") -
     return token
 
 
-def _ask_athlete(base_url: str, token: Token) -> dict[str, object]:
+def _ask_athlete(api_base_url: str, token: Token) -> dict[str, object]:
     if token.scope is not None and not _ATHLETE_SCOPES & set(token.scopes):
         return {}  # the granted scopes do not allow it
     try:
-        return athlete_fields(api.athlete(base_url, token.access_token))
+        return athlete_fields(api.athlete(api_base_url, token.access_token))
     except StravaError as exc:
         log.debug("could not ask Strava who the athlete is: %s", exc)
         return {}

@@ -1,5 +1,9 @@
 """Logging out: revoke the app's access at Strava, then delete the token file and its lock.
 
+Strava is told through ``oauth/revoke`` (the refresh token, with the app's credentials);
+where that answers 404, through the old ``oauth/deauthorize``, until Strava retires it on
+1 June 2027.
+
 All of it under the token lock: a refresh in flight finishes first (and its token is the
 one revoked), and one that waits finds no token file afterwards, so it cannot write one back.
 """
@@ -20,7 +24,7 @@ from .refresh import refresh_locked
 
 
 def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
-    """Deauthorize and delete; returns whether Strava was told.
+    """Revoke at Strava and delete; returns whether Strava was told.
 
     Raises:
         NotLoggedInError, TokenFileError: nothing (usable) to log out of.
@@ -28,7 +32,7 @@ def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
     """
     with save.locked(path) as lock:
         token = read_token(path)  # fails clearly when there is nothing to log out of
-        told = False if local_only else _deauthorize(path, token, profile)
+        told = False if local_only else _tell_strava(path, token, profile)
         if token.in_keyring:
             os_keyring.delete(token)
         retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
@@ -37,6 +41,27 @@ def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
         with contextlib.suppress(OSError):  # gone with its last file; kept if it has a .env
             path.parent.rmdir()
     return told
+
+
+def _tell_strava(path: Path, token: Token, profile: Profile) -> bool:
+    credentials = settings.load_credentials(profile=profile)
+    try:
+        api.revoke(settings.base_url(), credentials, save.load_refresh_token(token), hint=_HINT)
+    except StravaError as exc:
+        if exc.status == 404 and api.deauthorize_still_served():
+            return _deauthorize(path, token, profile)  # no oauth/revoke there: the old way
+        raise _kept(exc) from None
+    return True
+
+
+_HINT = "refresh_token"
+
+
+def _kept(exc: StravaError) -> StravaError:
+    return StravaError(
+        f"{exc}; the token file was kept: try again, or use --local-only to delete it anyway",
+        exc.status,
+    )
 
 
 def _deauthorize(path: Path, token: Token, profile: Profile) -> bool:
@@ -49,8 +74,5 @@ def _deauthorize(path: Path, token: Token, profile: Profile) -> bool:
     except StravaError as exc:
         if exc.status == 401:
             return False  # the access token is already revoked
-        raise StravaError(
-            f"{exc}; the token file was kept: try again, or use --local-only to delete it anyway",
-            exc.status,
-        ) from None
+        raise _kept(exc) from None
     return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import settings
-from ..errors import NotLoggedInError, StravaAuthError
+from ..errors import HandedOverError, NotLoggedInError, StravaAuthError
 from ..settings import NO_PROFILE, Profile
 from ..store.location import profile_folder_name
 from ..store.token import describe_expiry, read_token
@@ -37,6 +37,9 @@ def profile_summary(profile: Profile) -> dict[str, object]:
     }
     try:
         token = read_token(path)
+    except HandedOverError:
+        summary["expires"] = "handed over (strava-auth export --move)"
+        return summary
     except NotLoggedInError:
         return summary
     except StravaAuthError as exc:

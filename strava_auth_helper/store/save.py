@@ -36,6 +36,7 @@ from .token import (
     RESERVE,
     RefreshTokenPlace,
     Token,
+    handed_over,
     read_token,
     token_bytes,
 )
@@ -122,6 +123,20 @@ def exportable(token: Token) -> Token:
     """
     whole = replace(token, refresh_token=load_refresh_token(token))
     return replace(whole, refresh_token_in=IN_FILE, keyring_entry=None)
+
+
+def hand_over(path: Path, token: Token, to: str) -> None:
+    """Mark the token file at ``path`` as handed over to ``to``.
+
+    The file keeps who it was and no token (nor a keyring entry); later commands say where
+    it went. The caller holds the lock.
+
+    Raises:
+        TokenFileError, KeyringError, MissingExtraError: the file (or the entry) is as it was.
+    """
+    write_private(path, handed_over(token, to))
+    if token.in_keyring:
+        os_keyring.delete(token)
 
 
 def move_refresh_token(path: Path, place: RefreshTokenPlace, profile: Profile) -> Token:

@@ -8,12 +8,20 @@ import time
 from dataclasses import dataclass, field, fields, replace
 from typing import Final, Literal
 
-from ..errors import LOGIN_HINT, NotLoggedInError, TokenFileError, os_reason
+from ..errors import (
+    LOGIN_COMMAND,
+    LOGIN_HINT,
+    HandedOverError,
+    NotLoggedInError,
+    TokenFileError,
+    os_reason,
+)
 from ..safe_text import clean
 from ..strava.scopes import granted_scope, split_scopes
 from .quick_read import IN_KEYRING as IN_KEYRING  # (the place, as the quick read knows it)
 from .quick_read import (
     NotATokenFileError,
+    epoch_seconds,
     number_below,
     read_token_bytes,
     token_fields,
@@ -120,6 +128,8 @@ class Token:
         """
         if not isinstance(data, dict):
             raise TokenFileError(f"{source} is not a JSON object; {LOGIN_HINT}")
+        if HANDED_OVER in data:
+            raise HandedOverError(handed_over_message(data[HANDED_OVER], source))
         fields = token_fields(data)
         if fields is None:
             raise TokenFileError(
@@ -144,6 +154,31 @@ class Token:
 
 
 _KNOWN = {f.name for f in fields(Token)} - {"extra"}
+
+
+#: The field of a token file whose token was handed over (``strava-auth export --move``):
+#: ``{"at": epoch seconds, "to": where it went}``. Such a file holds no token any more.
+HANDED_OVER = "handed_over"
+
+
+def handed_over(token: Token, to: str, at: float | None = None) -> bytes:
+    """The content of a token file whose token went to ``to``: who it was, no token."""
+    record = {"at": int(time.time() if at is None else at), "to": to}
+    kept = {"athlete": token.athlete, "client_id": token.client_id, "scope": token.scope}
+    return (json.dumps({HANDED_OVER: record, **kept}, indent=2, sort_keys=True) + "\n").encode()
+
+
+def handed_over_message(record: object, source: str) -> str:
+    """What a command says where the token was handed over (from the file's record)."""
+    info = record if isinstance(record, dict) else {}
+    to = clean(info.get("to") or "another computer or secret store", 120)
+    at = epoch_seconds(info.get("at"))
+    when = time.strftime(" on %Y-%m-%d %H:%M", time.localtime(at)) if at is not None else ""
+    return (
+        f"the token in {source} was handed over{when} to {to} (`strava-auth export --move`): "
+        f"to have one here again, run `{LOGIN_COMMAND}`, or `strava-auth import` a token "
+        "exported from there (and stop using it there)"
+    )
 
 
 def describe_expiry(seconds: float) -> str:

@@ -1,24 +1,26 @@
-"""The only module that talks HTTP to Strava: authorize URL, code exchange, refresh, deauthorize."""
+"""The only module that talks HTTP to Strava: authorize, code exchange, refresh, revoke."""
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 
 import requests
 
 from ..errors import (
     LOGIN_HINT,
+    AppInactiveError,
     RateLimitError,
     ReauthorizationRequiredError,
     StravaError,
     StravaUnavailableError,
 )
 from ..safe_text import clean, safe
-from ..settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials
+from ..settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials
 from ..store.quick_read import epoch_seconds, looks_like_token
+from .rate_limits import describe_limit_hit
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,12 @@ TIMEOUT = (10.0, 30.0)
 #: Pauses before each retry of a refresh after a network fault or a 502/503/504.
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5, 4.0)
 _RETRY_STATUSES = frozenset({502, 503, 504})
-_SECRET_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token"})
+_SECRET_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token", "token"})
+#: Strava retires ``oauth/deauthorize`` this day; until then a logout falls back to it where
+#: ``oauth/revoke`` is not there (404).
+DEAUTHORIZE_RETIRED = date(2027, 6, 1)
+#: How many athletes a Standard Tier app serves (Strava's developer program from June 2026).
+STANDARD_TIER_ATHLETES = 10
 #: Strava's answers are a few KiB at most; a larger body is not parsed.
 MAX_BODY = 256 * 1024
 _JsonDict = dict[str, object]
@@ -88,22 +95,55 @@ def refresh(base_url: str, credentials: Credentials, refresh_token: str) -> _Jso
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def revoke(base_url: str, credentials: Credentials, token: str, *, hint: str) -> None:
+    """Revoke the app's tokens for this athlete (``POST /oauth/revoke``).
+
+    Either token revokes both; ``hint`` ("refresh_token" or "access_token") says which this
+    is. The app's credentials go in HTTP Basic, as Strava asks.
+
+    Raises:
+        StravaError: Strava refused or could not be reached (``status`` 404: no
+            ``oauth/revoke`` there).
+    """
+    form = {"token": token, "token_type_hint": hint}
+    basic = (str(credentials.client_id), credentials.client_secret)
+    _send("POST", base_url, "/oauth/revoke", form=form, basic=basic)
+
+
 def deauthorize(base_url: str, access_token: str) -> None:
-    """Revoke the app's tokens for this athlete."""
+    """Revoke the app's tokens the old way (``POST /oauth/deauthorize``, retired 1 June 2027).
+
+    Raises:
+        StravaError: Strava refused or could not be reached.
+    """
     _post(base_url, "/oauth/deauthorize", {"access_token": access_token})
 
 
-def athlete(base_url: str, access_token: str) -> _JsonDict:
-    """The athlete the token belongs to (``GET /api/v3/athlete``).
+def deauthorize_still_served(today: date | None = None) -> bool:
+    """Whether ``oauth/deauthorize`` is still worth trying (before 1 June 2027)."""
+    return (today or datetime.now(UTC).date()) < DEAUTHORIZE_RETIRED
+
+
+def athlete(api_base_url: str, access_token: str) -> _JsonDict:
+    """The athlete the token belongs to (``GET <API root>/athlete``).
 
     Raises:
         StravaError: Strava refused (e.g. a missing scope) or could not be reached.
     """
-    response = _send("GET", base_url, "/api/v3/athlete", bearer=access_token)
+    response = athlete_answer(api_base_url, access_token)
     data = _json_body(response)  # the token answer's size and depth limits
     if not isinstance(data, dict):
         raise StravaError("Strava's athlete answer was not a JSON object", response.status_code)
     return data
+
+
+def athlete_answer(api_base_url: str, access_token: str) -> requests.Response:
+    """Strava's whole answer to ``GET <API root>/athlete`` (its rate-limit headers too).
+
+    Raises:
+        StravaError: Strava refused or could not be reached.
+    """
+    return _send("GET", api_base_url, "/athlete", bearer=access_token)
 
 
 def _post(base_url: str, path: str, form: dict[str, str]) -> requests.Response:
@@ -117,12 +157,14 @@ def _send(
     *,
     form: dict[str, str] | None = None,
     bearer: str | None = None,
+    basic: tuple[str, str] | None = None,
 ) -> requests.Response:
     headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
     secrets = [v for k, v in (form or {}).items() if k in _SECRET_FIELDS] + [bearer]
+    secrets += [basic[1]] if basic else []
     try:
         response = requests.request(
-            method, base_url + path, data=form, headers=headers, timeout=TIMEOUT
+            method, base_url + path, data=form, headers=headers, auth=basic, timeout=TIMEOUT
         )
     except requests.Timeout:
         raise StravaUnavailableError(f"Strava did not answer in time ({path})") from None
@@ -177,7 +219,16 @@ def _error_for(
         f"Strava answered {status} {message}" + (f" ({detail})" if detail else ""), secrets, 400
     )
     if status == 429:
-        return RateLimitError(f"{said}: rate limit hit; {_rate_limit_reset(response)}", status)
+        return RateLimitError(
+            f"{said}: rate limit hit; {describe_limit_hit(response.headers)}", status
+        )
+    if status == 403 and ("Application", "Inactive") in resources:
+        return AppInactiveError(
+            f"{said}: Strava says this app is inactive (a Standard Tier app needs a "
+            f"subscription since June 2026): its owner must reactivate it at {SETTINGS_URL}; "
+            "the saved token is kept, and logging in again cannot help",
+            status,
+        )
     if status in _RETRY_STATUSES:
         return StravaUnavailableError(f"{said}: Strava is unavailable", status)
     if any(r == "RefreshToken" for r, _ in resources):
@@ -207,27 +258,3 @@ def error_list(response: requests.Response) -> list[dict[str, object]]:
     body = _json_body(response)
     errors = body.get("errors") if isinstance(body, dict) else None
     return [e for e in errors if isinstance(e, dict)] if isinstance(errors, list) else []
-
-
-def _rate_limit_reset(response: requests.Response, now: datetime | None = None) -> str:
-    """Say when the limit resets: 15-minute windows on the quarter hour, daily at 00:00 UTC."""
-    now = now or datetime.now(UTC)
-    limits = _pair(response.headers.get("X-RateLimit-Limit"))
-    usage = _pair(response.headers.get("X-RateLimit-Usage"))
-    if limits and usage and usage[1] >= limits[1]:
-        reset = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        which = f"daily limit {usage[1]}/{limits[1]}"
-    else:
-        reset = now.replace(minute=now.minute - now.minute % 15, second=0, microsecond=0)
-        reset += timedelta(minutes=15)
-        which = f"15-minute limit {usage[0]}/{limits[0]}" if limits and usage else "15-minute limit"
-    minutes = max(1, round((reset - now).total_seconds() / 60))
-    return f"{which}, resets at {reset:%H:%M} UTC (in about {minutes} min)"
-
-
-def _pair(header: str | None) -> tuple[int, int] | None:
-    try:
-        first, second = (int(x) for x in (header or "").split(",")[:2])
-    except ValueError:
-        return None
-    return first, second

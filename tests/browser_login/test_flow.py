@@ -411,6 +411,7 @@ def test_the_login_shows_what_strava_may_say_instead(login_options: LoginOptions
     run = LoginRun(login_options)
     run.failure()
     assert "Limit of connected athletes exceeded" in run.out.text
+    assert "a Standard Tier app up to 10" in run.out.text  # the tier's own limit
 
 
 def test_pasted_bare_code_completes_login(strava: HTTPServer, login_options: LoginOptions) -> None:

@@ -31,6 +31,7 @@ from tests.helpers import (
     NEEDS_PTY,
     NEW_ACCESS,
     NEW_REFRESH,
+    REFRESH,
     SECRETS,
     WINDOWS,
     CliLogin,
@@ -362,15 +363,13 @@ def test_not_logged_in_from_either_entry_point(entry: list[str], token_path: Pat
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_logout_deauthorizes_and_deletes(cli: Cli, strava: HTTPServer, token_path: Path) -> None:
+def test_logout_revokes_and_deletes(cli: Cli, strava: HTTPServer, token_path: Path) -> None:
     stored(token_path, 3600)
-    strava.expect_oneshot_request("/oauth/deauthorize", method="POST").respond_with_json(
-        {"access_token": ACCESS}
-    )
+    strava.expect_oneshot_request("/oauth/revoke", method="POST").respond_with_json({})
     result = cli("logout", "--token-file", str(token_path))
     assert result.code == 0, result.err
     assert "access revoked at Strava" in result.out
-    assert strava.log[0][0].form["access_token"] == ACCESS
+    assert strava.log[0][0].form["token"] == REFRESH
     assert not token_path.exists()
     assert not (token_path.parent / "token.json.lock").exists()
     assert_no_secrets(result.out, result.err)

@@ -83,6 +83,7 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> 
             break
     assert set(settings) == {
         "STRAVA_BASE_URL",
+        "STRAVA_API_URL",  # the example's API calls go to the API's own host, as from 2027
         "STRAVA_CLIENT_ID",
         "STRAVA_CLIENT_SECRET",
         "STRAVA_TOKEN_FILE",

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strava_auth_helper import (
+    AppInactiveError,
     NotLoggedInError,
     RateLimitError,
     ReauthorizationRequiredError,
@@ -24,9 +26,12 @@ from strava_auth_helper import (
     get_access_token,
     load_token,
 )
+from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
+from strava_auth_helper.settings import NO_PROFILE, load_credentials
 from strava_auth_helper.store.private_files import temp_path
 from strava_auth_helper.store.token import read_token
+from strava_auth_helper.strava import api
 from strava_auth_helper.strava import api as strava_api
 from tests.helpers import (
     ACCESS,
@@ -37,12 +42,14 @@ from tests.helpers import (
     REFRESH,
     SECRETS,
     WINDOWS,
+    Ran,
     assert_private,
     expect_refresh,
     kill_hard,
     race_for_a_refresh,
     refresh_tokens_sent,
     save,
+    sim_login,
     stored,
 )
 
@@ -354,3 +361,59 @@ def test_lock_and_folder_errors_are_the_packages_own(tmp_path: Path, token_path:
         get_access_token(blocker / "sub" / "token.json")
     with pytest.raises(TokenFileError, match="cannot create the folder"):
         save(blocker / "sub" / "token.json", read_token(token_path))
+
+
+INACTIVE = {
+    "message": "Forbidden",
+    "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
+}
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_a_lapsed_app_is_not_a_dead_token_and_the_file_is_kept(
+    strava: HTTPServer, token_path: Path, cli: Callable[..., Ran]
+) -> None:
+    stored(token_path, -10)
+    before = token_path.read_bytes()
+    strava.expect_request("/oauth/token", method="POST").respond_with_json(INACTIVE, status=403)
+    with pytest.raises(AppInactiveError) as caught:
+        get_access_token(token_path)
+    assert not isinstance(caught.value, ReauthorizationRequiredError)
+    assert "reactivate it at https://www.strava.com/settings/api" in str(caught.value)
+    assert "logging in again cannot help" in str(caught.value)
+    assert token_path.read_bytes() == before
+    ran = cli("token", "--token-file", str(token_path))
+    assert ran.code == 6  # a scheduled job can tell it from a dead token (1)
+    assert ran.err.count("\n") == 1
+    assert "app is inactive" in ran.err
+    assert token_path.read_bytes() == before
+
+
+def test_a_forced_refresh_cannot_end_an_access_token_early_and_says_so(
+    sim_env: SimulatedStrava, token_path: Path, cli: Callable[..., Ran]
+) -> None:
+    # Strava: "a refresh while more than 1 hour remains returns the same access token".
+    first = sim_login(sim_env, token_path).token
+    ran = cli("refresh", "--token-file", str(token_path))
+    assert ran.code == 0, ran.err
+    after = read_token(token_path)
+    assert after.access_token == first.access_token
+    assert after.refresh_token != first.refresh_token  # the refresh token still rotated
+    assert "Strava kept the same access token" in ran.out
+    sim_env.expire_access_tokens()  # in its last hour (here: past it), a new one comes
+    ran = cli("refresh", "--token-file", str(token_path))
+    assert read_token(token_path).access_token != first.access_token
+    assert "kept the same" not in ran.out
+
+
+def test_once_strava_rotates_the_old_refresh_token_is_dead_and_the_new_one_already_saved(
+    sim_env: SimulatedStrava, token_path: Path
+) -> None:
+    # Strava: "once a new refresh token is returned, the older refresh token is invalidated
+    # immediately": the new one is in the file before get_access_token() returns.
+    old = sim_login(sim_env, token_path).token.refresh_token
+    get_access_token(token_path, force=True)
+    saved = read_token(token_path).refresh_token
+    assert saved == sim_env.state.refresh_token != old
+    with pytest.raises(ReauthorizationRequiredError):
+        api.refresh(sim_env.base_url, load_credentials(profile=NO_PROFILE), old)

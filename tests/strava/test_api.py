@@ -23,7 +23,7 @@ def test_an_athlete_answer_that_is_no_athlete_is_one_error(strava: HTTPServer, b
         body, content_type="application/json"
     )
     with pytest.raises(StravaError, match="athlete answer was not a JSON object") as caught:
-        api.athlete(base_of(strava), ACCESS)
+        api.athlete(base_of(strava) + "/api/v3", ACCESS)
     assert ACCESS not in str(caught.value)
 
 
@@ -31,4 +31,4 @@ def test_the_athlete_is_asked_for_with_the_token_in_a_header(strava: HTTPServer)
     strava.expect_oneshot_request(
         "/api/v3/athlete", method="GET", headers={"Authorization": f"Bearer {ACCESS}"}
     ).respond_with_json({"id": 7, "firstname": "Ada"})
-    assert api.athlete(base_of(strava), ACCESS) == {"id": 7, "firstname": "Ada"}
+    assert api.athlete(base_of(strava) + "/api/v3", ACCESS) == {"id": 7, "firstname": "Ada"}

@@ -1,0 +1,69 @@
+"""``strava-auth status --check``: ask Strava, in one call, whether the token works.
+
+A refresh comes first where the access token needs one (so a revoked refresh token shows),
+then ``GET /athlete``: its answer says whether the token works, whether the app is inactive,
+and how much of both rate limits is left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import settings
+from ..errors import AppInactiveError, ReauthorizationRequiredError, StravaError
+from ..settings import Profile
+from ..store.location import PathArg
+from ..store.token import Token
+from ..strava import api
+from ..strava.rate_limits import RateLimits, read_rate_limits
+from ..strava.scopes import DEFAULT_SCOPE, missing_scopes
+from .refresh import token_result
+
+#: What a check found: the token works, or why it does not.
+WORKS, REVOKED, APP_INACTIVE, SCOPE_MISSING = "works", "revoked", "app inactive", "scope missing"
+#: Seconds the access token must still be valid for the check's call.
+CHECK_MIN_TTL = 60
+
+
+@dataclass(frozen=True)
+class Check:
+    """What Strava said: ``outcome`` (one of the constants above) and its one-line message."""
+
+    outcome: str
+    message: str
+    token: Token | None = None
+    missing_scopes: list[str] = field(default_factory=list)  # of the default request
+    limits: RateLimits | None = None
+
+
+def check_with_strava(token_file: PathArg, profile: Profile) -> Check:
+    """Refresh if needed, then ask Strava who the token belongs to.
+
+    Raises:
+        NotLoggedInError, TokenFileError: there is no usable token file.
+        StravaError: Strava could not be reached, or refused for another reason.
+    """
+    try:
+        token = token_result(token_file, min_ttl=CHECK_MIN_TTL, force=False, profile=profile).token
+    except ReauthorizationRequiredError as exc:
+        return Check(REVOKED, str(exc))
+    except AppInactiveError as exc:
+        return Check(APP_INACTIVE, str(exc))
+    try:
+        answer = api.athlete_answer(settings.api_base_url(), token.access_token)
+    except AppInactiveError as exc:
+        return Check(APP_INACTIVE, str(exc), token)
+    except StravaError as exc:
+        return _refused(exc, token)
+    missing = missing_scopes(DEFAULT_SCOPE, token.scope)
+    return Check(WORKS, "the token works", token, missing, read_rate_limits(answer.headers))
+
+
+def _refused(exc: StravaError, token: Token) -> Check:
+    said = str(exc)
+    if exc.status == 401 and "_permission" in said:
+        return Check(SCOPE_MISSING, f"{said}: log in again granting it", token)
+    if exc.status == 401:
+        message = f"{said}: the app's access was revoked (on Strava's settings page?); log in again"
+        return Check(REVOKED, message, token)
+    raise exc
