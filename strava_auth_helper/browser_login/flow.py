@@ -269,7 +269,7 @@ def _exchange_and_save(options: LoginOptions, code: str, granted: str | None) ->
     def ask_strava() -> Token:  # called once the space is set aside: the code is single-use
         answer = api.exchange_code(options.base_url, credentials, code)
         token = Token.from_response(answer, scope=granted, client_id=credentials.client_id)
-        return save.with_refresh_token_in(token, options.store, options.profile)
+        return save.with_refresh_token_in(token, options.store, options.profile, options.token_path)
 
     with save.locked(options.token_path):
         return save.obtain_and_save(options.token_path, ask_strava)

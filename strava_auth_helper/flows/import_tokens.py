@@ -100,7 +100,7 @@ def import_token(text: str, path: Path, profile: Profile, store: str = "file") -
             base_url, credentials, refresh_token, scope=scope, refused=refused
         )
         token = replace(token, athlete=athlete or _ask_athlete(settings.api_base_url(), token))
-        return save.with_refresh_token_in(token, place, profile)
+        return save.with_refresh_token_in(token, place, profile, path)
 
     with save.locked(path):
         token = save.obtain_and_save(path, ask_strava)

@@ -16,12 +16,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import settings
-from ..errors import LOGIN_COMMAND, ConfigError, NotLoggedInError, ReauthorizationRequiredError
+from ..errors import (
+    LOGIN_COMMAND,
+    ConfigError,
+    KeyringError,
+    MissingExtraError,
+    NotLoggedInError,
+    ReauthorizationRequiredError,
+)
 from ..settings import Profile
-from ..store import save
+from ..store import os_keyring, save
 from ..store.location import PathArg
 from ..store.quick_read import MAX_MIN_TTL, min_ttl_in_range
-from ..store.token import FROM_ENVIRONMENT, Token, read_token
+from ..store.token import FROM_ENVIRONMENT, IN_KEYRING, Token, read_token
 from ..strava import api
 from .rotation_hook import run_hook
 
@@ -92,12 +99,18 @@ def refresh_locked(path: Path, current: Token, profile: Profile) -> TokenResult:
     credentials = _credentials_for(current, profile)
     base_url = settings.base_url()
     sent = save.load_refresh_token(current)  # from the keyring, where it lives there
+    # An entry named as older versions named them may be shared with another token file:
+    # this file's rotation goes to an entry of its own.
+    move_entry = current.in_keyring and os_keyring.is_shared_name(current.keyring_entry)
 
     def ask_strava() -> Token:
-        return current.refreshed(api.refresh(base_url, credentials, sent))
+        new = current.refreshed(api.refresh(base_url, credentials, sent))
+        return save.with_refresh_token_in(new, IN_KEYRING, profile, path) if move_entry else new
 
     new = save.obtain_and_save(path, ask_strava, current=current)
     log.debug("refreshed; rotated refresh token: %s", new.refresh_token != sent)
+    if move_entry and new.keyring_entry != current.keyring_entry:
+        _forget_the_shared_entry(current, sent)
     return TokenResult(new, hand_on_rotation(sent, new))
 
 
@@ -188,6 +201,14 @@ def hand_on_rotation(sent: str, new: Token) -> str | None:
             settings.ENV_REFRESH_TOKEN,
         )
     return None
+
+
+def _forget_the_shared_entry(old: Token, sent: str) -> None:
+    # Its refresh token is dead now, if it was this file's: else another file's is in it.
+    try:
+        os_keyring.delete_if_it_holds(old, sent)
+    except (KeyringError, MissingExtraError) as exc:  # the token is saved; a stale entry
+        log.warning("%s (the old keyring entry %r was left)", exc, old.keyring_entry)
 
 
 def _credentials_for(token: Token, profile: Profile) -> settings.Credentials:

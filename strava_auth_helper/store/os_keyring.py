@@ -7,8 +7,11 @@ and app, holding nothing but the refresh token. Needs the ``keyring`` extra.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
@@ -27,9 +30,41 @@ _PROBE = "(probe)"
 T = TypeVar("T")
 
 
-def entry_name(profile: Profile, client_id: int | None) -> str:
-    """The entry of a profile's refresh token for an app: ``<profile>/<client ID>``."""
-    return f"{profile.name or 'default'}/{client_id if client_id is not None else 'unknown'}"
+def entry_name(profile: Profile, client_id: int | None, token_file: Path) -> str:
+    """The entry of one token file's refresh token: ``<profile>/<client ID>/<file>``.
+
+    ``<file>`` is a digest of the token file's absolute path: every token file has an entry of
+    its own (two files of one app and profile never share one), and the same file the same
+    one (a new login replaces its own entry). The file records the name, so a file that is
+    moved keeps finding its entry.
+    """
+    where = os.path.normcase(os.path.abspath(token_file)).encode("utf-8", "surrogatepass")
+    digest = hashlib.sha256(where).hexdigest()[:16]
+    app = client_id if client_id is not None else "unknown"
+    return f"{profile.name or 'default'}/{app}/{digest}"
+
+
+def is_shared_name(entry: str | None) -> bool:
+    """True for a name as older versions wrote it: ``<profile>/<client ID>``.
+
+    Two token files of one app and profile shared such an entry.
+    """
+    return entry is not None and entry.count("/") == 1
+
+
+def delete_if_it_holds(token: Token, refresh_token: str) -> bool:
+    """Delete the token's entry if it still holds ``refresh_token``; True if it was deleted.
+
+    If it holds something else, another token file owns what is in it now.
+
+    Raises:
+        MissingExtraError, KeyringError: as for :func:`store`.
+    """
+    entry = _entry_of(token)
+    if _call(lambda k: k.get_password(SERVICE, entry)) != refresh_token:
+        return False
+    _call(lambda k: k.delete_password(SERVICE, entry))
+    return True
 
 
 def _entry_of(token: Token) -> str:

@@ -104,10 +104,12 @@ def load_refresh_token(token: Token) -> str:
     return os_keyring.fetch(token) if token.in_keyring else token.refresh_token
 
 
-def with_refresh_token_in(token: Token, place: RefreshTokenPlace, profile: Profile) -> Token:
-    """``token`` marked to keep its refresh token in ``place`` ("file" or "keyring")."""
+def with_refresh_token_in(
+    token: Token, place: RefreshTokenPlace, profile: Profile, path: Path
+) -> Token:
+    """``token`` (of the token file ``path``) marked to keep its refresh token in ``place``."""
     if place == IN_KEYRING:
-        entry = os_keyring.entry_name(profile, token.client_id)
+        entry = os_keyring.entry_name(profile, token.client_id, path)
         return replace(token, refresh_token_in=IN_KEYRING, keyring_entry=entry)
     return replace(token, refresh_token_in=IN_FILE, keyring_entry=None)
 
@@ -153,7 +155,7 @@ def move_refresh_token(path: Path, place: RefreshTokenPlace, profile: Profile) -
         if current.refresh_token_in == place:
             return current
         whole = replace(current, refresh_token=load_refresh_token(current))
-        moved = with_refresh_token_in(whole, place, profile)
+        moved = with_refresh_token_in(whole, place, profile, path)
         if moved.in_keyring:
             os_keyring.store(moved)
             write_private(path, token_bytes(moved))  # now the file no longer holds it

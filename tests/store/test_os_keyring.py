@@ -7,8 +7,10 @@ through the command line in real processes (each finds its keyring as a user's w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -21,7 +23,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from strava_auth_helper import get_access_token
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
+from strava_auth_helper.errors import StravaAuthError
 from strava_auth_helper.store.os_keyring import SERVICE
 from strava_auth_helper.store.token import read_token
 from tests.helpers import (
@@ -32,6 +36,7 @@ from tests.helpers import (
     REFRESH,
     CliLogin,
     Ran,
+    expect_refresh,
     refresh_answer,
     stored,
 )
@@ -56,7 +61,7 @@ class Keyring:
         self.sim = sim
         config = Path(os.environ["STRAVA_AUTH_CONFIG_DIR"])
         self.token_path = config / "profiles" / self.profile / "token.json"
-        self.entry_name = f"{self.profile}/1"  # the simulation's app is client ID 1
+        self._entry_name = f"{self.profile}/1"  # (none yet: the name older versions gave it)
 
     def cli(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         """``strava-auth ARGS`` with this keyring.
@@ -76,6 +81,17 @@ class Keyring:
             timeout=120,
             check=False,
         )
+
+    @property
+    def entry_name(self) -> str:
+        """The entry the token file names (the last one it named, once it names none)."""
+        try:
+            name = read_token(self.token_path).keyring_entry
+        except StravaAuthError:
+            name = None
+        if name:
+            self._entry_name = name
+        return self._entry_name
 
     def entry(self) -> str | None:
         """What the keyring holds for this test's profile.
@@ -283,3 +299,78 @@ def test_without_the_extra_one_line_names_the_install(keyring: Keyring, tmp_path
     assert result.returncode == 1
     assert "pip install 'strava-auth-helper[keyring]'" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def here(
+    os_keyring: dict[str, str], monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Ran]
+) -> Iterator[Callable[..., Ran]]:
+    """``strava-auth`` in this process, with the session's keyring.
+
+    Every entry made through it is removed afterwards.
+    """
+    find_keyring_here(os_keyring, monkeypatch)
+    made: list[str] = []
+
+    def run(*args: str) -> Ran:
+        ran = cli(*args)
+        made.extend(e for e in _entries_named(ran.out) if e not in made)
+        return ran
+
+    yield run
+    for entry in made:
+        with contextlib.suppress(Exception):
+            keyring_lib.delete_password(SERVICE, entry)
+
+
+def _entries_named(out: str) -> list[str]:
+    return re.findall(r"entry '([^']+)'", out)
+
+
+def test_two_token_files_of_one_app_never_share_an_entry(
+    here: Callable[..., Ran], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The issue's repro: the token without a profile and the profile named "default" (the
+    # same app) both keep their refresh token in the keyring; logging one out must leave the
+    # other's. The client ID is this test's own (Windows' test processes share one keyring).
+    client_id = 100_000 + uuid.uuid4().int % 800_000
+    monkeypatch.setenv("STRAVA_CLIENT_ID", str(client_id))
+    config = Path(os.environ["STRAVA_AUTH_CONFIG_DIR"])
+    first, second = config / "token.json", config / "profiles" / "default" / "token.json"
+    stored(first, 3600, refresh_token="refresh-of-the-first", client_id=client_id)
+    stored(second, 3600, refresh_token="refresh-of-the-second", client_id=client_id)
+    assert here("store", "keyring").code == 0
+    assert here("--profile", "default", "store", "keyring").code == 0
+    entries = {read_token(first).keyring_entry, read_token(second).keyring_entry}
+    assert len(entries) == 2
+    assert here("--profile", "default", "logout", "--local-only").code == 0
+    exported = here("export", "--refresh-token", "--yes")
+    assert exported.code == 0, exported.err
+    assert exported.out == "refresh-of-the-first\n"
+    here("store", "file")  # (its entry goes)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_an_entry_named_as_before_still_works_and_moves_to_its_own_at_the_next_rotation(
+    os_keyring: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    strava: HTTPServer,
+    token_path: Path,
+) -> None:
+    find_keyring_here(os_keyring, monkeypatch)
+    old_name = f"default/{uuid.uuid4().hex[:12]}"  # <profile>/<client ID>, as before
+    keyring_lib.set_password(SERVICE, old_name, REFRESH)
+    stored(token_path, -10, refresh_token=None, refresh_token_in="keyring", keyring_entry=old_name)
+    expect_refresh(strava)
+    try:
+        assert get_access_token(token_path) == NEW_ACCESS  # read from the old entry
+        assert strava.log[0][0].form["refresh_token"] == REFRESH
+        moved = read_token(token_path)
+        assert moved.keyring_entry != old_name
+        assert moved.keyring_entry is not None
+        assert keyring_lib.get_password(SERVICE, moved.keyring_entry) == NEW_REFRESH
+        assert keyring_lib.get_password(SERVICE, old_name) is None  # it held this file's
+    finally:
+        for entry in (old_name, read_token(token_path).keyring_entry or ""):
+            with contextlib.suppress(Exception):
+                keyring_lib.delete_password(SERVICE, entry)
