@@ -31,6 +31,7 @@ from .errors import (
     StravaUnavailableError,
     TokenFileError,
     UnsafeFolderError,
+    UnsavedTokenError,
 )
 from .version import __version__
 
@@ -114,6 +115,7 @@ __all__ = [
     "Token",
     "TokenFileError",
     "UnsafeFolderError",
+    "UnsavedTokenError",
     "__version__",
     "api_base_url",
     "get_access_token",

@@ -9,7 +9,8 @@ The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
     │   └── HandedOverError              the token was moved away (export --move)
     ├── TokenFileError                   the token file cannot be read or written
     │   ├── UnsafeFolderError            its folder can be changed by other users
-    │   └── ReservationError             no room for the new file: nothing changed
+    │   ├── ReservationError             no room for the new file: nothing changed
+    │   └── UnsavedTokenError            Strava issued a token that could not be saved
     ├── ReauthorizationRequiredError     Strava refuses the refresh token: log in again
     ├── StravaError                      Strava refused (``status`` holds the HTTP status)
     │   ├── RateLimitError               its rate limit was hit
@@ -79,6 +80,19 @@ class UnsafeFolderError(TokenFileError):
 
 class ReservationError(TokenFileError):
     """The space for a write could not be set aside: nothing was changed."""
+
+
+class UnsavedTokenError(TokenFileError):
+    """Strava issued a new token, but it could not be saved (the old one may be dead now).
+
+    ``token`` is the new token, for the one place that may still keep it (the rotation
+    hook); its ``repr`` hides the tokens.
+    """
+
+    def __init__(self, message: str, token: object) -> None:
+        """Keep the unsaved ``token``."""
+        super().__init__(message)
+        self.token = token
 
 
 class ReauthorizationRequiredError(StravaAuthError):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -158,27 +160,54 @@ def refresh_token_from_env() -> str | None:
 
 
 def on_rotate_command() -> list[str] | None:
-    """``$STRAVA_AUTH_ON_ROTATE`` split into words, to be run without a shell.
+    """``$STRAVA_AUTH_ON_ROTATE`` split into words, to be run without a shell; None if unset.
 
-    ``$STRAVA_AUTH_ON_ROTATE`` split into words as a shell splits them (Windows: as
-    cmd.exe quotes them), to be run without a shell; None if unset.
+    Split as a POSIX shell splits (on Windows, as Windows' own ``CommandLineToArgvW`` does).
+    Asked before Strava is, so that a hook that cannot be run spends no refresh token.
 
     Raises:
-        ConfigError: it cannot be split (an unclosed quote).
+        ConfigError: it cannot be split (an unclosed quote), or its program is not found.
     """
     text = os.environ.get(ENV_ON_ROTATE, "").strip()
     if not text:
         return None
     try:
-        if os.name == "nt":  # backslashes are path separators there, not escapes
-            words = [
-                w[1:-1] if w[:1] == w[-1:] == '"' else w for w in shlex.split(text, posix=False)
-            ]
-        else:
-            words = shlex.split(text)
+        words = _windows_words(text) if os.name == "nt" else shlex.split(text)
     except ValueError as exc:
-        raise ConfigError(f"{ENV_ON_ROTATE} cannot be split into words: {exc}") from None
+        raise ConfigError(
+            f"{ENV_ON_ROTATE} cannot be split into words ({exc}); nothing was refreshed"
+        ) from None
+    if words and shutil.which(words[0]) is None:
+        raise ConfigError(
+            f"{ENV_ON_ROTATE}: its program {clean(words[0], 80)!r} is not found or cannot be "
+            "run; nothing was refreshed (Strava was not asked)"
+        )
     return words or None
+
+
+def _windows_words(text: str) -> list[str]:
+    """``text`` split by ``CommandLineToArgvW``, as every Windows program reads its own.
+
+    Quotes, and backslashes before them, follow Windows' rules, not a POSIX shell's.
+    """
+    if sys.platform != "win32":  # (the type checker skips the rest elsewhere)
+        raise ValueError("Windows' rules are Windows' own")
+    import ctypes
+    from ctypes import wintypes
+
+    shell32 = ctypes.WinDLL("shell32")
+    kernel32 = ctypes.WinDLL("kernel32")
+    shell32.CommandLineToArgvW.argtypes = [wintypes.LPCWSTR, ctypes.POINTER(ctypes.c_int)]
+    shell32.CommandLineToArgvW.restype = ctypes.POINTER(wintypes.LPWSTR)
+    kernel32.LocalFree.argtypes = [wintypes.HLOCAL]
+    count = ctypes.c_int()
+    words = shell32.CommandLineToArgvW(text, ctypes.byref(count))
+    if not words:
+        raise ValueError(f"CommandLineToArgvW failed ({ctypes.get_last_error()})")
+    try:
+        return [words[i] for i in range(count.value)]
+    finally:
+        kernel32.LocalFree(ctypes.cast(words, wintypes.HLOCAL))
 
 
 def base_url() -> str:

@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
     path = settings.token_path(args.token_file, args.profile)
     text = tokens_to_import(args.file, MAX_INPUT)
-    token = import_token(text, path, args.profile, args.store)
+    result = import_token(text, path, args.profile, args.store)
+    token = result.token
     scopes = clean(token.scope or "unknown")
     common.say(f"Imported: {token.athlete_name}, scopes {scopes}; token saved to {path}")
-    return 0
+    return common.EXIT_HOOK_FAILED if result.hook_failure else 0  # (the failure is logged)

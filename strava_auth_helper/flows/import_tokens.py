@@ -16,11 +16,12 @@ from .. import settings
 from ..errors import LOGIN_HINT, ConfigError, StravaError
 from ..settings import Profile
 from ..store import os_keyring, save
+from ..store.private_files import write_private
 from ..store.quick_read import looks_like_token
-from ..store.token import IN_KEYRING, Token, athlete_fields
+from ..store.token import IN_KEYRING, Token, athlete_fields, read_token, token_bytes
 from ..strava import api
 from ..strava.scopes import check_scopes
-from .refresh import hand_on_rotation, prove_refresh_token
+from .refresh import TokenResult, hand_on_rotation, prove_refresh_token, unsaved_to_the_hook
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,18 @@ def _scope(value: object) -> str | None:
     return check_scopes(value, source="the JSON's scope")
 
 
-def import_token(text: str, path: Path, profile: Profile, store: str = "file") -> Token:
+def import_token(text: str, path: Path, profile: Profile, store: str = "file") -> TokenResult:
     """Prove the refresh token in ``text`` with one refresh and save the result at ``path``.
 
+    The rotated token is saved before anything else can fail or be interrupted; the athlete,
+    where the input does not say who it is, is asked for afterwards and filled in.
+
+    Returns:
+        The saved token, and the rotation hook's failure line if it failed.
+
     Raises:
-        ConfigError: the input is not a token, or no app credentials are configured.
+        ConfigError: the input is not a token, no app credentials are configured, or the
+            rotation hook cannot be run (nothing was spent).
         ReauthorizationRequiredError: Strava refuses the refresh token; nothing was written.
         StravaError: Strava could not be reached; nothing was written.
     """
@@ -88,6 +96,7 @@ def import_token(text: str, path: Path, profile: Profile, store: str = "file") -
     place = save.check_place(store)
     if place == IN_KEYRING:
         os_keyring.check_usable()  # before the refresh token is spent
+    hook = settings.on_rotate_command()  # likewise
     credentials = settings.load_credentials(profile=profile)
     base_url = settings.base_url()
 
@@ -99,13 +108,31 @@ def import_token(text: str, path: Path, profile: Profile, store: str = "file") -
         token = prove_refresh_token(
             base_url, credentials, refresh_token, scope=scope, refused=refused
         )
-        token = replace(token, athlete=athlete or _ask_athlete(settings.api_base_url(), token))
-        return save.with_refresh_token_in(token, place, profile, path)
+        return save.with_refresh_token_in(replace(token, athlete=athlete), place, profile, path)
 
+    with unsaved_to_the_hook(hook), save.locked(path):
+        token = save.obtain_and_save(path, ask_strava)  # the rotation: saved first
+    failure = hand_on_rotation(refresh_token, token, hook)  # the secret it came from
+    if not athlete:
+        token = _with_the_athlete(path, token)
+    return TokenResult(token, failure)
+
+
+def _with_the_athlete(path: Path, token: Token) -> Token:
+    """``token`` with the athlete Strava says it belongs to, written into its file too.
+
+    As it is where Strava does not say; and not written where the file changed meanwhile.
+    """
+    found = _ask_athlete(settings.api_base_url(), token)
+    if not found:
+        return token
     with save.locked(path):
-        token = save.obtain_and_save(path, ask_strava)
-        hand_on_rotation(refresh_token, token)  # the secret it came from may need the new one
-    return token
+        current = read_token(path)
+        if current.access_token != token.access_token:
+            return current  # refreshed meanwhile by another process: it is the one that counts
+        named = replace(current, athlete=found)
+        write_private(path, token_bytes(named))
+    return replace(token, athlete=found)
 
 
 def _ask_athlete(api_base_url: str, token: Token) -> dict[str, object]:

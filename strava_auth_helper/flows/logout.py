@@ -67,7 +67,7 @@ def _kept(exc: StravaError) -> StravaError:
 def _deauthorize(path: Path, token: Token, profile: Profile) -> bool:
     try:
         if not token.is_fresh(60):  # deauthorize needs a live access token
-            token = refresh_locked(path, token, profile).token
+            token = refresh_locked(path, token, profile)[0]
         api.deauthorize(settings.base_url(), token.access_token)
     except ReauthorizationRequiredError:
         return False  # Strava already refuses this token: nothing left to revoke

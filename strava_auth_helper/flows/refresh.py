@@ -12,6 +12,8 @@ comes here. The functions that take ``profile`` as text (the public ``load_token
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from ..errors import (
     MissingExtraError,
     NotLoggedInError,
     ReauthorizationRequiredError,
+    TokenFileError,
+    UnsavedTokenError,
 )
 from ..settings import Profile
 from ..store import os_keyring, save
@@ -82,7 +86,8 @@ def token_result(
         return adopt_from_env(path, resolved)
     if not force and seen.is_fresh(min_ttl):
         return TokenResult(seen)
-    with save.locked(path):
+    hook = settings.on_rotate_command()  # a hook that cannot run is refused before Strava
+    with unsaved_to_the_hook(hook), save.locked(path):
         current = read_token(path)  # another process may have refreshed while we waited
         refreshed_meanwhile = (current.refresh_token, current.access_token) != (
             seen.refresh_token,
@@ -91,11 +96,22 @@ def token_result(
         if current.is_fresh(min_ttl) and (refreshed_meanwhile or not force):
             log.debug("another process refreshed the token meanwhile")
             return TokenResult(current)
-        return refresh_locked(path, current, resolved)
+        try:
+            new, sent = refresh_locked(path, current, resolved)
+        except ReauthorizationRequiredError:
+            fallback = _environment_instead(current)
+            if fallback is None:
+                raise
+            new, sent = _adopt_locked(path, resolved, fallback)
+    return TokenResult(new, hand_on_rotation(sent, new, hook))  # the lock is released
 
 
-def refresh_locked(path: Path, current: Token, profile: Profile) -> TokenResult:
-    """Refresh ``current`` and save the result; the caller holds the token lock."""
+def refresh_locked(path: Path, current: Token, profile: Profile) -> tuple[Token, str]:
+    """Refresh ``current`` and save the result; the caller holds the token lock.
+
+    Returns:
+        The new token, and the refresh token that was sent (to tell whether it rotated).
+    """
     credentials = _credentials_for(current, profile)
     base_url = settings.base_url()
     sent = save.load_refresh_token(current)  # from the keyring, where it lives there
@@ -111,43 +127,89 @@ def refresh_locked(path: Path, current: Token, profile: Profile) -> TokenResult:
     log.debug("refreshed; rotated refresh token: %s", new.refresh_token != sent)
     if move_entry and new.keyring_entry != current.keyring_entry:
         _forget_the_shared_entry(current, sent)
-    return TokenResult(new, hand_on_rotation(sent, new))
+    return new, sent
 
 
 def adopt_from_env(path: Path, profile: Profile) -> TokenResult:
     """Adopt ``$STRAVA_REFRESH_TOKEN`` where there is no token file.
 
-    Start from ``$STRAVA_REFRESH_TOKEN`` where there is no token file: one refresh (under
-    the lock: of several processes starting at once, one asks Strava), saved as usual.
+    One refresh (under the lock: of several processes starting at once, one asks Strava),
+    saved as usual.
 
     Raises:
         ReauthorizationRequiredError: Strava refuses that refresh token.
         StravaAuthError: as for a refresh.
     """
-    with save.locked(path):
+    hook = settings.on_rotate_command()
+    with unsaved_to_the_hook(hook), save.locked(path):
         try:
             return TokenResult(read_token(path))  # another process adopted it meanwhile
         except NotLoggedInError:
             pass
-        sent = settings.refresh_token_from_env()
-        if sent is None:  # unset while we waited for the lock
+        from_env = settings.refresh_token_from_env()
+        if from_env is None:  # unset while we waited for the lock
             raise NotLoggedInError(f"not logged in: no token file at {path}")
-        credentials = settings.load_credentials(profile=profile)
-        base_url = settings.base_url()
+        new, sent = _adopt_locked(path, profile, from_env)
+    return TokenResult(new, hand_on_rotation(sent, new, hook))
 
-        def ask_strava() -> Token:
-            refused = (
-                f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN} "
-                "(revoked, or rotated by an earlier run whose new one was not written back): "
-                "log in on your computer and update the secret "
-                "(`strava-auth export --refresh-token`)"
-            )
-            token = prove_refresh_token(base_url, credentials, sent, scope=None, refused=refused)
-            return replace(token, source=FROM_ENVIRONMENT)
 
-        new = save.obtain_and_save(path, ask_strava)
-        log.debug("adopted the refresh token in $%s", settings.ENV_REFRESH_TOKEN)
-        return TokenResult(new, hand_on_rotation(sent, new))
+def _adopt_locked(path: Path, profile: Profile, refresh_token: str) -> tuple[Token, str]:
+    credentials = settings.load_credentials(profile=profile)
+    base_url = settings.base_url()
+
+    def ask_strava() -> Token:
+        refused = (
+            f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN} "
+            "(revoked, or rotated by an earlier run whose new one was not written back): "
+            "log in on your computer and update the secret "
+            "(`strava-auth export --refresh-token`)"
+        )
+        token = prove_refresh_token(
+            base_url, credentials, refresh_token, scope=None, refused=refused
+        )
+        return replace(token, source=FROM_ENVIRONMENT)
+
+    new = save.obtain_and_save(path, ask_strava)
+    log.debug("adopted the refresh token in $%s", settings.ENV_REFRESH_TOKEN)
+    return new, refresh_token
+
+
+def _environment_instead(current: Token) -> str | None:
+    """``$STRAVA_REFRESH_TOKEN``, where it differs from the token file's refused one.
+
+    A runner that restored a stale cached token file, and whose secret was updated since.
+    """
+    from_env = settings.refresh_token_from_env()
+    if from_env is None or from_env == save.load_refresh_token(current):
+        return None
+    log.warning(
+        "Strava refused the token file's refresh token; using the one in $%s instead",
+        settings.ENV_REFRESH_TOKEN,
+    )
+    return from_env
+
+
+@contextmanager
+def unsaved_to_the_hook(hook: list[str] | None) -> Iterator[None]:
+    """Hand a token Strava issued that could not be saved to the hook, if there is one.
+
+    It is the one place that may still keep it; the error then says whether that worked.
+    """
+    try:
+        yield
+    except UnsavedTokenError as exc:
+        if hook is None:
+            raise
+        unsaved = exc.token
+        if not isinstance(unsaved, Token):  # (errors.py knows no Token: it is below it)
+            raise
+        failure = run_hook(hook, unsaved.refresh_token)
+        outcome = (
+            f"it was handed to {settings.ENV_ON_ROTATE} instead"
+            if failure is None
+            else f"handing it to {settings.ENV_ON_ROTATE} failed too: {failure}"
+        )
+        raise TokenFileError(f"{exc}; {outcome}") from None
 
 
 def prove_refresh_token(
@@ -174,19 +236,18 @@ def prove_refresh_token(
     return Token.from_response(answer, scope=scope, client_id=credentials.client_id)
 
 
-def hand_on_rotation(sent: str, new: Token) -> str | None:
-    """Hand a rotated refresh token on, once the file holds ``new``.
+def hand_on_rotation(sent: str, new: Token, hook: list[str] | None) -> str | None:
+    """Hand a rotated refresh token on, once the file holds ``new`` (and no lock is held).
 
-    Once the file holds ``new``: if Strava rotated the refresh token ``sent``, run
-    ``$STRAVA_AUTH_ON_ROTATE`` with the new one; without it, warn when the old one came from
-    the environment, whose secret is now stale. Returns the hook's failure line, if any (it
-    is logged as a WARNING too).
+    If Strava rotated the refresh token ``sent``, run ``hook`` (``$STRAVA_AUTH_ON_ROTATE``,
+    checked before Strava was asked) with the new one; without one, warn when the old one
+    came from the environment, whose secret is now stale. Returns the hook's failure line,
+    if any (it is logged as a WARNING too).
     """
     if new.refresh_token == sent:
         return None
-    command = settings.on_rotate_command()
-    if command is not None:
-        failure = run_hook(command, new.refresh_token)
+    if hook is not None:
+        failure = run_hook(hook, new.refresh_token)
         if failure is not None:
             log.warning("%s", failure)
         return failure

@@ -22,7 +22,7 @@ from ..errors import (
     ConfigError,
     KeyringError,
     MissingExtraError,
-    TokenFileError,
+    UnsavedTokenError,
     os_reason,
 )
 from ..settings import Profile
@@ -186,8 +186,9 @@ def _commit(reservation: Reservation, token: Token) -> None:
     try:
         reservation.commit(token_bytes(token))
     except OSError as exc:
-        raise TokenFileError(
+        raise UnsavedTokenError(
             f"Strava issued a new token, but it could not be saved to {reservation.path} "
             f"({os_reason(exc)}); the token it replaced may no longer work: free the disk "
-            f"or fix permissions, then run `{LOGIN_COMMAND}`"
+            f"or fix permissions, then run `{LOGIN_COMMAND}`",
+            token,
         ) from None
