@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -139,3 +140,21 @@ def test_login_port_flag_then_environment_then_default(monkeypatch: pytest.Monke
         monkeypatch.setenv("STRAVA_AUTH_PORT", bad)
         with pytest.raises(ConfigError, match="STRAVA_AUTH_PORT is not a port number"):
             settings.login_port()
+
+
+@pytest.mark.skipif(sys.platform != "win32", reason="Windows' own rules: the Windows leg")
+def test_the_hook_is_split_as_windows_splits_a_command_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # CommandLineToArgvW: "a b" inside a word keeps the word whole; \" is a quote; a
+    # backslash before anything else is a path's.
+    line = f'"{sys.executable}" --flag="a b" C:\\some\\path "x\\"y"'
+    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", line)
+    assert settings.on_rotate_command() == [sys.executable, "--flag=a b", "C:\\some\\path", 'x"y']
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX shell's rules")
+def test_the_hook_is_split_as_a_posix_shell_splits_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    line = f"'{sys.executable}' --flag=\"a b\" 'c d' e\\ f"
+    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", line)
+    assert settings.on_rotate_command() == [sys.executable, "--flag=a b", "c d", "e f"]

@@ -11,16 +11,19 @@ one revoked), and one that waits finds no token file afterwards, so it cannot wr
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 
 from .. import settings
-from ..errors import ReauthorizationRequiredError, StravaError
+from ..errors import KeyringError, MissingExtraError, ReauthorizationRequiredError, StravaError
 from ..settings import Profile
 from ..store import os_keyring, save
 from ..store.sharing import retry_while_in_use
 from ..store.token import Token, read_token
 from ..strava import api
 from .refresh import refresh_locked
+
+log = logging.getLogger(__name__)
 
 
 def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
@@ -34,13 +37,35 @@ def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
         token = read_token(path)  # fails clearly when there is nothing to log out of
         told = False if local_only else _tell_strava(path, token, profile)
         if token.in_keyring:
-            os_keyring.delete(token)
+            _delete_entry(token, local_only=local_only)
         retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
         lock.discard()
     if profile.name and path.parent == settings.profile_dir(profile):
         with contextlib.suppress(OSError):  # gone with its last file; kept if it has a .env
             path.parent.rmdir()
     return told
+
+
+def _delete_entry(token: Token, *, local_only: bool) -> None:
+    """Delete the token's keyring entry with its file.
+
+    With ``local_only`` the file goes even where the keyring refuses (locked, not
+    answering), and the entry left behind is named.
+    """
+    try:
+        os_keyring.delete(token)
+    except (KeyringError, MissingExtraError) as exc:
+        if not local_only:
+            raise
+        log.warning(
+            "%s; the token file is deleted, but its refresh token is still in the keyring: "
+            "remove the entry '%s' of '%s' with your keyring app (or `keyring del %s %s`)",
+            exc,
+            token.keyring_entry,
+            os_keyring.SERVICE,
+            os_keyring.SERVICE,
+            token.keyring_entry,
+        )
 
 
 def _tell_strava(path: Path, token: Token, profile: Profile) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -22,6 +23,9 @@ from .token import Token
 
 log = logging.getLogger(__name__)
 
+#: Seconds any one keyring call may take: a backend waiting on an unlock prompt nobody sees
+#: (a Secret Service under cron) would otherwise block a refresh, and its lock, for ever.
+KEYRING_TIMEOUT = 20.0
 #: The keyring's service name for every entry of this package.
 SERVICE = "strava-auth-helper"
 _EXTRA = "pip install 'strava-auth-helper[keyring]'"
@@ -126,9 +130,45 @@ def delete(token: Token) -> None:
 def _call(action: Callable[[ModuleType], T]) -> T:
     keyring = _module()
     try:
-        return action(keyring)
+        return _within(KEYRING_TIMEOUT, lambda: action(keyring))
+    except _NoAnswerError:
+        raise KeyringError(
+            f"the OS keyring did not answer within {KEYRING_TIMEOUT:g} s (is it waiting for "
+            "an unlock prompt that nobody sees?): unlock it, or keep the refresh token in the "
+            "token file (`strava-auth store file`, or $STRAVA_REFRESH_TOKEN on a server)"
+        ) from None
     except Exception as exc:  # a backend's own errors too (Windows' pywin32 errors): one line
         raise _error(keyring, exc) from None
+
+
+class _NoAnswerError(Exception):
+    """A keyring call that did not return in time."""
+
+
+def _within(seconds: float, action: Callable[[], T]) -> T:
+    """``action()``'s result, or its exception, from a worker thread.
+
+    _NoAnswerError after ``seconds``: the thread is left to finish or hang on its own (a
+    daemon).
+    """
+    outcome: list[tuple[bool, object]] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome.append((True, action()))
+        except BaseException as exc:  # handed to the caller's thread
+            outcome.append((False, exc))
+        done.set()
+
+    threading.Thread(target=work, name="os-keyring", daemon=True).start()
+    if not done.wait(seconds):
+        raise _NoAnswerError
+    ok, value = outcome[0]
+    if not ok:
+        assert isinstance(value, BaseException)
+        raise value
+    return value  # type: ignore[return-value]  # (what action returned: a T)
 
 
 def _module() -> ModuleType:

@@ -19,7 +19,7 @@ from ..errors import (
 )
 from ..safe_text import clean, safe
 from ..settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials
-from ..store.quick_read import epoch_seconds, looks_like_token
+from ..store.quick_read import epoch_seconds, looks_like_token, number_below
 from .rate_limits import describe_limit_hit
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,10 @@ _SECRET_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_to
 #: Strava retires ``oauth/deauthorize`` this day; until then a logout falls back to it where
 #: ``oauth/revoke`` is not there (404).
 DEAUTHORIZE_RETIRED = date(2027, 6, 1)
+#: Seconds this computer's clock may be off Strava's before token expiries are counted from
+#: ``expires_in`` (Strava's ``expires_at`` is on its own clock).
+CLOCK_SKEW_TOLERANCE = 300
+_clock_told = False  # the clock warning is said once per process
 #: How many athletes a Standard Tier app serves (Strava's developer program from June 2026).
 STANDARD_TIER_ATHLETES = 10
 #: Strava's answers are a few KiB at most; a larger body is not parsed.
@@ -196,7 +200,43 @@ def _token_answer(response: requests.Response) -> _JsonDict:
         )
     if not (isinstance(data, dict) and _has_usable_tokens(data)):
         raise StravaError("Strava's answer had no usable tokens in it", response.status_code)
-    return data
+    return in_local_time(data)
+
+
+def in_local_time(answer: _JsonDict, now: float | None = None) -> _JsonDict:
+    """A token answer whose ``expires_at`` is on this computer's clock.
+
+    Strava's ``expires_at`` is on its own clock. Where ours is off by more than
+    :data:`CLOCK_SKEW_TOLERANCE` (it says so once), the expiry is counted from the answer's
+    ``expires_in`` instead, so that a token is kept for its real life: with a clock hours
+    ahead, every token would look expired and be refreshed on every use.
+    """
+    expires_in = number_below(answer.get("expires_in"), 30 * 86400)
+    expires_at = epoch_seconds(answer.get("expires_at"))
+    if expires_in is None or expires_at is None:
+        return answer
+    local = int((time.time() if now is None else now) + expires_in)
+    skew = expires_at - local
+    if abs(skew) <= CLOCK_SKEW_TOLERANCE:
+        return answer
+    _say_the_clock_is_off(skew)
+    return {**answer, "expires_at": local}
+
+
+def _say_the_clock_is_off(skew: float) -> None:
+    global _clock_told
+    if _clock_told:
+        return
+    _clock_told = True
+    minutes = round(abs(skew) / 60)
+    which = "behind" if skew > 0 else "ahead of"
+    log.warning(
+        "this computer's clock is about %d h %d min %s Strava's: token expiries are counted "
+        "from Strava's expires_in instead (set the clock right, e.g. with NTP)",
+        minutes // 60,
+        minutes % 60,
+        which,
+    )
 
 
 def _has_usable_tokens(data: _JsonDict) -> bool:

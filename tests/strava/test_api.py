@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import time
+from pathlib import Path
+
 import pytest
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper import get_access_token
 from strava_auth_helper.errors import StravaError
+from strava_auth_helper.store.token import read_token
 from strava_auth_helper.strava import api
-from tests.helpers import ACCESS, base_of
+from tests.helpers import ACCESS, base_of, refresh_answer, stored
 
 ATHLETE_ANSWERS = {
     "larger than any answer": '{"id": 1, "bio": "' + "x" * (api.MAX_BODY + 1) + '"}',
@@ -32,3 +38,30 @@ def test_the_athlete_is_asked_for_with_the_token_in_a_header(strava: HTTPServer)
         "/api/v3/athlete", method="GET", headers={"Authorization": f"Bearer {ACCESS}"}
     ).respond_with_json({"id": 7, "firstname": "Ada"})
     assert api.athlete(base_of(strava) + "/api/v3", ACCESS) == {"id": 7, "firstname": "Ada"}
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_a_clock_hours_ahead_keeps_a_token_for_its_real_life_and_says_so_once(
+    strava: HTTPServer,
+    token_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(api, "_clock_told", False)
+    stored(token_path, -10)
+    ahead = 7 * 3600  # this computer's clock is 7 h ahead of Strava's
+    answer = {**refresh_answer(), "expires_in": 21600}
+    answer["expires_at"] = int(time.time()) - ahead + 21600  # in Strava's 6 h: our past
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(answer)
+    for _ in range(20):
+        get_access_token(token_path)
+    assert len(strava.log) == 1  # one refresh, not one a call
+    assert read_token(token_path).seconds_left() > 21000
+    told = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(told) == 1
+    assert "about 7 h 0 min ahead of Strava's" in told[0]
+
+
+def test_a_clock_within_five_minutes_of_stravas_is_taken_at_its_word() -> None:
+    answer: dict[str, object] = {"expires_at": 1_000_000 + 21600 + 200, "expires_in": 21600}
+    assert api.in_local_time(answer, now=1_000_000) == answer
