@@ -25,7 +25,8 @@ EXIT_CODES = (
     f"exit status of --check: 0 the token works; {EXIT_REVOKED} it was revoked (log in "
     f"again); {AppInactiveError.exit_code} the app is inactive (its owner must reactivate "
     f"it); {ScopesNotGrantedError.exit_code} Strava refused a call for lack of a scope; 1 "
-    "anything else (Strava unreachable, rate-limited, no token)"
+    "anything else (Strava unreachable, rate-limited, no token); 4 (with or without --check) "
+    "where it refreshed and $STRAVA_AUTH_ON_ROTATE failed to store the rotated refresh token"
 )
 
 
@@ -49,9 +50,10 @@ def run(args: argparse.Namespace) -> int:
     from ..store.token import describe_expiry
 
     path = settings.token_path(args.token_file, args.profile)
-    token = stored_or_adopted(path, args.profile)
+    token, hook_failure = stored_or_adopted(path, args.profile)
     check = _check(args) if args.check else None
     token = check.token if check is not None and check.token is not None else token
+    hook_failed = hook_failure is not None or (check is not None and check.hook_failure is not None)
     left = token.seconds_left()
     if args.json:
         info: dict[str, object] = {
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         if check is not None:
             info["check"] = _check_json(check)
         common.say(json.dumps(info, indent=2))
-        return _exit_status(check)
+        return _exit_status(check, hook_failed)
     athlete_id = token.athlete.get("id")
     common.say(f"Athlete:    {token.athlete_name}" + (f" (id {athlete_id})" if athlete_id else ""))
     common.say(f"Scopes:     {clean(token.scope or 'unknown')}")
@@ -77,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     common.say(f"Refresh:    {common.where_refresh_token_lives(token)}")
     if check is not None:
         _say_check(check)
-    return _exit_status(check)
+    return _exit_status(check, hook_failed)
 
 
 def _check(args: argparse.Namespace) -> Check:
@@ -123,9 +125,10 @@ def _check_json(check: Check) -> dict[str, object]:
     }
 
 
-def _exit_status(check: Check | None) -> int:
+def _exit_status(check: Check | None, hook_failed: bool) -> int:
+    """What ``--check`` found; else 4 where a rotation's hook failed (the failure is logged)."""
     if check is None:
-        return 0
+        return common.EXIT_HOOK_FAILED if hook_failed else 0
     from ..flows.check import APP_INACTIVE, REVOKED, SCOPE_MISSING  # (imported by the check)
 
     from_outcome = {
@@ -133,4 +136,4 @@ def _exit_status(check: Check | None) -> int:
         APP_INACTIVE: AppInactiveError.exit_code,
         SCOPE_MISSING: ScopesNotGrantedError.exit_code,
     }
-    return from_outcome.get(check.outcome, 0)
+    return from_outcome.get(check.outcome, common.EXIT_HOOK_FAILED if hook_failed else 0)

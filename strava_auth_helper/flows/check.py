@@ -34,6 +34,7 @@ class Check:
     token: Token | None = None
     missing_scopes: list[str] = field(default_factory=list)  # of the default request
     limits: RateLimits | None = None
+    hook_failure: str | None = None  # a refresh's rotation that $STRAVA_AUTH_ON_ROTATE missed
 
 
 def check_with_strava(token_file: PathArg, profile: Profile) -> Check:
@@ -44,26 +45,29 @@ def check_with_strava(token_file: PathArg, profile: Profile) -> Check:
         StravaError: Strava could not be reached, or refused for another reason.
     """
     try:
-        token = token_result(token_file, min_ttl=CHECK_MIN_TTL, force=False, profile=profile).token
+        result = token_result(token_file, min_ttl=CHECK_MIN_TTL, force=False, profile=profile)
     except ReauthorizationRequiredError as exc:
         return Check(REVOKED, str(exc))
     except AppInactiveError as exc:
         return Check(APP_INACTIVE, str(exc))
+    token, hook_failure = result.token, result.hook_failure
     try:
         answer = api.athlete_answer(settings.api_base_url(), token.access_token)
     except AppInactiveError as exc:
-        return Check(APP_INACTIVE, str(exc), token)
+        return Check(APP_INACTIVE, str(exc), token, hook_failure=hook_failure)
     except StravaError as exc:
-        return _refused(exc, token)
+        return _refused(exc, token, hook_failure)
     missing = missing_scopes(DEFAULT_SCOPE, token.scope)
-    return Check(WORKS, "the token works", token, missing, read_rate_limits(answer.headers))
+    limits = read_rate_limits(answer.headers)
+    return Check(WORKS, "the token works", token, missing, limits, hook_failure)
 
 
-def _refused(exc: StravaError, token: Token) -> Check:
+def _refused(exc: StravaError, token: Token, hook_failure: str | None) -> Check:
     said = str(exc)
     if exc.status == 401 and "_permission" in said:
-        return Check(SCOPE_MISSING, f"{said}: log in again granting it", token)
+        message = f"{said}: log in again granting it"
+        return Check(SCOPE_MISSING, message, token, hook_failure=hook_failure)
     if exc.status == 401:
         message = f"{said}: the app's access was revoked (on Strava's settings page?); log in again"
-        return Check(REVOKED, message, token)
+        return Check(REVOKED, message, token, hook_failure=hook_failure)
     raise exc

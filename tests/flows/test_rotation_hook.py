@@ -411,6 +411,27 @@ def test_import_with_a_failing_hook_exits_4_like_token_and_refresh(
     assert read_token(token_path).refresh_token == sim_env.state.refresh_token  # saved
 
 
+@pytest.mark.parametrize("command", [["status"], ["status", "--check"]], ids=" ".join)
+def test_status_that_refreshed_with_a_failing_hook_exits_4_too(
+    command: list[str],
+    env_token: str,
+    sim_env: SimulatedStrava,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cli: Cli,
+) -> None:
+    record = tmp_path / "record"
+    record.mkdir()
+    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", hook(record, "1"))
+    ran = cli(*command)
+    assert ran.code == 4, ran.err
+    assert "Token file:" in ran.out
+    assert (record / "stdin").read_text().strip() == sim_env.state.refresh_token  # handed on
+    assert read_token(tmp_path / "runner" / "token.json").refresh_token == (
+        sim_env.state.refresh_token
+    )
+
+
 def test_a_refused_token_file_gives_way_to_a_newer_environment_token(
     sim_env: SimulatedStrava,
     token_path: Path,
