@@ -6,6 +6,7 @@ from importlib import import_module
 
 from .entry import get_access_token
 from .errors import (
+    AppCredentialsError,
     AppInactiveError,
     ConfigError,
     HandedOverError,
@@ -86,6 +87,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "AppCredentialsError",
     "AppInactiveError",
     "ConfigError",
     "HandedOverError",

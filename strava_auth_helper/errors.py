@@ -16,6 +16,7 @@ The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
     │   ├── RateLimitError               its rate limit was hit
     │   ├── StravaUnavailableError       unreachable, timed out, or 5xx
     │   ├── AppInactiveError [6]         the app lapsed (Strava's 403): its owner must act
+    │   ├── AppCredentialsError          Strava refused the client ID or the client secret
     │   └── MissingScopeError            (``requests_auth``; also a requests.HTTPError)
     ├── LoginError                       the browser login did not complete
     │   ├── LoginDeclinedError           the athlete pressed Cancel
@@ -39,6 +40,8 @@ from __future__ import annotations
 LOGIN_COMMAND = "strava-auth login"
 #: The end of a message whose way out is a new login.
 LOGIN_HINT = f"run `{LOGIN_COMMAND}`"
+#: Strava's page of the person's apps: their client ID and secret, and their status.
+SETTINGS_URL = "https://www.strava.com/settings/api"
 
 
 class StravaAuthError(Exception):
@@ -114,6 +117,19 @@ class RateLimitError(StravaError):
 
 class StravaUnavailableError(StravaError):
     """Strava could not be reached, timed out, or answered 5xx."""
+
+
+class AppCredentialsError(StravaError):
+    """Strava refused the app's client ID or its client secret.
+
+    ``field`` says which: ``"client_id"`` (no such app) or ``"client_secret"`` (not this
+    app's secret). A login that asked for them asks again.
+    """
+
+    def __init__(self, message: str, status: int | None, field: str) -> None:
+        """Keep which value was refused."""
+        super().__init__(message, status)
+        self.field = field
 
 
 class AppInactiveError(StravaError):

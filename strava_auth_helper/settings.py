@@ -19,8 +19,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import platformdirs
-from dotenv import dotenv_values, set_key
+from dotenv import dotenv_values
 
+from .errors import SETTINGS_URL as SETTINGS_URL  # (where it was: messages name it)
 from .errors import ConfigError, MissingCredentialsError
 from .safe_text import clean
 from .store import location
@@ -38,7 +39,6 @@ NEW_API_URL = "https://api-v3.strava.com"
 #: NEW_API_URL in the first release after the new host is live; until then StravaAuth puts
 #: the token on both, so a user or a stravalib that switches first keeps working.
 DEFAULT_API_URL = f"{DEFAULT_BASE_URL}/api/v3"
-SETTINGS_URL = "https://www.strava.com/settings/api"
 
 ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
 ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
@@ -319,9 +319,15 @@ def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
     Find ``name`` in the environment, then ./.env, then the profile's .env, then the config
     folder's .env: (value, where it was found).
     """
+    found = _lookup_file(name, profile)
+    return None if found is None else found[:2]
+
+
+def _lookup_file(name: str, profile: Profile) -> tuple[str, str, Path | None] | None:
+    """:func:`_lookup`, and the file this package saved it to (None for the person's own)."""
     value = os.environ.get(name)
     if value:
-        return value, f"${name}"
+        return value, f"${name}", None
     env_files = [Path.cwd() / ".env", config_env_file(profile), config_dir() / ".env"]
     for path in dict.fromkeys(env_files):  # without a profile the last two are one
         label = "./.env" if path == env_files[0] else str(path)
@@ -331,7 +337,7 @@ def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
             except (OSError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"cannot read {label}: {exc.__class__.__name__}") from None
             if found:
-                return found, f"{name} in {label}"
+                return found, f"{name} in {label}", None if path == env_files[0] else path
     return None
 
 
@@ -347,15 +353,43 @@ def load_credentials(
         MissingCredentialsError: one or both values are nowhere to be found.
         ConfigError: the client ID is not a whole number.
     """
+    return find_credentials(client_id, profile=profile).credentials
+
+
+@dataclass(frozen=True)
+class FoundCredentials:
+    """Credentials and where their secret was found.
+
+    ``saved`` is the ``.env`` this package saved them to (:func:`save_credentials`) when
+    the secret came from there: one that a login may offer to replace. None for the
+    person's own settings (the environment, ``./.env``), which are never rewritten.
+    """
+
+    credentials: Credentials
+    secret_from: str
+    saved: Path | None = None
+
+
+def find_credentials(
+    client_id: int | str | None = None, *, profile: str | Profile | None = None
+) -> FoundCredentials:
+    """:func:`load_credentials`, and where the secret was found.
+
+    Raises:
+        MissingCredentialsError: one or both values are nowhere to be found.
+        ConfigError: the client ID is not a whole number.
+    """
     name = resolve_profile(profile)
     if client_id is not None:
         id_found: tuple[str, str] | None = (str(client_id), "--client-id")
     else:
         id_found = _lookup(ENV_CLIENT_ID, name)
-    secret_found = _lookup(ENV_CLIENT_SECRET, name)
+    secret_found = _lookup_file(ENV_CLIENT_SECRET, name)
     if id_found is None or secret_found is None:
         raise MissingCredentialsError(missing_credentials_message())
-    return Credentials(parse_client_id(*id_found), secret_found[0].strip())
+    secret, where, saved = secret_found
+    credentials = Credentials(parse_client_id(*id_found), secret.strip())
+    return FoundCredentials(credentials, where, saved)
 
 
 def saved_client_id(profile: Profile) -> int | None:
@@ -378,20 +412,67 @@ def missing_credentials_message() -> str:
 
 
 def save_credentials(credentials: Credentials, profile: Profile = NO_PROFILE) -> Path:
-    """Store the credentials in the profile's ``.env``, mode 0600.
+    """Store the credentials in the profile's ``.env``, atomically and mode 0600.
 
-    Store the credentials in the profile's (else the config folder's) ``.env``, mode 0600,
-    keeping its other lines.
+    Store the credentials in the profile's (else the config folder's) ``.env``: replaced
+    in one step (no reader ever sees half a file), mode 0600, keeping its other lines.
     """
     path = config_env_file(profile)
     make_private_dirs(path.parent)
-    if path.exists():
-        path.chmod(0o600)  # python-dotenv's rewrite keeps the mode it finds
-    else:
-        write_private(path, b"")
-    set_key(path, ENV_CLIENT_ID, str(credentials.client_id), quote_mode="never")
-    set_key(path, ENV_CLIENT_SECRET, credentials.client_secret)
+    lines = _other_lines(path)
+    lines += [
+        f"{ENV_CLIENT_ID}={credentials.client_id}",
+        f"{ENV_CLIENT_SECRET}={_dotenv_quote(credentials.client_secret)}",
+    ]
+    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
     return path
+
+
+def forget_credentials(profile: Profile = NO_PROFILE) -> Path | None:
+    """Remove the saved credentials from the profile's ``.env``; its path if it held any.
+
+    The file's other lines are kept (the file goes once nothing is left in it). Settings
+    of the person's own (the environment, ``./.env``) are not touched.
+    """
+    path = config_env_file(profile)
+    if not path.is_file():
+        return None
+    try:
+        values = dotenv_values(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from None
+    if ENV_CLIENT_ID not in values and ENV_CLIENT_SECRET not in values:
+        return None
+    lines = _other_lines(path)
+    if any(line.strip() for line in lines):
+        write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    else:
+        path.unlink()
+    return path
+
+
+def _other_lines(path: Path) -> list[str]:
+    """The lines of a ``.env`` that set neither credential (comments included)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from None
+    names = (ENV_CLIENT_ID, ENV_CLIENT_SECRET)
+    kept = []
+    for line in text.splitlines():
+        word = line.strip().removeprefix("export ").split("=", 1)[0].strip()
+        if word not in names:
+            kept.append(line)
+    return kept
+
+
+def _dotenv_quote(value: str) -> str:
+    """``value`` single-quoted, as python-dotenv's own ``set_key`` writes it."""
+    if any(c in value for c in "\r\n"):
+        raise ConfigError("a client secret is one line; this one cannot be saved")
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @contextmanager

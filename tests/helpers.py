@@ -11,6 +11,7 @@ import io
 import json
 import os
 import queue
+import re
 import select
 import shutil
 import signal
@@ -22,9 +23,10 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any, TextIO, cast
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
@@ -42,6 +44,7 @@ from strava_auth_helper.errors import StravaAuthError
 from strava_auth_helper.settings import Credentials
 from strava_auth_helper.store.private_files import write_private
 from strava_auth_helper.store.token import Token, token_bytes
+from strava_auth_helper.strava.api import APP_CHECK_CODE
 from strava_auth_helper.strava.scopes import DEFAULT_SCOPE
 
 #: The project's folder (a copy of it on the Windows leg).
@@ -160,6 +163,51 @@ def save(path: Path, token: Token) -> None:
 
 def refresh_answer() -> dict[str, Any]:
     return token_answer(access=NEW_ACCESS, refresh=NEW_REFRESH, athlete=False)
+
+
+#: Strava's answer to a check of the app (api.refused_credential) by what it refuses.
+APP_CHECK_ANSWERS: dict[str | None, tuple[int, dict[str, Any]]] = {
+    None: (
+        400,
+        {
+            "message": "Bad Request",
+            "errors": [{"resource": "AuthorizationCode", "field": "code", "code": "invalid"}],
+        },
+    ),
+    "client_id": (
+        400,
+        {
+            "message": "Bad Request",
+            "errors": [{"resource": "Application", "field": "client_id", "code": "invalid"}],
+        },
+    ),
+    "client_secret": (
+        401,
+        {
+            "message": "Authorization Error",
+            "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
+        },
+    ),
+}
+
+
+def expect_app_check(
+    strava_server: HTTPServer,
+    client_id: int = CLIENT_ID,
+    secret: str = CLIENT_SECRET,
+    refused: str | None = None,
+) -> None:
+    """Strava answers one check of these credentials before a login (register it first)."""
+    form = {
+        "client_id": str(client_id),
+        "client_secret": secret,
+        "code": APP_CHECK_CODE,
+        "grant_type": "authorization_code",
+    }
+    status, answer = APP_CHECK_ANSWERS[refused]
+    strava_server.expect_oneshot_request(
+        "/oauth/token", method="POST", data=urlencode(form)
+    ).respond_with_json(answer, status=status)
 
 
 def expect_refresh(strava_server: HTTPServer, status: int = 200, body: Any = None) -> None:
@@ -516,3 +564,31 @@ def started_login(
     )
     assert proc.stdout is not None
     return proc, wait_for_login_url(proc.stdout)
+
+
+def fill_setup_page(
+    url: str, client_id: int | str, secret: str, *, origin: str | None = None
+) -> requests.Response:
+    """Send the set-up page's form as its browser would; the catcher's answer (not followed).
+
+    Sent with the ``Origin`` a browser gives it (the page's own, unless ``origin`` says).
+    """
+    page = http_get(url)
+    assert page.status_code in (200, 401), page.text
+    found = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert found is not None, "the set-up page has no form"
+    own = url.split("/setup/", 1)[0]
+    return requests.post(
+        own + unescape(found.group(1)),
+        data={"client_id": str(client_id), "client_secret": secret},
+        headers={"Origin": origin or own, "Sec-Fetch-Site": "same-origin"},
+        allow_redirects=False,
+        timeout=30,
+    )
+
+
+def browse_redirect(authorize_url: str, **params: str) -> str:
+    """Play Strava's redirect back to the login for ``authorize_url``; the page it shows."""
+    query = parse_qs(urlsplit(authorize_url.strip()).query)
+    redirect = query["redirect_uri"][0]
+    return http_get(redirect, params={"state": query["state"][0], **params}).text

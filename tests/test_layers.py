@@ -32,6 +32,7 @@ LAYERS = [
         "browser_login.http_server",
         "browser_login.browser",
         "browser_login.paste_reader",
+        "browser_login.windows_shortcut",
     },
     {"store.quick_read"},
     {"store.private_files", "browser_login.catcher", "flows.rotation_hook"},
@@ -47,10 +48,10 @@ LAYERS = [
         "flows.stored_token",
         "flows.check",
         "browser_login.notebook",
-        "browser_login.launchers",
+        "browser_login.desktop",
         "demo.simulated_strava",
     },
-    {"browser_login.login", "demo.walkthrough"},
+    {"browser_login.login", "browser_login.launchers", "demo.walkthrough"},
     # the command line: shared parts, then one module per command, then the registry
     {"cli.common", "cli.prompts"},
     {

@@ -3,6 +3,11 @@
 It checks each request (path, Host header, method, ``state``) and hands the first valid
 redirect to the caller of :meth:`Catcher.next_redirect`, which decides the page the browser
 gets. It knows nothing about tokens.
+
+Where the app's credentials are still missing it first serves a set-up page
+(:meth:`Catcher.serve_setup`) on a one-time path, and takes its form only from its own page
+(``Origin`` and ``Sec-Fetch-Site`` are checked); what the form carries goes to a
+:class:`SetupHandler` of the login's, which answers with where the browser goes next.
 """
 
 from __future__ import annotations
@@ -10,9 +15,11 @@ from __future__ import annotations
 import hmac
 import logging
 import queue
+import secrets
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
 from ..safe_text import clean
@@ -31,6 +38,20 @@ SEND_TIMEOUT = 10.0
 _MAX_TARGET = 4096  # longest request target accepted (a real redirect is a few hundred bytes)
 #: Longest pasted bare code taken (Strava's are 40 characters).
 MAX_CODE = 256
+#: Where the set-up page is served: this prefix and a one-time unguessable key.
+SETUP_PREFIX = "/setup/"
+#: Largest set-up form taken (a client ID and a secret are well under 200 bytes).
+MAX_FORM = 4096
+
+
+class SetupHandler(Protocol):
+    """What the login does with the set-up page (see :meth:`Catcher.serve_setup`)."""
+
+    def page(self) -> pages.Page:
+        """The set-up page as it is now (with the last try's problem, if any)."""
+
+    def submit(self, client_id: str, client_secret: str) -> str | pages.Page:
+        """What the form carried: where the browser goes next, or the page that says why not."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +126,9 @@ class Catcher:
         self._open = True
         self._timed_out = False
         self._taken: PendingRedirect | None = None
+        self._setup: SetupHandler | None = None
+        self._setup_path: str | None = None
+        self.audience = pages.TERMINAL  # whom the catcher's own pages speak to
 
     @property
     def port(self) -> int:
@@ -120,9 +144,44 @@ class Catcher:
         """Host header values accepted (anything else may be a DNS-rebinding attack)."""
         return f"{HOST}:{self.port}", f"localhost:{self.port}"
 
+    def allowed_origins(self) -> tuple[str, str]:
+        """``Origin`` values of the catcher's own pages."""
+        return f"http://{HOST}:{self.port}", f"http://localhost:{self.port}"
+
     def start(self) -> None:
         """Start serving in a background thread."""
         self._server.start()
+
+    def serve_setup(self, handler: SetupHandler) -> str:
+        """Serve the set-up page on a one-time path; returns its address."""
+        with self._lock:
+            if self._setup_path is None:
+                self._setup_path = SETUP_PREFIX + secrets.token_urlsafe(24)
+            self._setup = handler
+        return f"http://{HOST}:{self.port}{self._setup_path}"
+
+    @property
+    def setup_path(self) -> str | None:
+        """The set-up page's path (None while none is served)."""
+        return self._setup_path
+
+    def setup_handler(self, path: str) -> SetupHandler | None:
+        """The set-up handler, where ``path`` is its one-time path."""
+        expected = self._setup_path
+        if self._setup is None or expected is None:
+            return None
+        return self._setup if hmac.compare_digest(path.encode(), expected.encode()) else None
+
+    def expect(self, state: str) -> None:
+        """Take redirects for ``state`` from now on (a new try of the login)."""
+        with self._lock:
+            self.state = state
+
+    def reopen(self) -> None:
+        """After a try that failed, take the next valid redirect (for the new ``state``)."""
+        with self._lock:
+            self._open = True
+            self._taken = None
 
     def offer(self, redirect: Redirect, *, from_browser: bool = False) -> PendingRedirect | None:
         """Hand a valid redirect to the login; None once one was taken (``state`` is single use)."""
@@ -162,7 +221,7 @@ class Catcher:
         The page for a valid redirect that came too late (another one, or the timeout,
         ended the login).
         """
-        return pages.timed_out() if self._timed_out else pages.finished()
+        return pages.timed_out(self.audience) if self._timed_out else pages.finished()
 
     def answer(self, page: pages.Page) -> None:
         """Send ``page`` to the browser that brought the redirect; return once it went out."""
@@ -183,13 +242,12 @@ class Catcher:
         self.close()
 
 
-#: What every page of the catcher carries besides its type: no referrer for Strava's pages
-#: (the address holds the code), no framing, no script, no sniffing, no keep-alive.
+#: What every page of the catcher carries besides its type and its policy (``Page.policy``):
+#: no referrer for Strava's pages (the address holds the code), no framing, no sniffing, no
+#: keep-alive.
 _PAGE_HEADERS = {
-    "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
     "Connection": "close",
 }
 
@@ -218,11 +276,12 @@ class _Handler(HeadTrackingHandler):
             self._send(pages.bad_request("Unexpected request target."))
             return
         if url.path != CALLBACK_PATH:
-            self._send(pages.not_found())
+            setup = catcher.setup_handler(url.path)
+            self._send(setup.page() if setup is not None else pages.not_found())
             return
         redirect = redirect_from_query(url.query, catcher.state)
         if redirect is None:
-            self._send(pages.wrong_state())
+            self._send(pages.wrong_state(catcher.audience))
         elif not redirect.complete:
             self._send(pages.bad_request("The redirect carried neither a code nor an error."))
         else:
@@ -242,10 +301,70 @@ class _Handler(HeadTrackingHandler):
         finally:
             arrival.sent.set()
 
+    def do_POST(self) -> None:
+        """The set-up form; nothing else takes a POST."""
+        catcher = self.server.catcher
+        hosts = [h.lower() for h in self.headers.get_all("Host") or []]
+        setup = catcher.setup_handler(urlsplit(self.path).path)
+        if setup is None or len(self.path) > _MAX_TARGET:
+            self._refuse_method()
+            return
+        if len(hosts) != 1 or hosts[0] not in catcher.allowed_hosts():
+            self._send(pages.bad_request("Unexpected Host header."))
+            return
+        if not self._from_own_page(catcher):
+            self.close_connection = True
+            self._send(pages.bad_request("This form is taken from its own page only.", 403))
+            return
+        form = self._read_form()
+        if form is None:
+            self.close_connection = True
+            self._send(pages.bad_request("That is not the set-up form."))
+            return
+        answer = setup.submit(form.get("client_id", ""), form.get("client_secret", ""))
+        if isinstance(answer, pages.Page):
+            self._send(answer)
+        else:  # on to Strava's authorize page (303: the browser GETs it)
+            body = b""
+            headers = dict(_PAGE_HEADERS, Location=answer)
+            headers["Referrer-Policy"] = "no-referrer"  # Strava is not told of this page
+            self.send_body(303, body, "text/plain; charset=utf-8", headers)
+
+    def _from_own_page(self, catcher: Catcher) -> bool:
+        """A browser says where a form comes from: only the catcher's own page is taken.
+
+        Every browser sends ``Origin`` with a form's POST; ``Sec-Fetch-Site`` where it has
+        it. A request with neither is no browser's form: refused too.
+        """
+        origins = self.headers.get_all("Origin") or []
+        site = self.headers.get_all("Sec-Fetch-Site") or []
+        if not origins and not site:
+            return False
+        if origins and (len(origins) != 1 or origins[0].lower() not in catcher.allowed_origins()):
+            return False
+        return not site or site == ["same-origin"]
+
+    def _read_form(self) -> dict[str, str] | None:
+        kind = (self.headers.get("Content-Type") or "").split(";", 1)[0].strip().lower()
+        try:
+            length = int(self.headers.get("Content-Length") or "")
+        except ValueError:
+            return None
+        if kind != "application/x-www-form-urlencoded" or not 0 <= length <= MAX_FORM:
+            return None
+        try:
+            text = self.rfile.read(length).decode("utf-8")
+            fields = parse_qs(text, keep_blank_values=True, max_num_fields=10, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return None
+        if any(len(v) != 1 for v in fields.values()):
+            return None
+        return {k: v[0] for k, v in fields.items()}
+
     def _refuse_method(self) -> None:
         self._send(pages.bad_request("Only GET is served here."), status=405, allow="GET")
 
-    do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _refuse_method
+    do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _refuse_method
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own error pages (400, 414, 431, 501, 505) with this server's headers.
@@ -259,6 +378,8 @@ class _Handler(HeadTrackingHandler):
 
     def _send(self, page: pages.Page, status: int | None = None, allow: str | None = None) -> None:
         headers = dict(_PAGE_HEADERS, **({"Allow": allow} if allow else {}))
+        headers["Content-Security-Policy"] = page.policy
+        headers["Referrer-Policy"] = page.referrer
         body = page.html.encode("utf-8")
         self.send_body(status or page.status, body, "text/html; charset=utf-8", headers)
 

@@ -1,13 +1,24 @@
-"""Double-click launchers: a .desktop file (Linux), a .command (macOS), a .cmd (Windows).
+"""Double-click launchers: a .desktop file (Linux), a .command (macOS), a shortcut (Windows).
 
-Each runs ``<this interpreter> -m strava_auth_helper login --pause``, so a venv install works
-and the window stays open until the user has read the result.
+Each runs ``<this interpreter> -m strava_auth_helper login --launcher``, so a venv install
+works: the set-up and every result are on the browser's pages, and no terminal is needed.
+
+- Linux: the ``.desktop`` file runs without a terminal (``Terminal=false``) where
+  ``notify-send`` can tell the person what a page cannot (no browser could be opened, the
+  login failed before a page could say so); without it, in a terminal that stays open
+  until Enter (``--pause``).
+- Windows: a shortcut (``.lnk``) to ``pythonw.exe``, which opens no console window (the
+  desktop's message box tells what a page cannot); a ``.cmd`` file where there is no
+  ``pythonw.exe`` or the shortcut cannot be written.
+- macOS: a ``.command`` file, which Terminal.app opens by its nature; the terminal stays open
+  until Enter.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -20,10 +31,14 @@ COMMENT = "Connect your scripts on this computer to your Strava account"
 _EXEC_RESERVED = set(" \t\n\"'\\><~|&;$*?#()`")
 
 
-def command(python: str, profile: str | None = None) -> list[str]:
-    """The command line every launcher runs (a profile name is letters, digits, - and _)."""
+def command(python: str, profile: str | None = None, *, pause: bool = True) -> list[str]:
+    """The command line a launcher runs (a profile name is letters, digits, - and _).
+
+    With ``pause`` (a launcher that opens a terminal) it waits for Enter before it ends.
+    """
     for_profile = ["--profile", profile] if profile else []
-    return [python, "-m", "strava_auth_helper", *for_profile, "login", "--pause"]
+    tail = ["--pause"] if pause else []
+    return [python, "-m", "strava_auth_helper", *for_profile, "login", "--launcher", *tail]
 
 
 def platform_kind(platform: str = sys.platform) -> str:
@@ -36,20 +51,27 @@ def platform_kind(platform: str = sys.platform) -> str:
 
 
 def render(
-    kind: str, python: str, profile: str | None = None, short_python: str | None = None
+    kind: str,
+    python: str,
+    profile: str | None = None,
+    short_python: str | None = None,
+    *,
+    terminal: bool = True,
 ) -> tuple[str, str]:
     """(file name, file content) of the launcher for ``kind``.
 
     (file name, file content) of the launcher for ``kind``; ``short_python`` is the
-    interpreter's ASCII 8.3 path where Windows has one (see :func:`windows_cmd`).
+    interpreter's ASCII 8.3 path where Windows has one (see :func:`windows_cmd`). A Linux
+    launcher without ``terminal`` opens none. (Windows' shortcut is written by
+    :func:`install`: it is no text.)
     """
     if any(c in python for c in "\r\n\0"):
         raise ConfigError("the interpreter's path contains a line break; cannot write a launcher")
-    argv = command(python, profile)
+    argv = command(python, profile, pause=terminal or kind != "linux")
     name = f"{NAME} ({profile})" if profile else NAME
     if kind == "linux":
         slug = f"strava-login-{profile}" if profile else "strava-login"
-        return f"{slug}.desktop", desktop_entry(argv, name)
+        return f"{slug}.desktop", desktop_entry(argv, name, terminal=terminal)
     if kind == "macos":
         return f"{name}.command", macos_command(argv)
     if kind == "windows":
@@ -57,8 +79,8 @@ def render(
     raise ValueError(f"unknown launcher kind {kind!r}")
 
 
-def desktop_entry(argv: list[str], name: str = NAME) -> str:
-    """A freedesktop.org Desktop Entry that runs ``argv`` in a terminal."""
+def desktop_entry(argv: list[str], name: str = NAME, *, terminal: bool = True) -> str:
+    """A freedesktop.org Desktop Entry that runs ``argv`` (in a terminal, or without one)."""
     exec_line = " ".join(_desktop_quote(a) for a in argv)
     return (
         "[Desktop Entry]\n"
@@ -67,7 +89,7 @@ def desktop_entry(argv: list[str], name: str = NAME) -> str:
         f"Name={name}\n"
         f"Comment={COMMENT}\n"
         f"Exec={_desktop_string(exec_line)}\n"
-        "Terminal=true\n"
+        f"Terminal={'true' if terminal else 'false'}\n"
         "Icon=dialog-password\n"
         "Categories=Utility;\n"
     )
@@ -162,12 +184,51 @@ def install(
     if not folder.is_dir():
         raise ConfigError(f"{folder} is not a folder")
     python = python or os.path.abspath(sys.executable)
+    kind = kind or platform_kind()
+    if kind == "windows" and sys.platform == "win32":
+        shortcut = _install_shortcut(folder, python, profile)
+        if shortcut is not None:
+            return shortcut
     short = short_path(python) if not python.isascii() else None
-    name, content = render(kind or platform_kind(), python, profile, short)
+    from .desktop import can_notify  # (Linux: without notify-send, a terminal says it)
+
+    name, content = render(kind, python, profile, short, terminal=not can_notify())
     path = folder / name
     newline = "" if content.endswith("\r\n") else "\n"
     with open(path, "w", encoding="utf-8", newline=newline) as f:
         f.write(content)
     if not name.endswith(".cmd"):
         path.chmod(0o755)  # .command must be executable; GNOME asks the same of .desktop
+    return path
+
+
+def windowless_python(python: str) -> str | None:
+    """``pythonw.exe`` beside Windows' ``python.exe`` (None where there is none)."""
+    folder, exe = os.path.split(python)
+    if exe.lower() != "python.exe":
+        return None
+    candidate = os.path.join(folder, "pythonw.exe")
+    return candidate if os.path.isfile(candidate) else None
+
+
+def _install_shortcut(folder: Path, python: str, profile: str | None) -> Path | None:
+    """Windows: a shortcut to ``pythonw.exe`` (no console window); None where it cannot be."""
+    pythonw = windowless_python(python)
+    if pythonw is None:
+        return None
+    name = f"{NAME} ({profile})" if profile else NAME
+    path = folder / f"{name}.lnk"
+    argv = command(pythonw, profile, pause=False)
+    from . import windows_shortcut
+
+    try:
+        windows_shortcut.write(
+            path,
+            target=pythonw,
+            arguments=subprocess.list2cmdline(argv[1:]),
+            working_dir=str(Path.home()),
+            description=COMMENT,
+        )
+    except OSError:
+        return None
     return path

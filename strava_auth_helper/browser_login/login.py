@@ -7,17 +7,39 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .. import settings
-from ..errors import LOGIN_COMMAND, ScopesNotGrantedError
-from ..settings import Profile
+from ..errors import (
+    LOGIN_COMMAND,
+    AppCredentialsError,
+    MissingCredentialsError,
+    ScopesNotGrantedError,
+)
+from ..settings import Credentials, FoundCredentials, Profile
 from ..store import os_keyring
 from ..store.location import PathArg
 from ..store.save import check_place
 from ..store.token import IN_KEYRING, Token
+from ..strava import api
 from ..strava.scopes import DEFAULT_SCOPE, check_scopes
-from .flow import Frontend, LoginOptions, run_login
+from . import browser, pages
+from .flow import AskAgain, Frontend, LoginOptions, refused_advice, run_login
 from .notebook import NotebookFrontend, running_kernel
+
+
+@dataclass(frozen=True)
+class Prompter:
+    """How a terminal asks for the app's credentials (the command line's prompts).
+
+    ``ask(problem)`` asks for both (``problem``: why, where they are asked again) and
+    returns them with whether to keep them once Strava accepted them; ``again`` is
+    :data:`~.flow.AskAgain`, for a refusal at the code exchange.
+    """
+
+    ask: Callable[[str | None], tuple[Credentials, bool]]
+    again: AskAgain
 
 
 def login(
@@ -65,9 +87,12 @@ def login(
         LoginDeclinedError, LoginTimeoutError, StravaError, TokenFileError: nothing was saved.
     """
     resolved = settings.resolve_profile(profile)
-    credentials = settings.load_credentials(profile=resolved)
+    try:
+        found: FoundCredentials | None = settings.find_credentials(profile=resolved)
+    except MissingCredentialsError:
+        found = None  # the set-up page asks for them, where a browser opens here
     return login_with(
-        credentials,
+        found,
         scope,
         profile=resolved,
         token_file=token_file,
@@ -76,11 +101,13 @@ def login(
         open_browser=open_browser,
         force=force,
         store=store,
+        audience=pages.NOTEBOOK if running_kernel() else pages.TERMINAL,
+        setup_in_browser=True,
     )
 
 
 def login_with(
-    credentials: settings.Credentials,
+    found: FoundCredentials | None,
     scope: str,
     *,
     profile: Profile,
@@ -90,19 +117,29 @@ def login_with(
     open_browser: bool,
     force: bool,
     store: str = "file",
+    audience: str = pages.TERMINAL,
+    prompter: Prompter | None = None,
+    setup_in_browser: bool = False,
 ) -> Token:
-    """:func:`login` with the app's credentials already found.
+    """:func:`login` with the app's credentials looked up (``found``; None: there are none).
 
-    :func:`login` with the app's credentials already found (the command line may have
-    asked for them). Says who logged in and where the token went.
+    Where there are none, the terminal's ``prompter`` asks for them, else (or with
+    ``setup_in_browser``) the set-up page, where a browser opens here. Credentials saved by
+    this package are checked with Strava first: refused ones are asked for again, the same
+    way. Says who logged in and where the token went.
 
     Raises:
+        MissingCredentialsError: there are none, and nobody can be asked here.
         ScopesNotGrantedError: the token was saved, but some scopes were not granted.
         StravaAuthError: as for :func:`login`.
     """
     place = check_place(store)
     if place == IN_KEYRING:
         os_keyring.check_usable()  # before the browser opens and a code is spent
+    terminal = None if setup_in_browser else prompter
+    browser_here = open_browser and browser.detect().has_browser
+    base_url = settings.base_url()
+    credentials, keep, problem = _credentials_to_try(found, base_url, terminal, browser_here)
     options = LoginOptions(
         credentials=credentials,
         token_path=settings.token_path(token_file, profile),
@@ -115,8 +152,22 @@ def login_with(
         paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
         store=place,
         profile=profile,
+        audience=audience,
+        keep_credentials=keep,
+        saved_in=found.saved if found is not None else None,
+        ask_again=terminal.again if terminal is not None else None,
+        setup_in_browser=browser_here,
+        setup_problem=problem,
     )
-    frontend = NotebookFrontend() if running_kernel() else Frontend()
+    frontend: Frontend
+    if running_kernel():
+        frontend = NotebookFrontend()
+    elif audience == pages.DESKTOP:
+        from .desktop import DesktopFrontend
+
+        frontend = DesktopFrontend()
+    else:
+        frontend = Frontend()
     result = run_login(options, frontend=frontend)
     frontend.say(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")
     if result.missing_scopes:
@@ -129,3 +180,46 @@ def login_with(
             result.missing_scopes,
         )
     return result.token
+
+
+def _credentials_to_try(
+    found: FoundCredentials | None,
+    base_url: str,
+    terminal: Prompter | None,
+    browser_here: bool,
+) -> tuple[Credentials | None, bool, str | None]:
+    """The first try's credentials, whether to keep them, and why the set-up page asks.
+
+    The credentials are None where the set-up page asks for them; its word on why (HTML) is
+    None for a first set-up.
+    """
+    if found is not None and found.saved is None:
+        return found.credentials, False, None  # the person's own settings: used as they are
+    problem = None
+    if found is not None:  # saved by this package: checked, and replaced where refused
+        refused = api.refused_credential(base_url, found.credentials)
+        if refused is None:
+            return found.credentials, False, None
+        problem = refused_advice(refused, found.credentials.client_id, found.saved)
+        if terminal is None and not browser_here:
+            raise AppCredentialsError(
+                f"Strava refuses the {refused.replace('_', ' ')} saved in {found.saved}: "
+                f"run `{LOGIN_COMMAND} --reset-credentials` where a browser or a terminal can "
+                "ask for new ones",
+                None,
+                refused,
+            )
+    if terminal is not None:
+        credentials, keep = terminal.ask(plain_text(problem) if problem else None)
+        return credentials, keep, None
+    if not browser_here:
+        raise MissingCredentialsError(settings.missing_credentials_message())
+    return None, True, problem
+
+
+def plain_text(html_text: str) -> str:
+    """A problem of the set-up page, for a terminal."""
+    import re
+    from html import unescape
+
+    return unescape(re.sub(r"<[^>]+>", "", html_text))

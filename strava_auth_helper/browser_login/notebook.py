@@ -37,11 +37,19 @@ class NotebookFrontend(Frontend):
 
     def show_address(self, url: str) -> None:
         """The authorize address as a link that opens in a new tab."""
+        self._link("Authorize access to Strava:", url, "open Strava's authorize page")
+
+    def show_setup(self, url: str) -> None:
+        """The set-up page's address as a link (the app's credentials are typed there)."""
+        self._link("No Strava app is set up on this computer yet:", url, "set it up in the browser")
+
+    def _link(self, before: str, url: str, text: str) -> None:
+        """A link to ``url`` after ``before`` (both texts are this module's own)."""
         from IPython.display import HTML, display  # loaded already: we are in its kernel
 
         link = (
-            f'<p>Authorize access to Strava: <a href="{escape(url)}" target="_blank" '
-            'rel="noopener noreferrer">open Strava\'s authorize page</a></p>'
+            f'<p>{before} <a href="{escape(url)}" target="_blank" '
+            f'rel="noopener noreferrer">{text}</a></p>'
         )
         display(HTML(link))  # type: ignore[no-untyped-call]
 

@@ -43,16 +43,46 @@ def configure(parser: ArgumentParser) -> None:
     common.add_flag(
         parser, "--pause", "wait for Enter before exiting (used by the double-click launchers)"
     )
+    common.add_flag(
+        parser,
+        "--setup-in-browser",
+        "where the app's credentials are missing (or Strava refuses the saved ones), ask for "
+        "them on a page in the browser instead of at this terminal",
+    )
+    common.add_flag(
+        parser,
+        "--reset-credentials",
+        "forget the app's credentials saved on this computer, then ask for them again",
+    )
+    common.add_flag(
+        parser,
+        "--launcher",
+        "run as the double-click launchers do: no terminal needed (set-up and every result "
+        "on the browser's pages, a desktop notification where the browser cannot be opened)",
+    )
     common.add_store(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     """Log in; the login itself says who logged in and where the token went."""
+    from ..browser_login import pages
     from ..browser_login.login import login_with
-    from .prompts import credentials
+    from ..errors import MissingCredentialsError
+    from .prompts import credentials_prompter
 
+    if args.reset_credentials:
+        forgotten = settings.forget_credentials(args.profile)
+        common.say(
+            f"Forgot the app's credentials saved in {forgotten}."
+            if forgotten
+            else "No app credentials were saved on this computer (for this profile)."
+        )
+    try:
+        found = settings.find_credentials(args.client_id, profile=args.profile)
+    except MissingCredentialsError:
+        found = None
     login_with(
-        credentials(args.client_id, args.profile),
+        found,
         args.scope,
         profile=args.profile,
         token_file=args.token_file,
@@ -61,5 +91,8 @@ def run(args: argparse.Namespace) -> int:
         open_browser=not args.no_browser,
         force=args.force,
         store=args.store,
+        audience=pages.DESKTOP if args.launcher else pages.TERMINAL,
+        prompter=None if args.launcher else credentials_prompter(),
+        setup_in_browser=args.setup_in_browser or args.launcher,
     )
     return 0

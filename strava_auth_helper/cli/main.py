@@ -112,6 +112,10 @@ def _run(args: argparse.Namespace) -> int:
         return status
     except StravaAuthError as exc:
         common.error(str(exc))
+        if getattr(args, "launcher", False):  # no terminal shows that line: the desktop does
+            from ..browser_login.desktop import notify
+
+            notify(f"The login did not finish: {exc}")
         return exc.exit_code
     except KeyboardInterrupt:
         common.error("cancelled")

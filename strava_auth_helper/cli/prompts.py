@@ -10,43 +10,77 @@ import getpass
 import sys
 
 from .. import settings
-from ..errors import ConfigError, MissingCredentialsError
+from ..browser_login.flow import refused_advice
+from ..browser_login.login import Prompter, plain_text
+from ..errors import ConfigError
+from ..strava import api
+
+_plain = plain_text
 
 
-def credentials(client_id: int | None, profile: settings.Profile) -> settings.Credentials:
-    """Credentials from settings; on a terminal, ask for missing ones and offer to save them.
+def credentials_prompter() -> Prompter | None:
+    """The terminal's way to ask for the app's credentials; None where there is no terminal."""
+    if not (sys.stdin and sys.stdin.isatty()):
+        return None
+    return Prompter(ask=_ask_credentials, again=_ask_again)
+
+
+#: How many times the terminal asks before it gives up.
+_TRIES = 5
+
+
+def _ask_credentials(problem: str | None) -> tuple[settings.Credentials, bool]:
+    """Ask for both values, check them with Strava, and whether to keep them.
 
     Raises:
-        MissingCredentialsError: none configured, and no terminal to ask at.
-        ConfigError: what was typed is not a client ID, or no secret was typed.
+        ConfigError: what was typed is not a client ID, no secret was typed, or Strava
+            refused them every time.
     """
+    if problem:
+        print(problem)
+        print("Type the app's values again; they replace the saved ones once Strava accepts them.")
+    else:
+        print(
+            f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
+            "(Authorization Callback Domain: localhost), then copy its values here."
+        )
+    client_id: int | None = None
+    for _ in range(_TRIES):
+        creds = _typed(client_id)
+        refused = api.refused_credential(settings.base_url(), creds)
+        if refused is None:
+            break
+        print(_plain(refused_advice(refused, creds.client_id)))
+        client_id = None if refused == "client_id" else creds.client_id
+    else:
+        raise ConfigError(f"Strava refused the app's values {_TRIES} times; nothing was saved")
     try:
-        return settings.load_credentials(client_id, profile=profile)
-    except MissingCredentialsError:
-        if not (sys.stdin and sys.stdin.isatty()):
-            raise
-    return _ask_credentials(client_id, profile)
+        answer = input(
+            "Save them on this computer (readable only by you) once Strava accepts them? [Y/n] "
+        )
+    except EOFError:
+        raise ConfigError(settings.missing_credentials_message()) from None
+    return creds, answer.strip().lower() in ("", "y", "yes")
 
 
-def _ask_credentials(client_id: int | None, profile: settings.Profile) -> settings.Credentials:
-    print(
-        f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
-        "(Authorization Callback Domain: localhost), then copy its values here."
-    )
+def _ask_again(refused: str, creds: settings.Credentials) -> settings.Credentials:
+    """Strava refused one of the values at the code exchange: ask for it again."""
+    print(_plain(refused_advice(refused, creds.client_id)))
+    return _typed(None if refused == "client_id" else creds.client_id)
+
+
+def _typed(client_id: int | None) -> settings.Credentials:
     try:
         if client_id is None:
             client_id = settings.parse_client_id(input("Client ID: "), "your input")
+        else:
+            print(f"Client ID: {client_id}")
         secret = getpass.getpass("Client Secret (not shown): ").strip()
-        if not secret:
-            raise ConfigError("no client secret given")
-        creds = settings.Credentials(client_id, secret)
-        where = settings.config_env_file(profile)
-        answer = input(f"Save them to {where} (readable only by you)? [Y/n] ")
     except EOFError:
         raise ConfigError(settings.missing_credentials_message()) from None
-    if answer.strip().lower() in ("", "y", "yes"):
-        print(f"Saved to {settings.save_credentials(creds, profile)}")
-    return creds
+    if not secret:
+        raise ConfigError("no client secret given")
+    return settings.Credentials(client_id, secret)
 
 
 def tokens_to_import(name: str, limit: int) -> str:

@@ -11,6 +11,7 @@ import requests
 
 from ..errors import (
     LOGIN_HINT,
+    AppCredentialsError,
     AppInactiveError,
     RateLimitError,
     ReauthorizationRequiredError,
@@ -72,6 +73,28 @@ def exchange_code(base_url: str, credentials: Credentials, code: str) -> _JsonDi
         "grant_type": "authorization_code",
     }
     return _token_answer(_post(base_url, "/oauth/token", form))
+
+
+#: The code :func:`refused_credential` sends: no code Strava ever issued.
+APP_CHECK_CODE = "strava-auth-helper-checks-the-app"
+
+
+def refused_credential(base_url: str, credentials: Credentials) -> str | None:
+    """Which of the app's values Strava refuses: ``"client_id"``, ``"client_secret"`` or None.
+
+    Asked before Strava's authorize page is opened, with a code Strava never issued: Strava
+    checks the app before the code *(observed)*, so an answer about the code means both
+    values are right. A wrong client ID would otherwise end on Strava's own error page, with
+    no way back to this login. Anything else (no answer, another error) is None: the code
+    exchange still checks them.
+    """
+    try:
+        exchange_code(base_url, credentials, APP_CHECK_CODE)
+    except AppCredentialsError as exc:
+        return exc.field
+    except StravaError:
+        return None
+    return None  # pragma: no cover - Strava took a code it never issued
 
 
 def refresh(base_url: str, credentials: Credentials, refresh_token: str) -> _JsonDict:
@@ -251,6 +274,7 @@ def _error_for(
     status = response.status_code
     message, errors = _parse_error_body(response)
     resources = {(e.get("resource"), e.get("code")) for e in errors}
+    fields = {(e.get("resource"), e.get("field"), e.get("code")) for e in errors}
     detail = "; ".join(
         "/".join(clean(e.get(k), 40) for k in ("resource", "field", "code") if e.get(k))
         for e in errors[:5]
@@ -279,7 +303,13 @@ def _error_for(
     if any(r == "AuthorizationCode" for r, _ in resources):
         return StravaError(f"{said}: the login code was refused; run the login again", status)
     if status == 401 and any(r == "Application" for r, _ in resources):
-        return StravaError(f"{said}: check {ENV_CLIENT_SECRET} for this client ID", status)
+        return AppCredentialsError(
+            f"{said}: check {ENV_CLIENT_SECRET} for this client ID", status, "client_secret"
+        )
+    if any(r == "Application" and f == "client_id" for r, f, _ in fields):
+        return AppCredentialsError(
+            f"{said}: check {ENV_CLIENT_ID} and the app's settings", status, "client_id"
+        )
     if any(r == "Application" for r, _ in resources):
         return StravaError(f"{said}: check {ENV_CLIENT_ID} and the app's settings", status)
     return StravaError(said, status)

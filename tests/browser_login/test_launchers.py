@@ -8,22 +8,26 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper import settings
 from strava_auth_helper.browser_login import launchers as launcher
+from strava_auth_helper.browser_login import windows_shortcut
 from strava_auth_helper.errors import ConfigError
+from strava_auth_helper.settings import Credentials
 from strava_auth_helper.store.token import read_token
 from tests.helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
     CODE,
     CONSOLE_SCRIPT,
-    NEEDS_PTY,
+    PY_M,
     WINDOWS,
-    PtyProcess,
+    browse_redirect,
+    expect_app_check,
+    fill_setup_page,
     http_get,
     require,
     started_login,
@@ -85,6 +89,36 @@ def test_desktop_exec_round_trips_awkward_paths() -> None:
     assert name.endswith(".desktop")
     assert "Terminal=true" in content
     assert parse_desktop_exec(content) == launcher.command(python)
+    assert parse_desktop_exec(content)[-2:] == ["--launcher", "--pause"]
+
+
+def test_a_desktop_launcher_without_a_terminal_does_not_wait_for_enter() -> None:
+    name, content = launcher.render("linux", "/usr/bin/python3", terminal=False)
+    assert "Terminal=false" in content
+    assert parse_desktop_exec(content)[-2:] == ["login", "--launcher"]
+
+
+def fake_notify_send(folder: Path) -> Path:
+    """A notify-send that records its arguments (the desktop's notifications, here)."""
+    folder.mkdir(exist_ok=True)
+    script = folder / "notify-send"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{folder}/notified"\n')
+    script.chmod(0o755)
+    return folder / "notified"
+
+
+@POSIX_LAUNCHERS
+def test_install_chooses_no_terminal_where_the_desktop_can_notify(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with_terminal = launcher.install(tmp_path, kind="linux", python="/usr/bin/python3")
+    assert "Terminal=true" in with_terminal.read_text()
+    fake_notify_send(tmp_path / "bin")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    without = launcher.install(tmp_path, kind="linux", python="/usr/bin/python3")
+    assert "Terminal=false" in without.read_text()
+    assert "--pause" not in without.read_text()
 
 
 def test_macos_command_is_a_shell_script() -> None:
@@ -107,7 +141,7 @@ def test_windows_cmd_quotes_and_escapes() -> None:
     assert "chcp 65001" in content
     last = content.split("\r\n")[-2]
     quoted = '"C:\\Users\\Zoë Smith\\100%%\\venv\\Scripts\\python.exe"'
-    assert last == f"{quoted} -m strava_auth_helper login --pause"
+    assert last == f"{quoted} -m strava_auth_helper login --launcher --pause"
     with pytest.raises(ConfigError):
         launcher.render("windows", 'C:\\a"b\\python.exe')
 
@@ -175,12 +209,6 @@ def weird_python(tmp_path: Path) -> str:
     return str(python)
 
 
-def browse_redirect(url_line: str, **params: str) -> str:
-    query = parse_qs(urlsplit(url_line.strip()).query)
-    redirect = query["redirect_uri"][0]
-    return http_get(redirect, params={"state": query["state"][0], **params}).text
-
-
 @POSIX_LAUNCHERS
 @pytest.mark.parametrize("kind", ["linux", "macos"])
 def test_launcher_command_line_runs_the_login_for_real(
@@ -207,46 +235,113 @@ def test_launcher_command_line_runs_the_login_for_real(
     assert read_token(token_path).athlete["id"] == 134815
 
 
-@NEEDS_PTY
 @POSIX_LAUNCHERS
-def test_double_click_without_credentials_prompts_then_just_works(
+def test_double_click_sets_up_in_the_browser_and_keeps_only_what_strava_accepted(
     login_env: dict[str, str],
     strava: HTTPServer,
     weird_python: str,
     tmp_path: Path,
     isolated_env: Path,
+    token_path: Path,
 ) -> None:
-    strava.expect_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_app_check(strava, secret="mistyped-secret", refused="client_secret")
+    expect_app_check(strava)
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     argv = parse_desktop_exec(
         launcher.install(tmp_path, kind="linux", python=weird_python).read_text()
     )
-    env = login_env
-
-    first = PtyProcess(argv, env=env)
-    first.expect("Client ID: ")
-    first.send(str(CLIENT_ID))
-    first.expect("(not shown): ")
-    first.send(CLIENT_SECRET)
-    first.expect("[Y/n] ")
-    first.send("y")
-    first.expect("/authorization")
-    url = wait_for_login_url(first.lines())
-    browse_redirect(url, code=CODE, scope="read,activity:read_all")
-    first.expect("Press Enter to close this window.")
-    first.send("")
-    assert first.proc.wait(timeout=20) == 0
+    first, url = started_login(argv, env=login_env, stdin=subprocess.DEVNULL)
+    assert "/setup/" in url  # no credentials: the set-up page, not a prompt
+    refused = fill_setup_page(url, CLIENT_ID, "mistyped-secret")
+    assert refused.status_code == 401
+    assert "Strava did not accept the <strong>Client Secret</strong>" in refused.text
+    assert "mistyped-secret" not in refused.text  # never echoed
+    assert f'value="{CLIENT_ID}"' in refused.text  # the ID is kept for the next try
+    assert not (isolated_env / ".env").exists()  # a refused value is never kept
+    went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
+    assert went.status_code == 303
+    page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
+    assert "Connected, Jane!" in page
+    assert "You can close this tab" in page
+    assert "get_access_token()" in page  # what their scripts do now
+    assert "terminal" not in page.lower()  # nobody here has one
+    out, err = first.communicate(timeout=30)
+    assert first.returncode == 0, err
+    assert read_token(token_path).athlete["id"] == 134815
     saved = isolated_env / ".env"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert CLIENT_SECRET in saved.read_text()
 
-    second = PtyProcess(argv, env=env)  # the next double-click asks nothing
-    second.expect("/authorization")
-    assert b"Client ID" not in second.output
-    url = wait_for_login_url(second.lines())
-    browse_redirect(url, code=CODE, scope="read,activity:read_all")
-    second.expect("Press Enter to close this window.")
-    second.send("")
-    assert second.proc.wait(timeout=20) == 0
-    assert [r.form["client_secret"] for r, _ in strava.log] == [CLIENT_SECRET, CLIENT_SECRET]
+    expect_app_check(strava)  # the next double-click: the saved app, checked once...
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    second, url = started_login(argv, env=login_env, stdin=subprocess.DEVNULL)
+    assert "/oauth/authorize" in url  # ...and straight to Strava's page
+    assert "Connected, Jane!" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
+    assert second.wait(timeout=30) == 0
+
+
+@POSIX_LAUNCHERS
+def test_saved_credentials_strava_refuses_are_offered_for_replacement(
+    login_env: dict[str, str], strava: HTTPServer, isolated_env: Path, token_path: Path
+) -> None:
+    settings.save_credentials(Credentials(CLIENT_ID, "an-old-secret"))
+    expect_app_check(strava, secret="an-old-secret", refused="client_secret")
+    expect_app_check(strava)
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    proc, url = started_login([*PY_M, "login", "--launcher"], env=login_env)
+    page = http_get(url)
+    assert "/setup/" in url
+    assert "Strava did not accept the <strong>Client Secret</strong>" in page.text
+    assert str(isolated_env / ".env") in page.text  # which saved value, and where
+    went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
+    browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
+    assert proc.wait(timeout=30) == 0
+    assert settings.find_credentials().credentials == Credentials(CLIENT_ID, CLIENT_SECRET)
+
+
+@POSIX_LAUNCHERS
+def test_reset_credentials_forgets_the_saved_ones(
+    login_env: dict[str, str], isolated_env: Path
+) -> None:
+    settings.save_credentials(Credentials(CLIENT_ID, CLIENT_SECRET))
+    (isolated_env / ".env").write_text((isolated_env / ".env").read_text() + "OTHER=kept\n")
+    ran = subprocess.run(
+        [*PY_M, "login", "--reset-credentials", "--no-browser", "--timeout", "0.1"],
+        env=login_env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert f"Forgot the app's credentials saved in {isolated_env / '.env'}" in ran.stdout
+    assert ran.returncode == 1  # nothing left to log in with, and nobody to ask here
+    assert "no Strava app credentials" in ran.stderr
+    assert (isolated_env / ".env").read_text() == "OTHER=kept\n"
+
+
+@POSIX_LAUNCHERS
+def test_a_launcher_whose_browser_cannot_open_tells_the_desktop(
+    login_env: dict[str, str], tmp_path: Path
+) -> None:
+    notified = fake_notify_send(tmp_path / "bin")
+    env = {
+        **login_env,
+        "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "BROWSER": "false",  # a browser that fails to start
+        "STRAVA_CLIENT_ID": str(CLIENT_ID),
+        "STRAVA_CLIENT_SECRET": CLIENT_SECRET,
+    }
+    proc, url = started_login([*PY_M, "login", "--launcher", "--timeout", "30"], env=env)
+    try:
+        line = proc.stdout.readline() if proc.stdout else ""
+        assert "Could not open a browser" in line
+        said = notified.read_text()  # notify-send ran before that line was printed
+        assert "Could not open a browser" in said
+        assert url in said  # the address to open, in the notification itself
+    finally:
+        proc.kill()
+        proc.communicate()
 
 
 @pytest.mark.parametrize("kind", ["linux", "macos", "windows"])
@@ -254,7 +349,7 @@ def test_a_launcher_for_a_profile_logs_in_for_it(tmp_path: Path, kind: str) -> N
     path = launcher.install(tmp_path, kind=kind, python="/usr/bin/python3", profile="club")
     assert "club" in path.name
     content = path.read_text()
-    assert "--profile club login --pause" in content
+    assert "--profile club login --launcher" in content
     if kind == "linux":
         assert parse_desktop_exec(content)[3:5] == ["--profile", "club"]
         assert "Name=Strava login (club)" in content
@@ -271,7 +366,11 @@ def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "--profile club login --pause" in next(desktop.iterdir()).read_text(encoding="utf-8")
+    written = next(desktop.iterdir())
+    if written.suffix == ".lnk":  # Windows' shortcut: as its shell reads it
+        assert "--profile club login --launcher" in windows_shortcut.read(written).arguments
+    else:
+        assert "--profile club login --launcher" in written.read_text(encoding="utf-8")
 
 
 @pytest.mark.skipif(not WINDOWS, reason="runs a .cmd file with cmd.exe (the Windows leg)")

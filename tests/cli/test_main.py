@@ -37,6 +37,7 @@ from tests.helpers import (
     CliLogin,
     PtyProcess,
     Ran,
+    expect_app_check,
     expect_refresh,
     http_get,
     stored,
@@ -202,11 +203,18 @@ def test_timeout_exits_nonzero(cli: Cli) -> None:
 def test_terminal_prompts_for_credentials_and_saves_them_privately(
     strava: HTTPServer, isolated_env: Path, tmp_path: Path
 ) -> None:
+    expect_app_check(strava, secret="mistyped-secret", refused="client_secret")  # first...
+    expect_app_check(strava)
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     cmd = [*PY_M, "login", "--no-browser", "--port", "0"]
     term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
     term.expect("Client ID: ")
     term.send(str(CLIENT_ID))
+    term.expect("Client Secret (not shown): ")
+    term.send("mistyped-secret")
+    term.expect("Strava did not accept the Client Secret for the app")
+    term.expect(f"Client ID: {CLIENT_ID}")  # ...asked again, with the ID kept
+    assert not (isolated_env / ".env").exists()  # nothing kept of a refused value
     term.expect("Client Secret (not shown): ")
     term.send(CLIENT_SECRET)
     term.expect("[Y/n] ")
@@ -221,7 +229,8 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     saved = isolated_env / ".env"
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     assert CLIENT_SECRET in saved.read_text()
-    assert strava.log[0][0].form["client_secret"] == CLIENT_SECRET
+    assert strava.log[-1][0].form["client_secret"] == CLIENT_SECRET
+    assert strava.log[-1][0].form["code"] == CODE
 
 
 # --- token, status, refresh, logout -------------------------------------------------------

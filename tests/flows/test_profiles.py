@@ -179,7 +179,9 @@ def test_no_profile_means_no_profile_whatever_the_environment_says(
     assert settings.token_path(None, resolve_profile("")) == isolated_env / "token.json"
     # The command line's --profile '' is the same "none" as the API's profile="".
     result = cli("--profile", "", "login", "--no-browser", "--timeout", "0.3")
-    assert "client_id=999&" in result.out  # the config folder's app, not club's
+    # The config folder's app, not club's: Strava (the simulation) knows no app 999, and
+    # saved credentials are checked before a login.
+    assert f"client id saved in {isolated_env / '.env'}" in result.err
     status = cli("--profile=", "status")
     assert str(isolated_env / "token.json") in status.err  # not club's token file
 

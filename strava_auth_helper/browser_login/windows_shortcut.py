@@ -1,0 +1,135 @@
+"""Windows shortcuts (``.lnk``) through the shell's own ``IShellLinkW``, with ctypes alone.
+
+A shortcut to ``pythonw.exe`` starts the login with no console window, which a ``.cmd`` file
+cannot. Written and read by Windows' shell itself (COM's ``ShellLink`` object and its
+``IPersistFile``), so no file format is written by hand.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_CLSID_SHELL_LINK = "00021401-0000-0000-C000-000000000046"
+_IID_SHELL_LINK_W = "000214F9-0000-0000-C000-000000000046"
+_IID_PERSIST_FILE = "0000010B-0000-0000-C000-000000000046"
+_CLSCTX_INPROC_SERVER = 1
+_STGM_READ = 0
+_MAX_PATH = 32768
+
+# Method numbers in the interfaces' vtables (after IUnknown's three).
+_QUERY_INTERFACE, _RELEASE = 0, 2
+_GET_PATH, _GET_DESCRIPTION, _GET_WORKING_DIRECTORY = 3, 6, 8
+_SET_DESCRIPTION, _SET_WORKING_DIRECTORY = 7, 9
+_GET_ARGUMENTS, _SET_ARGUMENTS, _SET_PATH = 10, 11, 20
+_LOAD, _SAVE = 5, 6
+
+
+@dataclass(frozen=True)
+class Shortcut:
+    """What a shortcut runs, as Windows' shell reads it back."""
+
+    target: str
+    arguments: str
+    working_dir: str
+    description: str
+
+
+def write(path: Path, *, target: str, arguments: str, working_dir: str, description: str) -> None:
+    """Write the shortcut ``path`` that runs ``target arguments`` in ``working_dir``.
+
+    Raises:
+        OSError: not on Windows, or the shell refused (a failed HRESULT).
+    """
+    with _shell_link() as (link, persist):
+        link(_SET_PATH, ctypes.c_wchar_p)(target)
+        link(_SET_ARGUMENTS, ctypes.c_wchar_p)(arguments)
+        link(_SET_WORKING_DIRECTORY, ctypes.c_wchar_p)(working_dir)
+        link(_SET_DESCRIPTION, ctypes.c_wchar_p)(description)
+        persist(_SAVE, ctypes.c_wchar_p, ctypes.c_int)(str(path), 1)
+
+
+def read(path: Path) -> Shortcut:
+    """The shortcut ``path`` as Windows' shell reads it.
+
+    Raises:
+        OSError: not on Windows, or the shell cannot read it.
+    """
+    with _shell_link() as (link, persist):
+        persist(_LOAD, ctypes.c_wchar_p, ctypes.c_uint32)(str(path), _STGM_READ)
+        values = []
+        for method, extra in (
+            (_GET_PATH, (ctypes.c_void_p, ctypes.c_uint32)),
+            (_GET_ARGUMENTS, ()),
+            (_GET_WORKING_DIRECTORY, ()),
+            (_GET_DESCRIPTION, ()),
+        ):
+            buffer = ctypes.create_unicode_buffer(_MAX_PATH)
+            call = link(method, ctypes.c_wchar_p, ctypes.c_int, *extra)
+            call(buffer, _MAX_PATH, *([None, 0] if extra else []))
+            values.append(buffer.value)
+    return Shortcut(*values)
+
+
+_Method = Callable[..., Callable[..., Any]]
+
+
+@contextmanager
+def _shell_link() -> Iterator[tuple[_Method, _Method]]:
+    """A ShellLink object's IShellLinkW and IPersistFile, released afterwards."""
+    if sys.platform != "win32":
+        raise OSError("Windows shortcuts are written on Windows")
+    ole32 = ctypes.oledll.ole32
+    with contextlib.suppress(OSError):  # initialised already, in another mode: usable as it is
+        ole32.CoInitialize(None)
+    link_ptr = ctypes.c_void_p()
+    ole32.CoCreateInstance(
+        _guid(_CLSID_SHELL_LINK),
+        None,
+        _CLSCTX_INPROC_SERVER,
+        _guid(_IID_SHELL_LINK_W),
+        ctypes.byref(link_ptr),
+    )
+    persist_ptr = ctypes.c_void_p()
+    try:
+        _method(link_ptr, _QUERY_INTERFACE, ctypes.c_char_p, ctypes.c_void_p)(
+            _guid(_IID_PERSIST_FILE), ctypes.addressof(persist_ptr)
+        )
+        try:
+            yield (
+                lambda index, *types: _method(link_ptr, index, *types),
+                lambda index, *types: _method(persist_ptr, index, *types),
+            )
+        finally:
+            _release(persist_ptr)
+    finally:
+        _release(link_ptr)
+
+
+def _guid(text: str) -> ctypes.Array[ctypes.c_char]:
+    return ctypes.create_string_buffer(uuid.UUID(text).bytes_le, 16)
+
+
+def _method(obj: ctypes.c_void_p, index: int, *argtypes: Any) -> Callable[..., Any]:
+    """The COM method ``index`` of ``obj``'s vtable, bound to it (failures raise OSError)."""
+    if sys.platform != "win32":
+        raise OSError("COM is Windows'")
+    vtable = ctypes.cast(obj, ctypes.POINTER(ctypes.POINTER(ctypes.c_void_p))).contents
+    prototype = ctypes.WINFUNCTYPE(ctypes.HRESULT, ctypes.c_void_p, *argtypes)
+    function = prototype(vtable[index])
+    return lambda *args: function(obj, *args)
+
+
+def _release(obj: ctypes.c_void_p) -> None:
+    if sys.platform != "win32":
+        return
+    if obj.value:
+        vtable = ctypes.cast(obj, ctypes.POINTER(ctypes.POINTER(ctypes.c_void_p))).contents
+        ctypes.WINFUNCTYPE(ctypes.c_ulong, ctypes.c_void_p)(vtable[_RELEASE])(obj)
