@@ -250,6 +250,14 @@ class LoginRun:
         self._thread = threading.Thread(target=self._run, args=(options,), daemon=True)
         self._thread.start()
         self.url = self.out.wait_for("http")
+        self.port = urlsplit(self.url).port  # (the set-up page's: the catcher's own)
+        self.setup_url = self.url if "/setup/" in self.url else None
+        if self.setup_url is None:
+            self.authorize(self.url)
+
+    def authorize(self, url: str) -> None:
+        """Go on with Strava's authorize address ``url`` (the set-up page's answer)."""
+        self.url = url
         query = parse_qs(urlsplit(self.url).query)
         self.state = query["state"][0]
         self.redirect_uri = query["redirect_uri"][0]
@@ -428,15 +436,16 @@ class PtyProcess:
         os.close(slave)
         self.output = b""
 
-    def expect(self, text: str, timeout: float = 20) -> None:
-        while text.encode() not in self.output:
+    def expect(self, text: str, timeout: float = 20, *, times: int = 1) -> None:
+        """Read until ``text`` was written (``times`` times, counting what came before)."""
+        while self.output.count(text.encode()) < times:
             ready, _, _ = select.select([self.master], [], [], timeout)
             assert ready, f"waited for {text!r}, got {self.output!r}"
             try:
                 self.output += os.read(self.master, 4096)
             except OSError:  # the child closed the terminal
                 break
-        assert text.encode() in self.output
+        assert self.output.count(text.encode()) >= times
 
     def send(self, line: str) -> None:
         os.write(self.master, line.encode() + b"\n")

@@ -88,6 +88,7 @@ class LoginOptions:
     #: Where Strava refuses saved credentials and no terminal can ask: the set-up page does.
     setup_in_browser: bool = False
     setup_problem: str | None = None  # why the set-up page asks (HTML), if it is not new
+    setup_time: float = SETUP_TIME  # what the set-up page adds to the timeout
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def run_login(
         if options.credentials is None:
             url = catcher.serve_setup(tries)
             frontend.show_setup(url)
-            timeout = options.timeout + SETUP_TIME
+            timeout = options.timeout + options.setup_time
         else:
             url = tries.authorize(options.credentials)
             frontend.show_address(url)
@@ -200,7 +201,7 @@ def run_login(
             if outcome is not _ANOTHER_TRY:
                 break
             catcher.reopen()
-            timeout = options.timeout + SETUP_TIME
+            timeout = options.timeout + options.setup_time
             if tries.asked_in_terminal:  # the terminal gave new values: Strava's page anew
                 tries.asked_in_terminal = False
                 frontend.show_address(tries.url)
@@ -318,8 +319,8 @@ def refused_advice(field: str, client_id: int, saved_in: Path | None = None) -> 
             'rel="noopener noreferrer">your API settings page</a>.'
         )
     return (
-        f"Strava did not accept the <strong>Client Secret</strong>{where} for the app "
-        f"{client_id}: copy it again from "
+        f"Strava did not accept the <strong>Client Secret</strong>{where} for the app with "
+        f"the Client ID {client_id}: copy it again from "
         f'<a href="{SETTINGS_URL}" target="_blank" rel="noopener noreferrer">your API '
         "settings page</a> (press “show” next to it)."
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -32,7 +33,6 @@ from tests.helpers import (
     require,
     started_login,
     token_answer,
-    wait_for_login_url,
 )
 
 #: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
@@ -180,10 +180,11 @@ def test_cli_install_launcher_uses_this_interpreter(tmp_path: Path) -> None:
     written = list(desktop.iterdir())
     assert len(written) == 1
     assert str(written[0]) in result.stdout
-    content = written[0].read_text(encoding="utf-8")
-    if WINDOWS:
-        assert f'"{os.path.abspath(sys.executable)}"' in content or sys.executable in content
+    if WINDOWS:  # a shortcut to the pythonw.exe beside this interpreter
+        target = windows_shortcut.read(written[0]).target
+        assert target.lower() == str(Path(sys.executable).with_name("pythonw.exe")).lower()
     else:
+        content = written[0].read_text(encoding="utf-8")
         assert parse_desktop_exec(content)[0] == os.path.abspath(sys.executable)
 
 
@@ -373,14 +374,16 @@ def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
         assert "--profile club login --launcher" in written.read_text(encoding="utf-8")
 
 
-@pytest.mark.skipif(not WINDOWS, reason="runs a .cmd file with cmd.exe (the Windows leg)")
-@pytest.mark.usefixtures("with_creds")
-def test_the_windows_launcher_runs_the_login_for_real(
-    login_env: dict[str, str], token_path: Path, strava: HTTPServer, tmp_path: Path
+@pytest.mark.skipif(not WINDOWS, reason="runs a shortcut with Windows' shell (the Windows leg)")
+def test_the_windows_launcher_is_a_shortcut_to_pythonw_that_logs_in(
+    login_env: dict[str, str],
+    strava: HTTPServer,
+    tmp_path: Path,
+    isolated_env: Path,
+    token_path: Path,
 ) -> None:
     # On the Windows leg this interpreter's own path holds a space and a non-ASCII letter
-    # (the leg's venv), and so does the folder: the .cmd file and its `chcp 65001` carry both.
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    # (the leg's venv), and so does the folder the shortcut goes in.
     desktop = tmp_path / "Bureau d'été"
     desktop.mkdir()
     installed = subprocess.run(
@@ -391,24 +394,86 @@ def test_the_windows_launcher_runs_the_login_for_real(
     )
     assert installed.returncode == 0, installed.stderr
     path = next(desktop.iterdir())
-    assert path.suffix == ".cmd"
-    assert os.path.abspath(sys.executable) in path.read_text(encoding="utf-8")
-    env = login_env
-    proc = subprocess.Popen(
-        ["cmd", "/c", str(path)],
+    assert path.suffix == ".lnk"
+    shortcut = windows_shortcut.read(path)
+    assert shortcut.target.lower() == str(Path(sys.executable).with_name("pythonw.exe")).lower()
+    assert shortcut.arguments.endswith("-m strava_auth_helper login --launcher")  # no --pause
+    with socket.socket() as listener:  # the person's browser: tells the test what it got
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(60)
+        browser = tmp_path / "browser.py"
+        browser.write_text(
+            "import socket, sys\n"
+            f"socket.create_connection(('127.0.0.1', {listener.getsockname()[1]}))"
+            ".sendall(sys.argv[1].encode())\n"
+        )
+        env = {
+            **login_env,
+            "BROWSER": f'"{Path(sys.executable).as_posix()}" "{browser.as_posix()}"',
+            "STRAVA_AUTH_PORT": "0",  # never the default port in a test
+        }
+        expect_app_check(strava)
+        strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+            token_answer()
+        )
+        # As a double-click does: Windows' shell opens the shortcut.
+        subprocess.run(["cmd", "/c", "start", "", str(path)], env=env, check=True, timeout=60)
+        connection, _ = listener.accept()
+        with connection:
+            url = connection.recv(4096).decode()
+    assert "/setup/" in url
+    went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
+    page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
+    assert "Connected, Jane!" in page
+    assert read_token(token_path).athlete["id"] == 134815  # saved before the page was sent
+    assert CLIENT_SECRET in (isolated_env / ".env").read_text()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="gio and Xvfb are Linux's")
+def test_the_desktop_launcher_opened_by_gio_under_x_reaches_the_browser_without_a_terminal(
+    login_env: dict[str, str],
+    strava: HTTPServer,
+    tmp_path: Path,
+    isolated_env: Path,
+    token_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    require(shutil.which("gio") is not None, "gio", "apt-get install libglib2.0-bin")
+    require(shutil.which("xvfb-run") is not None, "Xvfb", "apt-get install xvfb")
+    notified = fake_notify_send(tmp_path / "bin")
+    path_with_notify = f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    with monkeypatch.context() as installing:
+        installing.setenv("PATH", path_with_notify)
+        desktop_file = launcher.install(tmp_path, kind="linux")
+    assert "Terminal=false" in desktop_file.read_text()  # this desktop can notify
+    browser = tmp_path / "browser.sh"  # the person's browser: says what it was given
+    browser.write_text('#!/bin/sh\necho "browser opened: $1"\n')
+    browser.chmod(0o755)
+    env = {
+        **login_env,
+        "PATH": path_with_notify,
+        "BROWSER": str(browser),
+        "STRAVA_AUTH_PORT": "0",  # never the default port in a test
+    }
+    expect_app_check(strava)
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    gio = subprocess.Popen(
+        ["xvfb-run", "-a", "gio", "launch", str(desktop_file)],
         env=env,
-        stdin=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        encoding="utf-8",
-        errors="replace",
     )
-    assert proc.stdout is not None
-    url = wait_for_login_url(proc.stdout)
-    assert "Jane" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
-    out, err = proc.communicate("\n", timeout=60)
-    assert proc.returncode == 0, err
-    assert "Logged in as Jane Runner" in out
-    assert "Press Enter to close this window." in out
+    assert gio.stdout is not None
+    opened = next(line for line in gio.stdout if line.startswith("browser opened: "))
+    url = opened.removeprefix("browser opened: ").strip()
+    assert "/setup/" in url  # the set-up page, in the browser: no terminal was asked for
+    went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
+    page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
+    assert "Connected, Jane!" in page
+    gio.communicate(timeout=30)  # its pipe ends when the login does
     assert read_token(token_path).athlete["id"] == 134815
+    assert CLIENT_SECRET in (isolated_env / ".env").read_text()
+    assert not notified.exists()  # nothing went wrong that a page could not say

@@ -233,6 +233,45 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     assert strava.log[-1][0].form["code"] == CODE
 
 
+@NEEDS_PTY
+def test_a_secret_refused_at_the_exchange_is_asked_again_at_the_terminal(
+    strava: HTTPServer, isolated_env: Path, tmp_path: Path
+) -> None:
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_data("", status=503)
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+        {"message": "Authorization Error", "errors": [{"resource": "Application"}]}, status=401
+    )
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    term = PtyProcess(
+        [*PY_M, "login", "--no-browser", "--port", "0", "--token-file"] + [str(tmp_path / "t.json")]
+    )
+    term.expect("Client ID: ")
+    term.send(str(CLIENT_ID))
+    term.expect("Client Secret (not shown): ")
+    term.send("mistyped-secret")  # Strava's check cannot tell (503): on to its page
+    term.expect("[Y/n] ")
+    term.send("")
+    term.expect("/authorization")
+    url = wait_for_login_url(term.lines())
+    query = parse_qs(urlsplit(url).query)
+    page = http_get(query["redirect_uri"][0], params={"state": query["state"][0], "code": CODE})
+    assert page.status_code == 401
+    assert "The terminal asks for the value again" in page.text
+    term.expect("Strava did not accept the Client Secret for the app")
+    assert not (isolated_env / ".env").exists()
+    term.expect("Client Secret (not shown): ")
+    term.send(CLIENT_SECRET)
+    term.expect("/authorization", times=2)  # Strava's page anew, with a new state
+    url = [line for line in term.lines() if line.startswith("http")][-1]
+    query2 = parse_qs(urlsplit(url).query)
+    assert query2["state"] != query["state"]
+    http_get(query2["redirect_uri"][0], params={"state": query2["state"][0], "code": CODE})
+    term.expect("Logged in as Jane Runner")
+    assert term.proc.wait(timeout=20) == 0
+    assert CLIENT_SECRET in (isolated_env / ".env").read_text()
+    assert b"mistyped-secret" not in term.output
+
+
 # --- token, status, refresh, logout -------------------------------------------------------
 
 
