@@ -6,6 +6,7 @@ import io
 import json
 import os
 import socket
+import sys
 import threading
 from pathlib import Path
 from typing import TextIO, cast
@@ -223,6 +224,8 @@ def test_busy_default_port_falls_back(
     run = LoginRun(login_options)
     assert run.port != busy_port
     assert f"Port {busy_port} is busy" in run.out.text
+    # AirPlay Receiver takes 5000 on macOS only: named there, and nowhere else.
+    assert ("AirPlay" in run.out.text) == (sys.platform == "darwin")
     assert http_get(run.redirect(state=run.state, code=CODE)).ok
     run.finish()
 
@@ -406,12 +409,24 @@ def test_a_paste_with_the_right_state_but_nothing_in_it_is_refused_as_over_http(
     assert strava.log[0][0].form["code"] == CODE
 
 
-def test_the_login_shows_what_strava_may_say_instead(login_options: LoginOptions) -> None:
+def test_a_login_that_timed_out_says_what_strava_may_have_said_instead(
+    login_options: LoginOptions,
+) -> None:
     login_options.timeout = 0.2
     run = LoginRun(login_options)
     run.failure()
     assert "Limit of connected athletes exceeded" in run.out.text
     assert "a Standard Tier app up to 10" in run.out.text  # the tier's own limit
+
+
+def test_a_login_that_went_through_says_nothing_of_it(
+    strava: HTTPServer, login_options: LoginOptions
+) -> None:
+    expect_exchange(strava)
+    run = LoginRun(login_options)
+    assert http_get(run.redirect(state=run.state, code=CODE, scope="read")).ok
+    run.finish()
+    assert "connected athletes" not in run.out.text
 
 
 def test_pasted_bare_code_completes_login(strava: HTTPServer, login_options: LoginOptions) -> None:

@@ -102,10 +102,48 @@ def test_login_with_no_browser_takes_the_landing_address_on_stdin(
     assert out.splitlines()[-1] == "Demo Athlete"
 
 
-def test_missing_credentials_raise_and_nothing_is_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_credentials_raise_where_no_page_can_ask(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("builtins.input", lambda *a: pytest.fail("login() must not prompt"))
     with pytest.raises(MissingCredentialsError, match="STRAVA_CLIENT_ID"):
-        login(port=0)
+        login(port=0, open_browser=False)
+
+
+SETS_UP = """
+import html, re, sys
+import requests
+from strava_auth_helper.demo.simulated_strava import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+from strava_auth_helper.demo.simulated_strava import press_authorize
+url = sys.argv[1]
+own = url.split("/setup/", 1)[0]
+action = html.unescape(re.search('action="([^"]+)"', requests.get(url).text).group(1))
+form = {"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET}
+went = requests.post(own + action, data=form, headers={"Origin": own}, allow_redirects=False)
+press_authorize(went.headers["Location"])
+"""
+
+
+def test_login_without_credentials_sets_them_up_on_a_page_in_the_browser(
+    sim: SimulatedStrava, isolated_env: Path, tmp_path: Path
+) -> None:
+    script = tmp_path / "sets_up.py"  # a $BROWSER that types the app's values and authorizes
+    script.write_text(SETS_UP)
+    browser = f'"{Path(sys.executable).as_posix()}" "{script.as_posix()}" %s'
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRAVA_CLIENT")}
+    code = "from strava_auth_helper import login; print(login(port=0).athlete_name)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "STRAVA_BASE_URL": sim.base_url, "BROWSER": browser, "DISPLAY": ":0"},
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "Demo Athlete"
+    assert "Set up this computer's Strava app in the browser" in result.stdout
+    assert "demo-client-secret" not in result.stdout + result.stderr  # never shown
+    assert "STRAVA_CLIENT_SECRET='demo-client-secret'" in (isolated_env / ".env").read_text()
 
 
 @pytest.mark.usefixtures("with_creds")
