@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -374,6 +376,20 @@ def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
         assert "--profile club login --launcher" in written.read_text(encoding="utf-8")
 
 
+def end_launched_logins(since: float) -> None:
+    """End the logins a shortcut started since ``since``, found by their command line.
+
+    Windows' shell starts them: they are no children of this process.
+    """
+    import psutil
+
+    for process in psutil.process_iter(["cmdline", "create_time"]):
+        with contextlib.suppress(psutil.Error):
+            ours = process.info["create_time"] >= since - 1
+            if ours and "--launcher" in (process.info["cmdline"] or []):
+                process.kill()
+
+
 @pytest.mark.skipif(not WINDOWS, reason="runs a shortcut with Windows' shell (the Windows leg)")
 def test_the_windows_launcher_is_a_shortcut_to_pythonw_that_logs_in(
     login_env: dict[str, str],
@@ -410,7 +426,8 @@ def test_the_windows_launcher_is_a_shortcut_to_pythonw_that_logs_in(
         )
         env = {
             **login_env,
-            "BROWSER": f'"{Path(sys.executable).as_posix()}" "{browser.as_posix()}"',
+            # (forward slashes and %s: webbrowser splits $BROWSER as a POSIX shell would)
+            "BROWSER": f'"{Path(sys.executable).as_posix()}" "{browser.as_posix()}" %s',
             "STRAVA_AUTH_PORT": "0",  # never the default port in a test
         }
         expect_app_check(strava)
@@ -418,13 +435,19 @@ def test_the_windows_launcher_is_a_shortcut_to_pythonw_that_logs_in(
             token_answer()
         )
         # As a double-click does: Windows' shell opens the shortcut.
+        started = time.time()
         subprocess.run(["cmd", "/c", "start", "", str(path)], env=env, check=True, timeout=60)
-        connection, _ = listener.accept()
-        with connection:
-            url = connection.recv(4096).decode()
-    assert "/setup/" in url
-    went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
-    page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
+        try:
+            connection, _ = listener.accept()
+            with connection:
+                url = connection.recv(4096).decode()
+            assert "/setup/" in url
+            went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
+            page = browse_redirect(
+                went.headers["Location"], code=CODE, scope="read,activity:read_all"
+            )
+        finally:
+            end_launched_logins(started)  # the shell's child is none of ours: found by its command
     assert "Connected, Jane!" in page
     assert read_token(token_path).athlete["id"] == 134815  # saved before the page was sent
     assert CLIENT_SECRET in (isolated_env / ".env").read_text()
