@@ -353,6 +353,37 @@ def wait_for_file(path: Path, timeout: float = 30) -> str:
     return path.read_text()
 
 
+#: ``strava-auth login`` as its own process.
+LOGIN = [sys.executable, "-m", "strava_auth_helper", "login"]
+
+
+@contextlib.contextmanager
+def login_opening_chromium(
+    playwright: Any, argv: list[str], env: dict[str, str], profile: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Any]]:
+    """A login that opens the blocking Chromium (its $BROWSER), and that Chromium, driven.
+
+    Its output goes to files beside ``profile`` (login.out, login.err): not pipes, which
+    Chromium would inherit and keep open after the login ended.
+    """
+    out_file, err_file = (
+        (profile.parent / "login.out").open("w+"),
+        (profile.parent / "login.err").open("w+"),
+    )
+    with out_file, err_file:
+        login = subprocess.Popen(
+            argv, env=env, stdin=subprocess.DEVNULL, stdout=out_file, stderr=err_file
+        )
+        port = int(wait_for_file(profile / "DevToolsActivePort").splitlines()[0])
+        chromium = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
+        try:
+            yield login, chromium
+        finally:
+            chromium.new_browser_cdp_session().send("Browser.close")
+            if login.poll() is None:
+                login.kill()
+
+
 def test_default_login_opens_the_browser_itself(
     playwright: Any,
     sim: SimulatedStrava,
@@ -368,29 +399,8 @@ def test_default_login_opens_the_browser_itself(
         STRAVA_CLIENT_ID=str(DEMO_CLIENT_ID),
         STRAVA_CLIENT_SECRET=DEMO_CLIENT_SECRET,
     )
-    # Files, not pipes: Chromium inherits them and outlives the login.
-    out_file, err_file = (tmp_path / "login.out").open("w+"), (tmp_path / "login.err").open("w+")
-    login = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "strava_auth_helper",
-            "login",
-            "--port",
-            "0",
-            "--timeout",
-            "60",
-            "--token-file",
-            str(token_path),
-        ],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=out_file,
-        stderr=err_file,
-    )
-    port = int(wait_for_file(profile / "DevToolsActivePort").splitlines()[0])
-    chromium = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-    try:
+    argv = [*LOGIN, "--port", "0", "--timeout", "60", "--token-file", str(token_path)]
+    with login_opening_chromium(playwright, argv, env, profile) as (login, chromium):
         page = next(p for c in chromium.contexts for p in c.pages if "/oauth/authorize" in p.url)
         page.wait_for_selector("#authorize")
         page.click("#authorize")
@@ -398,8 +408,6 @@ def test_default_login_opens_the_browser_itself(
         page.screenshot(path=tmp_path / "opened-by-login.png")
         assert page.inner_text("h1") == "Connected, Demo!"
         status = login.wait(timeout=30)  # ends though the browser it opened still runs
-    finally:
-        chromium.new_browser_cdp_session().send("Browser.close")
     out, err = (tmp_path / "login.out").read_text(), (tmp_path / "login.err").read_text()
     assert status == 0, err
     assert "Logged in as Demo Athlete" in out
@@ -417,17 +425,8 @@ def test_a_person_sets_up_in_the_browser_and_logs_in_as_the_launcher_does(
     script, profile = blocking_browser_script
     env = {k: v for k, v in os.environ.items() if not k.startswith("STRAVA_CLIENT")}
     env.update(BROWSER=script, STRAVA_BASE_URL=sim.base_url, STRAVA_TOKEN_FILE=str(token_path))
-    out_file, err_file = (tmp_path / "login.out").open("w+"), (tmp_path / "login.err").open("w+")
-    login = subprocess.Popen(
-        [*LAUNCHER_LOGIN, "--port", "0", "--timeout", "60"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=out_file,
-        stderr=err_file,
-    )
-    port = int(wait_for_file(profile / "DevToolsActivePort").splitlines()[0])
-    chromium = playwright.chromium.connect_over_cdp(f"http://127.0.0.1:{port}")
-    try:
+    argv = [*LOGIN, "--launcher", "--port", "0", "--timeout", "60"]
+    with login_opening_chromium(playwright, argv, env, profile) as (login, chromium):
         page = next(p for c in chromium.contexts for p in c.pages if "/setup/" in p.url)
         page.wait_for_selector("form")
         page.screenshot(path=tmp_path / "setup.png", full_page=True)
@@ -449,14 +448,8 @@ def test_a_person_sets_up_in_the_browser_and_logs_in_as_the_launcher_does(
         assert page.inner_text("h1") == "Connected, Demo!"
         assert "get_access_token()" in page.inner_text("main")
         status = login.wait(timeout=30)
-    finally:
-        chromium.new_browser_cdp_session().send("Browser.close")
-    assert status == 0, (tmp_path / "login.err").read_text()
+    assert status == 0, (profile.parent / "login.err").read_text()
     assert read_token(token_path).athlete["firstname"] == "Demo"
     saved = (isolated_env / ".env").read_text()
     assert f"STRAVA_CLIENT_SECRET='{DEMO_CLIENT_SECRET}'" in saved
     assert "a-mistyped-secret" not in saved
-
-
-#: The login as the double-click launchers start it.
-LAUNCHER_LOGIN = [sys.executable, "-m", "strava_auth_helper", "login", "--launcher"]
