@@ -215,7 +215,7 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     term.expect("Strava did not accept the Client Secret for the app")
     term.expect(f"Client ID: {CLIENT_ID}")  # ...asked again, with the ID kept
     assert not (isolated_env / ".env").exists()  # nothing kept of a refused value
-    term.expect("Client Secret (not shown): ")
+    term.expect("Client Secret (not shown): ", times=2)
     term.send(CLIENT_SECRET)
     term.expect("[Y/n] ")
     term.send("")
@@ -259,7 +259,7 @@ def test_a_secret_refused_at_the_exchange_is_asked_again_at_the_terminal(
     assert "The terminal asks for the value again" in page.text
     term.expect("Strava did not accept the Client Secret for the app")
     assert not (isolated_env / ".env").exists()
-    term.expect("Client Secret (not shown): ")
+    term.expect("Client Secret (not shown): ", times=2)
     term.send(CLIENT_SECRET)
     term.expect("/authorization", times=2)  # Strava's page anew, with a new state
     url = [line for line in term.lines() if line.startswith("http")][-1]
