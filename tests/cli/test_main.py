@@ -19,8 +19,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from strava_auth_helper import TokenFileError, get_access_token
+from strava_auth_helper import TokenFileError, get_access_token, settings
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
+from strava_auth_helper.settings import Credentials
 from strava_auth_helper.store.token import read_token
 from tests.helpers import (
     ACCESS,
@@ -270,6 +271,40 @@ def test_a_secret_refused_at_the_exchange_is_asked_again_at_the_terminal(
     assert term.proc.wait(timeout=20) == 0
     assert CLIENT_SECRET in (isolated_env / ".env").read_text()
     assert b"mistyped-secret" not in term.output
+
+
+@NEEDS_PTY
+def test_saved_credentials_strava_refuses_are_asked_for_again_at_the_terminal(
+    strava: HTTPServer, isolated_env: Path, tmp_path: Path
+) -> None:
+    settings.save_credentials(Credentials(CLIENT_ID, "an-old-secret"))
+    expect_app_check(strava, secret="an-old-secret", refused="client_secret")
+    expect_app_check(strava)
+    term = PtyProcess([*PY_M, "login", "--no-browser", "--port", "0", "--timeout", "5"])
+    term.expect("Strava did not accept the Client Secret (the one saved in")
+    term.expect("they replace the saved ones once Strava accepts them")
+    term.expect("Client ID: ")
+    term.send(str(CLIENT_ID))
+    term.expect("Client Secret (not shown): ")
+    term.send(CLIENT_SECRET)
+    term.expect("[Y/n] ")
+    term.send("")
+    term.expect("/authorization")  # on to Strava's page with the new values
+    term.proc.kill()
+    term.proc.wait(timeout=20)
+    assert "an-old-secret" in (isolated_env / ".env").read_text()  # replaced only on success
+
+
+@NEEDS_PTY
+def test_setup_in_browser_asks_on_the_page_even_at_a_terminal(isolated_env: Path) -> None:
+    term = PtyProcess(
+        [*PY_M, "login", "--setup-in-browser", "--port", "0", "--timeout", "5"],
+        env={**os.environ, "BROWSER": "true"},
+    )
+    term.expect("/setup/")
+    assert b"Client ID: " not in term.output  # no prompt: the page asks
+    term.proc.kill()
+    term.proc.wait(timeout=20)
 
 
 # --- token, status, refresh, logout -------------------------------------------------------
