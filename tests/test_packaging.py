@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import configparser
 import re
+import shutil
+import subprocess
+import sys
+import tarfile
 from pathlib import Path
+
+import pytest
 
 import strava_auth_helper
 
@@ -53,6 +59,40 @@ def test_license_and_classifiers_match_the_metadata() -> None:
     assert not any("License ::" in c for c in classifiers)  # `license = MIT` says it
 
 
+def test_the_sdist_holds_the_tests_the_docs_and_the_examples(tmp_path: Path) -> None:
+    if not (ROOT / "strava_auth_helper").is_dir():
+        pytest.skip("built from a clone (the Windows leg has a copy of the tests only)")
+    # From a copy without what a build leaves (an old SOURCES.txt would fill the gaps).
+    left = shutil.ignore_patterns(".git", ".venv*", "*.egg-info", "_build", "build", "dist")
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=left)
+    build = "import sys; from setuptools import build_meta; build_meta.build_sdist(sys.argv[1])"
+    argv = [sys.executable, "-c", build, str(tmp_path)]
+    subprocess.run(argv, cwd=source, check=True, capture_output=True)
+    with tarfile.open(next(tmp_path.glob("*.tar.gz"))) as sdist:
+        names = sdist.getnames()
+    top = names[0].split("/", 1)[0]
+    for wanted in (
+        "tests/test_entry.py",
+        "docs/conf.py",
+        "docs/reference/cli.md",
+        "examples/notebook_login.ipynb",
+        "CHANGELOG.md",
+        "LICENSE",
+    ):
+        assert f"{top}/{wanted}" in names
+    assert not [n for n in names if "/_build/" in n or n.endswith(".pyc")]
+
+
+def test_the_changelog_has_this_versions_entry() -> None:
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert re.search(
+        rf"^## \[{re.escape(strava_auth_helper.__version__)}\] - \d{{4}}-\d\d-\d\d$",
+        changelog,
+        re.MULTILINE,
+    )
+
+
 def test_package_is_typed() -> None:
     assert (Path(strava_auth_helper.__file__).parent / "py.typed").exists()
 
@@ -62,7 +102,7 @@ def test_the_lowest_run_pins_exactly_the_floors() -> None:
     cfg.read(ROOT / "setup.cfg")
     extras = cfg["options.extras_require"]
     requirements = cfg["options"]["install_requires"].split("\n")
-    tools = ("test", "lint")  # the project's own tools: their floors are not promises
+    tools = ("test", "lint", "docs")  # the project's own tools: their floors are not promises
     requirements += [r for name in extras if name not in tools for r in extras[name].split("\n")]
     floors = {}
     for requirement in filter(None, (r.strip() for r in requirements)):

@@ -8,7 +8,7 @@ import sys
 from argparse import ArgumentParser
 
 from .. import settings
-from ..errors import ConfigError
+from ..errors import COMMAND, ConfigError
 from ..safe_text import print_safely
 from . import common
 
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if sys.stdout.isatty() and not args.yes:
         raise ConfigError(
             "standard output is a terminal, where the refresh token would stay in the "
-            "scroll-back: pipe it (`strava-auth export --refresh-token | gh secret set "
+            f"scroll-back: pipe it (`{COMMAND} export --refresh-token | gh secret set "
             "STRAVA_REFRESH_TOKEN`), or add --yes"
         )
     if args.to and not args.move:

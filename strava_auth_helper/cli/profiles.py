@@ -6,7 +6,7 @@ import argparse
 import json
 from argparse import ArgumentParser
 
-from ..errors import LOGIN_COMMAND
+from ..errors import COMMAND, LOGIN_COMMAND
 from ..safe_text import clean
 from . import common
 
@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
         common.say(json.dumps(rows, indent=2))
         return 0
     if not rows:
-        common.say(f"No profiles yet: `{LOGIN_COMMAND}` (or `strava-auth --profile NAME login`).")
+        common.say(f"No profiles yet: `{LOGIN_COMMAND}` (or `{COMMAND} --profile NAME login`).")
         return 0
     common.say(
         f"{'PROFILE':14} {'ATHLETE':24} {'CLIENT ID':10} {'SCOPES':28} {'REFRESH':8} EXPIRES"

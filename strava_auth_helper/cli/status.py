@@ -11,7 +11,7 @@ from argparse import ArgumentParser
 from typing import TYPE_CHECKING
 
 from .. import settings
-from ..errors import AppInactiveError, ScopesNotGrantedError
+from ..errors import COMMAND, AppInactiveError, ScopesNotGrantedError
 from ..safe_text import clean
 from . import common
 
@@ -93,7 +93,7 @@ def _say_check(check: Check) -> None:
     if check.missing_scopes:
         common.say(
             f"Missing:    {', '.join(check.missing_scopes)} (of the default request): "
-            "`strava-auth login --force` and leave every box ticked"
+            f"`{COMMAND} login --force` and leave every box ticked"
         )
     if check.limits is not None:
         common.say(f"Rate limit: {_limits_line(check.limits)}")

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from .. import settings
 from ..browser_login.flow import LoginOptions, run_login
-from ..errors import LOGIN_HINT, ReauthorizationRequiredError
+from ..errors import COMMAND, LOGIN_HINT, ReauthorizationRequiredError, shell_quoted
 from ..flows.refresh import load_token, token_result
 from ..safe_text import print_safely
 from ..settings import NO_PROFILE
@@ -73,7 +73,10 @@ def _serve(env: dict[str, str], out: TextIO) -> None:
     _say(out, "from another shell (the token above is already there), after:\n")
     for name, value in env.items():
         _say(out, setting_line(name, value))
-    _say(out, "\ne.g. `strava-auth status` or `python examples/requests_athlete.py`.")
+    python = "python" if COMMAND == "strava-auth" else shell_quoted(sys.executable)
+    _say(
+        out, f"\ne.g. `{COMMAND} status`, or from a clone `{python} examples/requests_athlete.py`."
+    )
     _say(out, "Press Ctrl-C to stop it.")
     try:
         threading.Event().wait()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import settings
 from ..errors import (
+    COMMAND,
     LOGIN_COMMAND,
     ConfigError,
     KeyringError,
@@ -162,7 +163,7 @@ def _adopt_locked(path: Path, profile: Profile, refresh_token: str) -> tuple[Tok
             f"Strava does not accept the refresh token in ${settings.ENV_REFRESH_TOKEN} "
             "(revoked, or rotated by an earlier run whose new one was not written back): "
             "log in on your computer and update the secret "
-            "(`strava-auth export --refresh-token`)"
+            f"(`{COMMAND} export --refresh-token`)"
         )
         token = prove_refresh_token(
             base_url, credentials, refresh_token, scope=None, refused=refused
@@ -256,7 +257,7 @@ def hand_on_rotation(sent: str, new: Token, hook: list[str] | None) -> str | Non
             "Strava rotated the refresh token that came from $%s: the secret it came from "
             "is now stale and the next run will be refused. Set %s to a command that stores "
             "the new one (e.g. `gh secret set %s`), or update the secret by hand "
-            "(`strava-auth export --refresh-token`)",
+            f"(`{COMMAND} export --refresh-token`)",
             settings.ENV_REFRESH_TOKEN,
             settings.ENV_ON_ROTATE,
             settings.ENV_REFRESH_TOKEN,

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from typing import IO
 
-from ..errors import os_reason
+from ..errors import COMMAND, os_reason
 from ..safe_text import safe
 
 log = logging.getLogger(__name__)
@@ -113,5 +113,5 @@ def _failed(shown: str, what: str) -> str:
     return (
         f"STRAVA_AUTH_ON_ROTATE `{shown}` failed: {what}. The new refresh token is saved in "
         "the token file, but your secret store still holds the old one, which Strava now "
-        "refuses: update it (`strava-auth export --refresh-token | ...`)"
+        f"refuses: update it (`{COMMAND} export --refresh-token | ...`)"
     )

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-from ..errors import LOGIN_COMMAND, KeyringError, MissingExtraError
+from ..errors import COMMAND, LOGIN_COMMAND, KeyringError, MissingExtraError
 from ..safe_text import clean
 from ..settings import Profile
 from .token import Token
@@ -135,7 +135,7 @@ def _call(action: Callable[[ModuleType], T]) -> T:
         raise KeyringError(
             f"the OS keyring did not answer within {KEYRING_TIMEOUT:g} s (is it waiting for "
             "an unlock prompt that nobody sees?): unlock it, or keep the refresh token in the "
-            "token file (`strava-auth store file`, or $STRAVA_REFRESH_TOKEN on a server)"
+            f"token file (`{COMMAND} store file`, or $STRAVA_REFRESH_TOKEN on a server)"
         ) from None
     except Exception as exc:  # a backend's own errors too (Windows' pywin32 errors): one line
         raise _error(keyring, exc) from None
@@ -189,7 +189,7 @@ def _error(keyring: ModuleType, exc: Exception) -> KeyringError:
     if isinstance(exc, errors.NoKeyringError | errors.InitError):
         return KeyringError(
             f"no usable OS keyring here ({backend}): on a server or CI runner keep the refresh "
-            "token in the token file (`strava-auth store file`, or $STRAVA_REFRESH_TOKEN); on "
+            f"token in the token file (`{COMMAND} store file`, or $STRAVA_REFRESH_TOKEN); on "
             "a desktop, start and unlock its keyring"
         )
     if isinstance(exc, errors.KeyringLocked):
@@ -200,5 +200,5 @@ def _error(keyring: ModuleType, exc: Exception) -> KeyringError:
     return KeyringError(
         f"the OS keyring refused ({exc.__class__.__name__}, {backend}): allow "
         f"strava-auth-helper to use its '{SERVICE}' entries, or keep the refresh token in "
-        "the token file (`strava-auth store file`)"
+        f"the token file (`{COMMAND} store file`)"
     )

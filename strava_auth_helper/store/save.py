@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import (
+    COMMAND,
     LOGIN_COMMAND,
     ConfigError,
     KeyringError,
@@ -175,7 +176,7 @@ def _place_refresh_token(token: Token) -> Token:
     except (KeyringError, MissingExtraError) as exc:
         log.warning(
             "%s. The new refresh token is in the token file instead; move it back with "
-            "`strava-auth store keyring` once the keyring works",
+            f"`{COMMAND} store keyring` once the keyring works",
             exc,
         )
         return replace(token, refresh_token_in=IN_FILE, keyring_entry=None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Final, Literal
 
 from ..errors import (
+    COMMAND,
     LOGIN_COMMAND,
     LOGIN_HINT,
     HandedOverError,
@@ -175,8 +176,8 @@ def handed_over_message(record: object, source: str) -> str:
     at = epoch_seconds(info.get("at"))
     when = time.strftime(" on %Y-%m-%d %H:%M", time.localtime(at)) if at is not None else ""
     return (
-        f"the token in {source} was handed over{when} to {to} (`strava-auth export --move`): "
-        f"to have one here again, run `{LOGIN_COMMAND}`, or `strava-auth import` a token "
+        f"the token in {source} was handed over{when} to {to} (`{COMMAND} export --move`): "
+        f"to have one here again, run `{LOGIN_COMMAND}`, or `{COMMAND} import` a token "
         "exported from there (and stop using it there)"
     )
 

@@ -33,6 +33,14 @@ jupyter_client = pytest.importorskip(
 NOTEBOOK = ROOT / "examples" / "notebook_login.ipynb"
 
 
+def test_every_cell_has_an_id_of_its_own() -> None:
+    notebook = json.loads(NOTEBOOK.read_text())
+    assert (notebook["nbformat"], notebook["nbformat_minor"]) >= (4, 5)  # ids are required
+    ids = [cell.get("id") for cell in notebook["cells"]]
+    assert all(ids)
+    assert len(set(ids)) == len(ids)
+
+
 def code_cells() -> list[str]:
     cells = json.loads(NOTEBOOK.read_text())["cells"]
     return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
