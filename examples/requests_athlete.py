@@ -8,9 +8,11 @@ It follows STRAVA_BASE_URL, so it also runs against `strava-auth demo --serve`.
 
 from __future__ import annotations
 
+import sys
+
 import requests
 
-from strava_auth_helper import StravaAuth, api_base_url, raise_for_status
+from strava_auth_helper import StravaAuth, StravaAuthError, api_base_url, raise_for_status
 
 
 def athlete(token_file: str | None = None) -> dict[str, object]:
@@ -21,5 +23,8 @@ def athlete(token_file: str | None = None) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    me = athlete()
+    try:
+        me = athlete()
+    except (StravaAuthError, requests.RequestException) as exc:  # one line, no traceback
+        sys.exit(f"error: {exc}")
     print(f"Logged in as {me['firstname']} {me['lastname']} (id {me['id']})")

@@ -1,6 +1,6 @@
 """Use stravalib with the token strava-auth-helper keeps fresh.
 
-Set-up once:  pip install 'strava-auth-helper[stravalib]' && strava-auth login
+Set-up once:  pip install '.[stravalib]' && strava-auth login   (from the clone, in its venv)
 Then:         python examples/stravalib_client.py
 
 stravalib_client() is a stravalib Client whose every request carries a live token from the
@@ -11,20 +11,34 @@ memory, is never used.
 
 from __future__ import annotations
 
-from strava_auth_helper import stravalib_client
+import sys
+
+import strava_auth_helper
+from strava_auth_helper import StravaAuthError
 
 
 def recent_activities(limit: int = 5, token_file: str | None = None) -> list[str]:
     """One line per recent activity: date and name."""
-    client = stravalib_client(token_file)
+    client = strava_auth_helper.stravalib_client(token_file)  # (needs the stravalib extra)
     return [
         f"{activity.start_date_local:%Y-%m-%d} {activity.name}"
         for activity in client.get_activities(limit=limit)
     ]
 
 
-if __name__ == "__main__":
-    athlete = stravalib_client().get_athlete()
+def main() -> int:
+    """Greet the athlete and list their recent activities; one line on an error."""
+    try:
+        athlete = strava_auth_helper.stravalib_client().get_athlete()
+        lines = recent_activities()
+    except StravaAuthError as exc:  # not logged in, no stravalib (the extra), Strava refused
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     print(f"Hello {athlete.firstname}! Your five most recent activities:")
-    for line in recent_activities():
+    for line in lines:
         print(f"- {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -79,7 +79,8 @@ def __getattr__(name: str) -> object:
         if exc.name not in _EXTRAS:
             raise
         raise MissingExtraError(
-            f"{name} needs {exc.name}: pip install 'strava-auth-helper[{_EXTRAS[exc.name]}]'"
+            f"{name} needs {exc.name}: pip install '.[{_EXTRAS[exc.name]}]' in a clone of "
+            f"strava-auth-helper (once published: 'strava-auth-helper[{_EXTRAS[exc.name]}]')"
         ) from None
     value = getattr(module, name)
     globals()[name] = value

@@ -2,7 +2,7 @@
 
 Each fenced ``python`` block is run as a script of its own (a user's), with a logged-in token
 in the config folder, the simulation over HTTPS as Strava, and a browser that presses
-Authorize. Each ``sh`` block is run by ``sh`` the same way, with the venv's ``bin`` first on
+Authorize. Each ``sh`` block is run by ``sh -e`` the same way (every line must succeed), with the venv's ``bin`` first on
 ``PATH`` (as in the shell of someone who followed the README), unless the line before it says
 ``<!-- not run: WHY -->``. A drifted example fails here.
 """
@@ -117,7 +117,7 @@ def test_every_example_runs(
     if example.language == "python":
         argv = [sys.executable, "-c", example.code]
     else:  # the README's `.venv/bin/...` is this test's venv
-        argv = ["sh", "-c", example.code.replace(".venv/bin/", f"{bin_dir}/")]
+        argv = ["sh", "-ec", example.code.replace(".venv/bin/", f"{bin_dir}/")]  # every line
     ran = subprocess.run(
         argv, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False
     )

@@ -61,3 +61,31 @@ def test_stravalib_example_runs_with_the_real_stravalib(
     assert load_example("stravalib_client").recent_activities(1, str(token_path)) == [
         "2026-11-20 Morning Run"
     ]
+
+
+def test_the_stravalib_example_without_the_extra_is_one_line(sim_env: SimulatedStrava) -> None:
+    hide = (
+        "import runpy, sys\n"
+        "sys.modules['stravalib'] = None  # as if the extra were not installed\n"
+        f"runpy.run_path({str(EXAMPLES / 'stravalib_client.py')!r}, run_name='__main__')\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", hide], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert ran.returncode == 1
+    assert ran.stderr.count("\n") == 1, ran.stderr  # no traceback
+    assert "pip install '.[stravalib]'" in ran.stderr
+
+
+def test_the_examples_without_a_login_are_one_line(sim_env: SimulatedStrava) -> None:
+    for name in ("requests_athlete", "stravalib_client"):
+        ran = subprocess.run(
+            [sys.executable, str(EXAMPLES / f"{name}.py")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert ran.returncode == 1
+        assert ran.stderr.count("\n") == 1, ran.stderr
+        assert "login" in ran.stderr

@@ -101,8 +101,8 @@ def test_without_stravalib_a_clear_error_names_the_extra() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out == (
-        "MissingExtraError stravalib_client needs stravalib: "
-        "pip install 'strava-auth-helper[stravalib]'\n"
+        "MissingExtraError stravalib_client needs stravalib: pip install '.[stravalib]' in a "
+        "clone of strava-auth-helper (once published: 'strava-auth-helper[stravalib]')\n"
     )
     assert issubclass(MissingExtraError, ImportError)
 

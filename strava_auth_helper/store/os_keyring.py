@@ -28,7 +28,10 @@ log = logging.getLogger(__name__)
 KEYRING_TIMEOUT = 20.0
 #: The keyring's service name for every entry of this package.
 SERVICE = "strava-auth-helper"
-_EXTRA = "pip install 'strava-auth-helper[keyring]'"
+_EXTRA = (
+    "pip install '.[keyring]' in a clone of strava-auth-helper "
+    "(once published: 'strava-auth-helper[keyring]')"
+)
 # Read to see that the keyring answers at all (never written).
 _PROBE = "(probe)"
 T = TypeVar("T")

@@ -297,7 +297,7 @@ def test_without_the_extra_one_line_names_the_install(keyring: Keyring, tmp_path
         PYTHONPATH=str(hide),
     )  # fmt: skip
     assert result.returncode == 1
-    assert "pip install 'strava-auth-helper[keyring]'" in result.stderr
+    assert "pip install '.[keyring]'" in result.stderr
     assert result.stderr.count("\n") == 1
 
 
