@@ -2,9 +2,9 @@
 
 Each fenced ``python`` block is run as a script of its own (a user's), with a logged-in token
 in the config folder, the simulation over HTTPS as Strava, and a browser that presses
-Authorize. Each ``sh`` block is run by ``sh -e`` the same way (every line must succeed), with the venv's ``bin`` first on
-``PATH`` (as in the shell of someone who followed the README), unless the line before it says
-``<!-- not run: WHY -->``. A drifted example fails here.
+Authorize. Each ``sh`` block is run by ``sh -e`` the same way (every line must succeed), with
+the venv's ``bin`` first on ``PATH`` (as in the shell of someone who followed the README),
+unless the line before it says ``<!-- not run: WHY -->``. A drifted example fails here.
 """
 
 from __future__ import annotations
