@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import unescape
 
 from .. import settings
 from ..errors import (
@@ -219,7 +221,4 @@ def _credentials_to_try(
 
 def plain_text(html_text: str) -> str:
     """A problem of the set-up page, for a terminal."""
-    import re
-    from html import unescape
-
     return unescape(re.sub(r"<[^>]+>", "", html_text))

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
         force=args.force,
         store=args.store,
         audience=pages.DESKTOP if args.launcher else pages.TERMINAL,
-        prompter=None if args.launcher else credentials_prompter(),
+        prompter=None if args.launcher else credentials_prompter(args.client_id),
         setup_in_browser=args.setup_in_browser or args.launcher,
     )
     return 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from functools import partial
 
 from .. import settings
 from ..browser_login.flow import refused_advice
@@ -15,21 +16,24 @@ from ..browser_login.login import Prompter, plain_text
 from ..errors import ConfigError
 from ..strava import api
 
-_plain = plain_text
 
+def credentials_prompter(client_id: int | None = None) -> Prompter | None:
+    """The terminal's way to ask for the app's credentials; None where there is no terminal.
 
-def credentials_prompter() -> Prompter | None:
-    """The terminal's way to ask for the app's credentials; None where there is no terminal."""
+    A ``client_id`` given (``--client-id``) is not asked for again.
+    """
     if not (sys.stdin and sys.stdin.isatty()):
         return None
-    return Prompter(ask=_ask_credentials, again=_ask_again)
+    return Prompter(ask=partial(_ask_credentials, client_id=client_id), again=_ask_again)
 
 
 #: How many times the terminal asks before it gives up.
 _TRIES = 5
 
 
-def _ask_credentials(problem: str | None) -> tuple[settings.Credentials, bool]:
+def _ask_credentials(
+    problem: str | None, *, client_id: int | None = None
+) -> tuple[settings.Credentials, bool]:
     """Ask for both values, check them with Strava, and whether to keep them.
 
     Raises:
@@ -44,13 +48,12 @@ def _ask_credentials(problem: str | None) -> tuple[settings.Credentials, bool]:
             f"No Strava app credentials found. Create an app at {settings.SETTINGS_URL} "
             "(Authorization Callback Domain: localhost), then copy its values here."
         )
-    client_id: int | None = None
     for _ in range(_TRIES):
         creds = _typed(client_id)
         refused = api.refused_credential(settings.base_url(), creds)
         if refused is None:
             break
-        print(_plain(refused_advice(refused, creds.client_id)))
+        print(plain_text(refused_advice(refused, creds.client_id)))
         client_id = None if refused == "client_id" else creds.client_id
     else:
         raise ConfigError(f"Strava refused the app's values {_TRIES} times; nothing was saved")
@@ -65,7 +68,7 @@ def _ask_credentials(problem: str | None) -> tuple[settings.Credentials, bool]:
 
 def _ask_again(refused: str, creds: settings.Credentials) -> settings.Credentials:
     """Strava refused one of the values at the code exchange: ask for it again."""
-    print(_plain(refused_advice(refused, creds.client_id)))
+    print(plain_text(refused_advice(refused, creds.client_id)))
     return _typed(None if refused == "client_id" else creds.client_id)
 
 

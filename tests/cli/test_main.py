@@ -296,6 +296,25 @@ def test_saved_credentials_strava_refuses_are_asked_for_again_at_the_terminal(
 
 
 @NEEDS_PTY
+def test_a_client_id_given_as_a_flag_is_not_asked_for(
+    strava: HTTPServer, isolated_env: Path
+) -> None:
+    expect_app_check(strava)
+    term = PtyProcess(
+        [*PY_M, "login", "--client-id", str(CLIENT_ID), "--no-browser", "--port", "0"]
+        + ["--timeout", "5"]
+    )
+    term.expect("Client Secret (not shown): ")
+    assert f"Client ID: {CLIENT_ID}".encode() in term.output  # shown, not asked
+    term.send(CLIENT_SECRET)
+    term.expect("[Y/n] ")
+    term.send("")
+    term.expect(f"client_id={CLIENT_ID}&")
+    term.proc.kill()
+    term.proc.wait(timeout=20)
+
+
+@NEEDS_PTY
 def test_setup_in_browser_asks_on_the_page_even_at_a_terminal(isolated_env: Path) -> None:
     term = PtyProcess(
         [*PY_M, "login", "--setup-in-browser", "--port", "0", "--timeout", "5"],
