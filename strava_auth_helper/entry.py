@@ -1,20 +1,22 @@
 """The console script and ``get_access_token()``: the fast answer first, the rest lazily.
 
-A valid token is answered by :mod:`.store.quick_read` alone; everything else is handed to
-:mod:`.flows.refresh` or :mod:`.cli.main`, imported only then. This is the one place that
-decides when to hand over, so the start-up budget lives here (a test proves what the
-valid-token path does not import).
+A valid token is answered by :mod:`.store.valid_token` alone; everything else is handed to
+:mod:`.commands.refresh` or :mod:`.cli.main`, imported only then, with what the valid-token
+read found. This is the one place that decides when to hand over, so the start-up budget
+lives here (a test proves what the valid-token path does not import).
 
 Only ``__init__``, ``__main__``, ``requests_auth`` and the console script import this module:
-it sits above the CLI and the flows, which it reaches lazily.
+it sits above the CLI and the commands, which it reaches lazily.
 """
 
 from __future__ import annotations
 
 import sys
 
+from .cli.command_line import plain_token_command
+from .model.rules import DEFAULT_MIN_TTL
 from .store.location import PathArg
-from .store.quick_read import DEFAULT_MIN_TTL, valid_access_token
+from .store.valid_token import peek
 
 
 def get_access_token(
@@ -45,65 +47,34 @@ def get_access_token(
         ValueError: ``min_ttl`` is outside 0 to 3600.
         ConfigError: ``profile`` is not a valid profile name.
     """
-    if not force:
-        token = valid_access_token(token_file, min_ttl, profile)
-        if token is not None:
-            return token
-    from .flows.refresh import token_result  # the ordinary path: locks, network, messages
+    seen = None if force else peek(token_file, profile)
+    token = None if seen is None else seen.fresh_access_token(min_ttl)
+    if token is not None:
+        return token
+    from .commands.refresh import token_result  # the ordinary path: locks, network, messages
 
-    result = token_result(token_file, min_ttl=min_ttl, force=force, profile=profile)
+    result = token_result(token_file, min_ttl=min_ttl, force=force, profile=profile, seen=seen)
     return result.token.access_token
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The ``strava-auth`` command, a valid ``token`` answered at interpreter speed.
+    """The ``strava-auth`` command; ``token`` on a valid token is answered at interpreter speed.
 
-    The ``strava-auth`` command: ``token`` on a valid token is answered here, at
-    interpreter speed; every other command line goes to :func:`strava_auth_helper.cli.main`.
+    Every other command line goes to :func:`strava_auth_helper.cli.main.main`.
     """
     args = sys.argv[1:] if argv is None else list(argv)
-    parsed = parse_token_command(args)
-    if parsed is not None:
-        token_file, min_ttl, profile = parsed
-        token = valid_access_token(token_file, min_ttl, profile)
+    given = plain_token_command(args)
+    seen = None
+    if given is not None:
+        seen = peek(given.get("--token-file"), given.get("--profile"))
+        try:
+            min_ttl = float(given.get("--min-ttl", DEFAULT_MIN_TTL))
+        except ValueError:  # argparse says what is wrong with it
+            min_ttl = -1
+        token = None if seen is None else seen.fresh_access_token(min_ttl)
         if token is not None:
             print(token)
             return 0
     from .cli.main import main as cli_main  # everything else: argparse, messages, the network
 
-    return cli_main(args)
-
-
-_TOKEN_OPTIONS = ("--token-file", "--min-ttl", "--profile")
-
-
-def parse_token_command(args: list[str]) -> tuple[str | None, float, str | None] | None:
-    """(token file, min_ttl, profile) of a plain ``token`` command line, else None.
-
-    (token file, min_ttl, profile) for a plain
-    ``[--profile P] token [--token-file F] [--min-ttl S] [--profile P]``; None for anything
-    else, which argparse then handles (errors, help, other flags). The values are not checked
-    here: :func:`.store.quick_read.valid_access_token` answers None for any it would not accept.
-    """
-    values: dict[str, str] = {}
-    rest = list(args)
-    seen_command = False
-    while rest:
-        arg = rest.pop(0)
-        if arg == "token" and not seen_command:
-            seen_command = True
-            continue
-        name, equals, value = arg.partition("=")
-        if not equals:
-            value = rest.pop(0) if rest else ""
-        allowed = _TOKEN_OPTIONS if seen_command else ("--profile",)
-        if name not in allowed or name in values or not value or value.startswith("-"):
-            return None
-        values[name] = value
-    try:
-        min_ttl = float(values.get("--min-ttl", DEFAULT_MIN_TTL))
-    except ValueError:
-        return None
-    if not seen_command:
-        return None
-    return values.get("--token-file"), min_ttl, values.get("--profile")
+    return cli_main(args, seen=seen)

@@ -30,17 +30,12 @@ The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
 
 ``MissingScopeError`` lives beside ``StravaAuth``: it is a ``requests.HTTPError`` too, and
 this module is imported on the valid-token path, which must not import ``requests``.
-The names without ``Error`` (``LoginDeclined``, ``LoginTimeout``, ``ScopesNotGranted``,
-``ReauthorizationRequired``) are the same classes, kept for code written against them.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-
-#: Strava's page of the person's apps: their client ID and secret, and their status.
-SETTINGS_URL = "https://www.strava.com/settings/api"
 
 # COMMAND (the command as this person types it: see command()), LOGIN_COMMAND (the one that
 # makes a new token: every message that asks for a login names it) and LOGIN_HINT (the end
@@ -226,13 +221,6 @@ class MissingExtraError(StravaAuthError, ImportError):
 
 class LockTimeoutError(StravaAuthError):
     """Another process held the token lock for too long."""
-
-
-# The names these classes had before (pep8-naming wants exceptions to end in "Error").
-ReauthorizationRequired = ReauthorizationRequiredError
-LoginDeclined = LoginDeclinedError
-LoginTimeout = LoginTimeoutError
-ScopesNotGranted = ScopesNotGrantedError
 
 
 def os_reason(exc: OSError) -> str:

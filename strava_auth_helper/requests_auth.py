@@ -16,14 +16,13 @@ from requests.exceptions import UnrewindableBodyError
 from requests.utils import rewind_body
 
 from . import settings
+from .commands.refresh import load_token
 from .entry import get_access_token
 from .errors import LOGIN_COMMAND, StravaAuthError
-from .flows.refresh import load_token
+from .model.rules import DEFAULT_MIN_TTL
+from .model.scopes import SCOPES, split_scopes
 from .store.location import PathArg
-from .store.quick_read import DEFAULT_MIN_TTL
 from .strava.api import error_list
-from .strava.rate_limits import RateLimits, read_rate_limits
-from .strava.scopes import SCOPES, split_scopes
 
 log = logging.getLogger(__name__)
 
@@ -170,24 +169,6 @@ def missing_scope_message(scope: str, granted: str | None) -> str:
         f"(granted: {granted or 'unknown'}); run `{LOGIN_COMMAND} --scope "
         f"{','.join(wanted)} --force` and leave every box ticked"
     )
-
-
-def api_base_url() -> str:
-    """Strava's API root: ``https://www.strava.com/api/v3`` by default.
-
-    ``$STRAVA_API_URL`` sets it (``https://api-v3.strava.com``, Strava's API host from
-    4 January 2027); with only ``$STRAVA_BASE_URL`` set, it is ``$STRAVA_BASE_URL/api/v3``.
-    """
-    return settings.api_base_url()
-
-
-def rate_limits(response: requests.Response) -> RateLimits:
-    """What Strava's answer says of its two rate limits, overall and for reads.
-
-    For example ``rate_limits(r).read.left_daily`` is how many reads are left today (UTC);
-    a limit the answer did not report is None. stravalib's own limiter is left as it is.
-    """
-    return read_rate_limits(response.headers)
 
 
 def is_strava_api(url: str | None) -> bool:

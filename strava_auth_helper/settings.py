@@ -1,9 +1,9 @@
 """Where configuration comes from: arguments, then environment, then .env files, then defaults.
 
-Every setting the user chooses is read here (the location rules themselves live in
-``store.location``, which the valid-token path reads without this module). Elsewhere only facts
-about the surroundings are read from the environment: ``browser`` looks at ``DISPLAY``,
-``SSH_*`` and ``WSL_*`` to find where a browser can be opened.
+Every setting the user chooses is read here, but where the token is (``store.location``,
+which the valid-token path reads without this module). Elsewhere only facts about the
+surroundings are read from the environment: ``browser`` looks at ``DISPLAY``, ``SSH_*`` and
+``WSL_*`` to find where a browser can be opened.
 """
 
 from __future__ import annotations
@@ -14,20 +14,19 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import platformdirs
 from dotenv import dotenv_values
 
-from .errors import SETTINGS_URL as SETTINGS_URL  # (where it was: messages name it)
 from .errors import ConfigError, MissingCredentialsError
+from .model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials, parse_client_id
+from .model.profile import NO_PROFILE, Profile
+from .model.rules import MAX_PROFILE_NAME, MAX_TOKEN, looks_like_token, profile_folder_name
 from .safe_text import clean
 from .store import location
-from .store.location import APP_NAME, MAX_PROFILE_NAME, PROFILES_FOLDER, PathArg
-from .store.private_files import make_private_dirs, write_private
-from .store.quick_read import MAX_TOKEN, looks_like_token
+from .store.paths import config_dir, config_env_file
 
 #: Strava's OAuth (authorize, token, revoke): here today, and after the API moves.
 DEFAULT_BASE_URL = "https://www.strava.com"
@@ -40,8 +39,6 @@ NEW_API_URL = "https://api-v3.strava.com"
 #: the token on both, so a user or a stravalib that switches first keeps working.
 DEFAULT_API_URL = f"{DEFAULT_BASE_URL}/api/v3"
 
-ENV_CLIENT_ID = "STRAVA_CLIENT_ID"
-ENV_CLIENT_SECRET = "STRAVA_CLIENT_SECRET"  # noqa: S105 - a variable name, not a secret
 ENV_BASE_URL = "STRAVA_BASE_URL"
 ENV_API_URL = "STRAVA_API_URL"
 ENV_PORT = "STRAVA_AUTH_PORT"
@@ -52,32 +49,6 @@ ENV_ON_ROTATE = "STRAVA_AUTH_ON_ROTATE"
 DEFAULT_PORT = 5000
 #: Seconds a login waits for the browser's redirect.
 DEFAULT_LOGIN_TIMEOUT = 300.0
-
-
-@dataclass(frozen=True)
-class Credentials:
-    """The Strava app's client ID and secret; the secret never shows in a repr."""
-
-    client_id: int
-    client_secret: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A profile resolved once: its folder name, or None for none.
-
-    A profile as resolved once, by :func:`resolve_profile`: its folder name (lower case),
-    or None for no profile (the default token).
-    """
-
-    name: str | None = None
-
-    def __str__(self) -> str:
-        return self.name or "(default)"
-
-
-#: No profile: the default token, whatever $STRAVA_AUTH_PROFILE says.
-NO_PROFILE = Profile()
 
 
 def resolve_profile(given: str | Profile | None = None) -> Profile:
@@ -95,7 +66,7 @@ def resolve_profile(given: str | Profile | None = None) -> Profile:
     text = location.profile_setting(given)
     if not text:
         return NO_PROFILE
-    folder = location.profile_folder_name(text)
+    folder = profile_folder_name(text)
     if folder is None:
         raise ConfigError(
             f"a profile name is 1 to {MAX_PROFILE_NAME} letters, digits, - and _, starting "
@@ -103,43 +74,6 @@ def resolve_profile(given: str | Profile | None = None) -> Profile:
             f"not {clean(text, 60)!r}"
         )
     return Profile(folder)
-
-
-def platform_config_dir() -> str:
-    """Platformdirs' per-user config folder for this app (``store.location`` mirrors it)."""
-    return platformdirs.user_config_dir(APP_NAME, appauthor=False)
-
-
-def config_dir() -> Path:
-    """The folder for the token and the saved credentials.
-
-    The folder for the token and the saved credentials: ``$STRAVA_AUTH_CONFIG_DIR``,
-    else the per-user config folder.
-    """
-    folder = location.config_folder(platform_config_dir())
-    assert folder is not None  # given a default, config_folder always answers
-    return Path(folder)
-
-
-def profiles_dir() -> Path:
-    """The folder that holds one folder per named profile."""
-    return config_dir() / PROFILES_FOLDER
-
-
-def profile_dir(profile: Profile) -> Path:
-    """A named profile's folder (its token and its own ``.env``); the config folder for none."""
-    return profiles_dir() / profile.name if profile.name else config_dir()
-
-
-def token_path(explicit: PathArg, profile: Profile) -> Path:
-    """The token file for ``explicit`` and ``profile``.
-
-    The token file: ``explicit``, then the profile's, then ``$STRAVA_TOKEN_FILE``, then
-    the config folder's.
-    """
-    found = location.token_file_in(explicit, profile.name, lambda: str(config_dir()))
-    assert found is not None  # a default folder: always an answer
-    return Path(found)
 
 
 def refresh_token_from_env() -> str | None:
@@ -296,35 +230,12 @@ def parse_port(text: str, source: str) -> int:
     raise ConfigError(f"{source} is not a port number from 0 to 65535: {text[:10]!r}")
 
 
-def config_env_file(profile: Profile) -> Path:
-    """The ``.env`` where saved credentials go: the profile's own, else the config folder's."""
-    return profile_dir(profile) / ".env"
+def _lookup(name: str, profile: Profile) -> tuple[str, str, Path | None] | None:
+    """``name``'s value, where it was found, and the ``.env`` of this package's it was in.
 
-
-def parse_client_id(value: str | int, source: str) -> int:
-    """Turn a client ID into an int, or say clearly where the bad value came from."""
-    text = str(value).strip()
-    if not (text.isascii() and text.isdigit()) or int(text) <= 0 or len(text) > 18:
-        # Not echoed: what was pasted there may well be the client secret.
-        raise ConfigError(
-            f"the client ID from {source} must be a whole number "
-            f"(the 'Client ID' at {SETTINGS_URL}, not the secret)"
-        )
-    return int(text)
-
-
-def _lookup(name: str, profile: Profile) -> tuple[str, str] | None:
-    """Find ``name`` in the environment and the .env files: (value, where it was found).
-
-    Find ``name`` in the environment, then ./.env, then the profile's .env, then the config
-    folder's .env: (value, where it was found).
+    Looked for in the environment, ./.env, the profile's .env, then the config folder's
+    .env; the file is None for the person's own settings (the first two).
     """
-    found = _lookup_file(name, profile)
-    return None if found is None else found[:2]
-
-
-def _lookup_file(name: str, profile: Profile) -> tuple[str, str, Path | None] | None:
-    """:func:`_lookup`, and the file this package saved it to (None for the person's own)."""
     value = os.environ.get(name)
     if value:
         return value, f"${name}", None
@@ -358,15 +269,13 @@ def load_credentials(
 
 @dataclass(frozen=True)
 class FoundCredentials:
-    """Credentials and where their secret was found.
+    """Credentials, and the ``.env`` this package saved them to if the secret came from there.
 
-    ``saved`` is the ``.env`` this package saved them to (:func:`save_credentials`) when
-    the secret came from there: one that a login may offer to replace. None for the
-    person's own settings (the environment, ``./.env``), which are never rewritten.
+    ``saved`` is one that a login may offer to replace; None for the person's own settings
+    (the environment, ``./.env``), which are never rewritten.
     """
 
     credentials: Credentials
-    secret_from: str
     saved: Path | None = None
 
 
@@ -383,23 +292,13 @@ def find_credentials(
     if client_id is not None:
         id_found: tuple[str, str] | None = (str(client_id), "--client-id")
     else:
-        id_found = _lookup(ENV_CLIENT_ID, name)
-    secret_found = _lookup_file(ENV_CLIENT_SECRET, name)
+        found = _lookup(ENV_CLIENT_ID, name)
+        id_found = None if found is None else found[:2]
+    secret_found = _lookup(ENV_CLIENT_SECRET, name)
     if id_found is None or secret_found is None:
         raise MissingCredentialsError(missing_credentials_message())
-    secret, where, saved = secret_found
-    credentials = Credentials(parse_client_id(*id_found), secret.strip())
-    return FoundCredentials(credentials, where, saved)
-
-
-def saved_client_id(profile: Profile) -> int | None:
-    """The client ID saved in the profile's own ``.env`` (for showing; None if none)."""
-    path = config_env_file(profile)
-    try:
-        value = dotenv_values(path).get(ENV_CLIENT_ID) if path.is_file() else None
-        return parse_client_id(value, str(path)) if value else None
-    except (OSError, UnicodeDecodeError, ConfigError):
-        return None
+    secret, _, saved = secret_found
+    return FoundCredentials(Credentials(parse_client_id(*id_found), secret.strip()), saved)
 
 
 def missing_credentials_message() -> str:
@@ -409,70 +308,6 @@ def missing_credentials_message() -> str:
         f"(your app's 'Client ID' and 'Client Secret' from {SETTINGS_URL}) in the environment "
         f"or a .env file"
     )
-
-
-def save_credentials(credentials: Credentials, profile: Profile = NO_PROFILE) -> Path:
-    """Store the credentials in the profile's ``.env``, atomically and mode 0600.
-
-    Store the credentials in the profile's (else the config folder's) ``.env``: replaced
-    in one step (no reader ever sees half a file), mode 0600, keeping its other lines.
-    """
-    path = config_env_file(profile)
-    make_private_dirs(path.parent)
-    lines = _other_lines(path)
-    lines += [
-        f"{ENV_CLIENT_ID}={credentials.client_id}",
-        f"{ENV_CLIENT_SECRET}={_dotenv_quote(credentials.client_secret)}",
-    ]
-    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
-    return path
-
-
-def forget_credentials(profile: Profile = NO_PROFILE) -> Path | None:
-    """Remove the saved credentials from the profile's ``.env``; its path if it held any.
-
-    The file's other lines are kept (the file goes once nothing is left in it). Settings
-    of the person's own (the environment, ``./.env``) are not touched.
-    """
-    path = config_env_file(profile)
-    if not path.is_file():
-        return None
-    try:
-        values = dotenv_values(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from None
-    if ENV_CLIENT_ID not in values and ENV_CLIENT_SECRET not in values:
-        return None
-    lines = _other_lines(path)
-    if any(line.strip() for line in lines):
-        write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
-    else:
-        path.unlink()
-    return path
-
-
-def _other_lines(path: Path) -> list[str]:
-    """The lines of a ``.env`` that set neither credential (comments included)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from None
-    names = (ENV_CLIENT_ID, ENV_CLIENT_SECRET)
-    kept = []
-    for line in text.splitlines():
-        word = line.strip().removeprefix("export ").split("=", 1)[0].strip()
-        if word not in names:
-            kept.append(line)
-    return kept
-
-
-def _dotenv_quote(value: str) -> str:
-    """``value`` single-quoted, as python-dotenv's own ``set_key`` writes it."""
-    if any(c in value for c in "\r\n"):
-        raise ConfigError("a client secret is one line; this one cannot be saved")
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @contextmanager

@@ -13,7 +13,8 @@ from stravalib import Client
 from stravalib.protocol import ApiV3
 from stravalib.util.limiter import DefaultRateLimiter, RateLimiter
 
-from .requests_auth import StravaAuth, api_base_url
+from .requests_auth import StravaAuth
+from .settings import api_base_url
 from .store.location import PathArg
 
 

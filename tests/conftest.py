@@ -27,7 +27,7 @@ from strava_auth_helper.demo.simulated_strava import (
     DEMO_CLIENT_SECRET,
     SimulatedStrava,
 )
-from strava_auth_helper.settings import Credentials
+from strava_auth_helper.model.app import Credentials
 from tests.helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -188,9 +188,9 @@ def login_env(strava: HTTPServer, token_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def login_options(creds: Credentials, strava: HTTPServer, token_path: Path) -> LoginOptions:
+def login_options(strava: HTTPServer, token_path: Path) -> LoginOptions:
+    """A login of the app :data:`helpers.APP` (``LoginRun``'s) at the test's Strava."""
     return LoginOptions(
-        credentials=creds,
         token_path=token_path,
         base_url=base_of(strava),
         port=0,

@@ -41,11 +41,12 @@ from strava_auth_helper.demo.simulated_strava import (
     press_authorize,
 )
 from strava_auth_helper.errors import StravaAuthError
-from strava_auth_helper.settings import Credentials
+from strava_auth_helper.model.app import Credentials
+from strava_auth_helper.model.scopes import DEFAULT_SCOPE
+from strava_auth_helper.model.token import Token, token_bytes
+from strava_auth_helper.settings import FoundCredentials
 from strava_auth_helper.store.private_files import write_private
-from strava_auth_helper.store.token import Token, token_bytes
 from strava_auth_helper.strava.api import APP_CHECK_CODE
-from strava_auth_helper.strava.scopes import DEFAULT_SCOPE
 
 #: The project's folder (a copy of it on the Windows leg).
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,6 +67,10 @@ REFRESH = "refresh-token-0123456789"
 
 
 SECRETS = (CLIENT_SECRET, CODE, ACCESS, REFRESH)
+
+
+#: The app's credentials as a login finds them in the person's own settings.
+APP = FoundCredentials(Credentials(CLIENT_ID, CLIENT_SECRET))
 
 
 NEW_ACCESS = "new-access-token-9876543210"
@@ -103,16 +108,10 @@ def sim_login(sim: SimulatedStrava, token_path: Path, scope: str = DEFAULT_SCOPE
             failures.append(exc)
             raise
 
-    options = LoginOptions(
-        credentials=Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
-        token_path=token_path,
-        base_url=sim.base_url,
-        scope=scope,
-        port=0,
-        timeout=30,
-    )
+    options = LoginOptions(token_path, sim.base_url, scope=scope, port=0, timeout=30)
+    app = FoundCredentials(Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET))
     try:
-        return run_login(options, out=io.StringIO(), opener=athlete)
+        return run_login(options, app, out=io.StringIO(), opener=athlete)
     except StravaAuthError:
         if failures:
             raise failures[0] from None
@@ -241,13 +240,16 @@ class LineQueue(io.TextIOBase):
 
 
 class LoginRun:
-    """A login running on a thread; the test plays the browser."""
+    """A login running on a thread; the test plays the browser.
 
-    def __init__(self, options: LoginOptions) -> None:
+    ``app`` is the app's credentials it finds (None: none, so it serves the set-up page).
+    """
+
+    def __init__(self, options: LoginOptions, app: FoundCredentials | None = APP) -> None:
         self.out = LineQueue()
         self.result: LoginResult | None = None
         self.error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(options,), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(options, app), daemon=True)
         self._thread.start()
         self.url = self.out.wait_for("http")
         self.port = urlsplit(self.url).port  # (the set-up page's: the catcher's own)
@@ -263,9 +265,10 @@ class LoginRun:
         self.redirect_uri = query["redirect_uri"][0]
         self.port = urlsplit(self.redirect_uri).port
 
-    def _run(self, options: LoginOptions) -> None:
+    def _run(self, options: LoginOptions, app: FoundCredentials | None) -> None:
         try:
-            self.result = run_login(options, out=cast(TextIO, self.out), opener=lambda url: True)
+            opener = lambda url: True  # noqa: E731 - the test is the browser
+            self.result = run_login(options, app, out=cast(TextIO, self.out), opener=opener)
         except BaseException as exc:  # handed to the test
             self.error = exc
 
@@ -508,7 +511,7 @@ def secret_service(home: Path) -> Iterator[dict[str, str]]:
 # Each racer says it is ready only once everything a refresh needs is imported: from then on
 # it is a few microseconds from reading the token file (stale, or not there yet).
 RACER = (
-    "import sys; import strava_auth_helper.flows.refresh; from strava_auth_helper import "
+    "import sys; import strava_auth_helper.commands.refresh; from strava_auth_helper import "
     "get_access_token; print('ready', flush=True); print(get_access_token(*sys.argv[1:]))"
 )
 

@@ -19,6 +19,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import entry
+from strava_auth_helper.cli.command_line import plain_token_command
 from strava_auth_helper.store.location import APP_NAME
 from tests.helpers import ACCESS, refresh_answer, stored
 
@@ -28,30 +29,34 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.parametrize(
     ("args", "parsed"),
     [
-        (["token"], (None, 300.0, None)),
-        (["token", "--token-file", "t.json"], ("t.json", 300.0, None)),
-        (["token", "--token-file=t.json", "--min-ttl", "60"], ("t.json", 60.0, None)),
-        (["token", "--min-ttl=3600"], (None, 3600.0, None)),
-        (["token", "--profile", "club"], (None, 300.0, "club")),
-        (["--profile=club", "token", "--min-ttl", "1"], (None, 1.0, "club")),
+        (["token"], {}),
+        (["token", "--token-file", "t.json"], {"--token-file": "t.json"}),
+        (
+            ["token", "--token-file=t.json", "--min-ttl", "60"],
+            {"--token-file": "t.json", "--min-ttl": "60"},
+        ),
+        (["token", "--min-ttl=3600"], {"--min-ttl": "3600"}),
+        (["token", "--profile", "club"], {"--profile": "club"}),
+        (["--profile=club", "token", "--min-ttl", "1"], {"--profile": "club", "--min-ttl": "1"}),
+        (["token", "--min-ttl", "soon"], {"--min-ttl": "soon"}),  # the valid-token read refuses
         (["--profile", "a", "token", "--profile", "b"], None),
         (["--min-ttl", "1", "token"], None),
         (["token", "--force"], None),
-        (["token", "--min-ttl", "soon"], None),
         (["token", "--min-ttl"], None),
         (["token", "--token-file", "-x"], None),
         (["token", "--token-file", "a", "--token-file", "b"], None),
         (["token", "--tok", "t.json"], None),  # argparse's abbreviations are left to argparse
         (["token", "-h"], None),
         (["-v", "token"], None),
+        (["--prof", "token", "token"], None),
         (["status"], None),
         ([], None),
     ],
 )
-def test_only_a_plain_token_command_is_parsed_for_the_fast_answer(
-    args: list[str], parsed: tuple[str | None, float, str | None] | None
+def test_only_a_plain_token_command_is_read_for_the_fast_answer(
+    args: list[str], parsed: dict[str, str] | None
 ) -> None:
-    assert entry.parse_token_command(args) == parsed
+    assert plain_token_command(args) == parsed
 
 
 def run_main(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:

@@ -10,7 +10,10 @@ import pytest
 
 from strava_auth_helper import settings
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
-from strava_auth_helper.settings import Credentials, load_credentials
+from strava_auth_helper.model.app import Credentials
+from strava_auth_helper.settings import load_credentials
+from strava_auth_helper.store.app_credentials import save_credentials
+from strava_auth_helper.store.paths import config_dir, token_path
 from tests.helpers import assert_private
 
 
@@ -83,12 +86,10 @@ def test_repr_hides_the_secret() -> None:
 
 
 def test_token_path_order(monkeypatch: pytest.MonkeyPatch, isolated_env: Path) -> None:
-    assert settings.token_path(None, settings.resolve_profile()) == isolated_env / "token.json"
+    assert token_path(None, settings.resolve_profile()) == isolated_env / "token.json"
     monkeypatch.setenv("STRAVA_TOKEN_FILE", "/tmp/from-env.json")
-    assert settings.token_path(None, settings.resolve_profile()) == Path("/tmp/from-env.json")
-    assert settings.token_path("/tmp/flag.json", settings.resolve_profile()) == Path(
-        "/tmp/flag.json"
-    )
+    assert token_path(None, settings.resolve_profile()) == Path("/tmp/from-env.json")
+    assert token_path("/tmp/flag.json", settings.resolve_profile()) == Path("/tmp/flag.json")
 
 
 def test_default_config_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -97,8 +98,8 @@ def test_default_config_dir_is_per_user(monkeypatch: pytest.MonkeyPatch, tmp_pat
     import platformdirs
 
     expected = Path(platformdirs.user_config_dir("strava-auth-helper", appauthor=False))
-    assert settings.config_dir() == expected
-    assert settings.token_path(None, settings.resolve_profile()) == expected / "token.json"
+    assert config_dir() == expected
+    assert token_path(None, settings.resolve_profile()) == expected / "token.json"
 
 
 def test_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -114,7 +115,7 @@ def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -
     isolated_env.mkdir()
     (isolated_env / ".env").write_text("OTHER=1\nSTRAVA_CLIENT_ID=5\n")
     (isolated_env / ".env").chmod(0o644)
-    path = settings.save_credentials(Credentials(77, "new'secret\\x"))
+    path = save_credentials(Credentials(77, "new'secret\\x"))
     assert_private(path)
     text = path.read_text()
     assert "OTHER=1" in text
@@ -124,7 +125,7 @@ def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -
 
 
 def test_save_credentials_creates_a_private_file(isolated_env: Path) -> None:
-    path = settings.save_credentials(Credentials(5, "s3cret\\"))
+    path = save_credentials(Credentials(5, "s3cret\\"))
     assert_private(path)
     assert_private(path.parent, 0o700)
     assert load_credentials() == Credentials(5, "s3cret\\")

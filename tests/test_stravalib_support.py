@@ -15,7 +15,7 @@ import stravalib
 
 from strava_auth_helper import MissingExtraError, StravaAuth, stravalib_client
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import save, sim_login
 
 

@@ -14,8 +14,9 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 import webbrowser
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,3 +132,24 @@ def instructions(place: Place, port: int) -> list[str]:
         "there:",
         f"      ssh -L {port}:127.0.0.1:{port}{port_option} {target}",
     ]
+
+
+def open_in_background(
+    opener: Callable[[str], object], url: str, failed: Callable[[str], None]
+) -> None:
+    """``opener(url)`` on a daemon thread; ``failed(url)`` where it returned False or raised.
+
+    A browser command may block until the browser exits (lynx, a BROWSER script): the
+    catcher and the timeout keep running meanwhile.
+    """
+
+    def run() -> None:
+        try:
+            opened = opener(url)
+        except Exception:  # any failure to open a browser is only a nuisance
+            log.debug("opening the browser raised", exc_info=True)
+            opened = False
+        if opened is False:
+            failed(url)
+
+    threading.Thread(target=run, name="open-browser", daemon=True).start()

@@ -1,13 +1,13 @@
 """The loopback catcher: a tiny stdlib HTTP server on 127.0.0.1 that waits for Strava's redirect.
 
-It checks each request (path, Host header, method, ``state``) and hands the first valid
-redirect to the caller of :meth:`Catcher.next_redirect`, which decides the page the browser
-gets. It knows nothing about tokens.
+It checks each request (path, Host header, method, ``state``) and hands each valid redirect
+to the login (:meth:`Catcher.next_arrival`), which decides the page the browser gets. It
+knows nothing about tokens.
 
-Where the app's credentials are still missing it first serves a set-up page
+Where the app's credentials are still missing it also serves a set-up page
 (:meth:`Catcher.serve_setup`) on a one-time path, and takes its form only from its own page
-(``Origin`` and ``Sec-Fetch-Site`` are checked); what the form carries goes to a
-:class:`SetupHandler` of the login's, which answers with where the browser goes next.
+(``Origin`` and ``Sec-Fetch-Site`` are checked): the form goes to the login in the same
+queue, one at a time, and the login answers with the page or where the browser goes next.
 """
 
 from __future__ import annotations
@@ -16,14 +16,17 @@ import hmac
 import logging
 import queue
 import secrets
+import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from ..errors import PortInUseError
+from ..model.scopes import granted_scope
 from ..safe_text import clean
-from ..strava.scopes import granted_scope
+from ..settings import DEFAULT_PORT
 from . import pages
 from .http_server import HOST, HeadTrackingHandler, LoopbackHTTPServer
 
@@ -42,16 +45,6 @@ MAX_CODE = 256
 SETUP_PREFIX = "/setup/"
 #: Largest set-up form taken (a client ID and a secret are well under 200 bytes).
 MAX_FORM = 4096
-
-
-class SetupHandler(Protocol):
-    """What the login does with the set-up page (see :meth:`Catcher.serve_setup`)."""
-
-    def page(self) -> pages.Page:
-        """The set-up page as it is now (with the last try's problem, if any)."""
-
-    def submit(self, client_id: str, client_secret: str) -> str | pages.Page:
-        """What the form carried: where the browser goes next, or the page that says why not."""
 
 
 @dataclass(frozen=True)
@@ -102,31 +95,66 @@ def parse_pasted(text: str, expected_state: str) -> Redirect | None:
     return None
 
 
-class PendingRedirect:
-    """A valid redirect and, when a browser brought it, the way back to that browser."""
+@dataclass(frozen=True)
+class SetupForm:
+    """What the set-up page's form carried, as typed (checked by the login)."""
 
-    def __init__(self, redirect: Redirect, *, from_browser: bool) -> None:
-        self.redirect = redirect
-        self.page: queue.Queue[pages.Page] = queue.Queue(maxsize=1)
-        self.sent = threading.Event()
+    client_id: str
+    client_secret: str = field(repr=False)
+
+
+class Arrival:
+    """A redirect (from the browser or pasted) or a set-up form, waiting for the login's answer.
+
+    The request that brought it waits for :meth:`answer`: a page, or (to a form) the address
+    the browser goes to next.
+    """
+
+    def __init__(self, what: Redirect | SetupForm, *, from_browser: bool) -> None:
+        self.what = what
+        self._reply: queue.Queue[pages.Page | str] = queue.Queue(maxsize=1)
+        self._sent = threading.Event()
         if not from_browser:
-            self.sent.set()  # nobody to answer
+            self._sent.set()  # nobody to answer
+
+    def answer(self, reply: pages.Page | str) -> None:
+        """Send ``reply`` to the browser that brought this; return once it went out."""
+        if self._sent.is_set():
+            return
+        self._reply.put(reply)
+        if not self._sent.wait(SEND_TIMEOUT):
+            log.debug("the browser did not take its page in time")
+
+    def reply(self) -> pages.Page | str:
+        """The login's answer, for the request that waits (a failure page if none came)."""
+        try:
+            return self._reply.get(timeout=REPLY_TIMEOUT)
+        except queue.Empty:
+            return pages.failed("The login stopped before it could finish.")
+
+    def replied(self) -> None:
+        """The answer went out (or could not)."""
+        self._sent.set()
 
 
 class Catcher:
-    """Serve on 127.0.0.1 and hand over the first valid redirect, once."""
+    """Serve on 127.0.0.1 and hand each valid redirect and set-up form to the login, in order.
 
-    def __init__(self, port: int, state: str) -> None:
+    One redirect is taken per try of the login (its ``state`` is single-use): later ones
+    get :meth:`refusal` until :meth:`expect` starts the next try.
+    """
+
+    def __init__(self, port: int, state: str = "") -> None:
         """Bind at once (raises ``OSError`` if the port is taken) without serving yet."""
         self.state = state
         self._server = _Server(port, _Handler)
         self._server.catcher = self
-        self._pending: queue.Queue[PendingRedirect] = queue.Queue()
+        self._arrivals: queue.Queue[Arrival] = queue.Queue()
+        self._waiting: list[Arrival] = []
         self._lock = threading.Lock()
         self._open = True
         self._timed_out = False
-        self._taken: PendingRedirect | None = None
-        self._setup: SetupHandler | None = None
+        self._setup_page: Callable[[], pages.Page] | None = None
         self._setup_path: str | None = None
         self.audience = pages.TERMINAL  # whom the catcher's own pages speak to
 
@@ -152,12 +180,12 @@ class Catcher:
         """Start serving in a background thread."""
         self._server.start()
 
-    def serve_setup(self, handler: SetupHandler) -> str:
-        """Serve the set-up page on a one-time path; returns its address."""
+    def serve_setup(self, page: Callable[[], pages.Page]) -> str:
+        """Serve ``page()`` on a one-time path, and take its form; returns its address."""
         with self._lock:
             if self._setup_path is None:
                 self._setup_path = SETUP_PREFIX + secrets.token_urlsafe(24)
-            self._setup = handler
+            self._setup_page = page
         return f"http://{HOST}:{self.port}{self._setup_path}"
 
     @property
@@ -165,74 +193,68 @@ class Catcher:
         """The set-up page's path (None while none is served)."""
         return self._setup_path
 
-    def setup_handler(self, path: str) -> SetupHandler | None:
-        """The set-up handler, where ``path`` is its one-time path."""
+    def setup_page(self, path: str) -> Callable[[], pages.Page] | None:
+        """The set-up page, where ``path`` is its one-time path; else None."""
         expected = self._setup_path
-        if self._setup is None or expected is None:
+        if self._setup_page is None or expected is None:
             return None
-        return self._setup if hmac.compare_digest(path.encode(), expected.encode()) else None
+        same = hmac.compare_digest(path.encode(), expected.encode())
+        return self._setup_page if same else None
 
     def expect(self, state: str) -> None:
-        """Take redirects for ``state`` from now on (a new try of the login)."""
+        """Start a try: take the next valid redirect for ``state``."""
         with self._lock:
             self.state = state
-
-    def reopen(self) -> None:
-        """After a try that failed, take the next valid redirect (for the new ``state``)."""
-        with self._lock:
             self._open = True
-            self._taken = None
 
-    def offer(self, redirect: Redirect, *, from_browser: bool = False) -> PendingRedirect | None:
-        """Hand a valid redirect to the login; None once one was taken (``state`` is single use)."""
+    def offer(self, redirect: Redirect, *, from_browser: bool = False) -> Arrival | None:
+        """Hand a valid redirect to the login; None once this try took one (or it timed out)."""
         with self._lock:
             if not self._open:
                 return None
             self._open = False
-            arrival = PendingRedirect(redirect, from_browser=from_browser)
-            self._pending.put(arrival)
+            return self._queue(redirect, from_browser)
+
+    def submit(self, form: SetupForm) -> Arrival:
+        """Hand the set-up form to the login."""
+        with self._lock:
+            return self._queue(form, True)
+
+    def _queue(self, what: Redirect | SetupForm, from_browser: bool) -> Arrival:
+        arrival = Arrival(what, from_browser=from_browser)
+        self._waiting.append(arrival)
+        self._arrivals.put(arrival)
         return arrival
 
-    def next_redirect(self, timeout: float, *, last_chance: bool = True) -> Redirect | None:
-        """The first valid redirect, or None after ``timeout``.
+    def next_arrival(self, timeout: float, *, last_chance: bool = True) -> Arrival | None:
+        """The next redirect or form, or None after ``timeout`` seconds.
 
-        The first valid redirect (from the browser or pasted), or None after ``timeout``;
-        then, unless ``last_chance`` is False, nothing more is accepted.
-
-        Call :meth:`answer` once its outcome is known: the browser waits for that page.
+        On a timeout, unless ``last_chance`` is False, no redirect is taken any more (one
+        that came just then still is). Answer what comes (:meth:`Arrival.answer`): its
+        browser waits for that.
         """
         try:
-            arrival = self._pending.get(timeout=timeout)
+            return self._arrivals.get(timeout=timeout)
         except queue.Empty:
             if not last_chance:
                 return None
             with self._lock:
-                self._open = False  # from now on nothing is accepted...
-                if self._pending.empty():
+                self._open = False  # from now on no redirect is taken...
+                if self._arrivals.empty():
                     self._timed_out = True
                     return None
-            arrival = self._pending.get_nowait()  # ...but one that came just now is handled
-        self._taken = arrival
-        return arrival.redirect
+            return self._arrivals.get_nowait()  # ...but one that came just now is handled
 
     def refusal(self) -> pages.Page:
-        """The page for a valid redirect that came too late.
-
-        The page for a valid redirect that came too late (another one, or the timeout,
-        ended the login).
-        """
+        """The page for a valid redirect that came too late (another one, or the timeout)."""
         return pages.timed_out(self.audience) if self._timed_out else pages.finished()
 
-    def answer(self, page: pages.Page) -> None:
-        """Send ``page`` to the browser that brought the redirect; return once it went out."""
-        if self._taken is None:
-            return
-        self._taken.page.put(page)
-        if not self._taken.sent.wait(SEND_TIMEOUT):
-            log.debug("the browser did not take its page in time")
-
     def close(self) -> None:
-        """Stop serving and release the port."""
+        """Answer whatever still waits (the login is over), then stop serving."""
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for arrival in waiting:
+            arrival.answer(self.refusal())
         self._server.stop()
 
     def __enter__(self) -> Catcher:
@@ -276,8 +298,8 @@ class _Handler(HeadTrackingHandler):
             self._send(pages.bad_request("Unexpected request target."))
             return
         if url.path != CALLBACK_PATH:
-            setup = catcher.setup_handler(url.path)
-            self._send(setup.page() if setup is not None else pages.not_found())
+            setup = catcher.setup_page(url.path)
+            self._send(setup() if setup is not None else pages.not_found())
             return
         redirect = redirect_from_query(url.query, catcher.state)
         if redirect is None:
@@ -291,21 +313,26 @@ class _Handler(HeadTrackingHandler):
         arrival = catcher.offer(redirect, from_browser=True)
         if arrival is None:
             self._send(catcher.refusal())
-            return
+        else:
+            self._send_reply(arrival)
+
+    def _send_reply(self, arrival: Arrival) -> None:
+        reply = arrival.reply()
         try:
-            page = arrival.page.get(timeout=REPLY_TIMEOUT)
-        except queue.Empty:
-            page = pages.failed("The login stopped before it could finish.")
-        try:
-            self._send(page)
+            if isinstance(reply, pages.Page):
+                self._send(reply)
+            else:  # on to Strava's authorize page (303: the browser GETs it)
+                headers = dict(_PAGE_HEADERS, Location=reply)
+                headers["Referrer-Policy"] = "no-referrer"  # Strava is not told of this page
+                self.send_body(303, b"", "text/plain; charset=utf-8", headers)
         finally:
-            arrival.sent.set()
+            arrival.replied()
 
     def do_POST(self) -> None:
         """The set-up form; nothing else takes a POST."""
         catcher = self.server.catcher
         hosts = [h.lower() for h in self.headers.get_all("Host") or []]
-        setup = catcher.setup_handler(urlsplit(self.path).path)
+        setup = catcher.setup_page(urlsplit(self.path).path)
         if setup is None or len(self.path) > _MAX_TARGET:
             self._refuse_method()
             return
@@ -321,14 +348,8 @@ class _Handler(HeadTrackingHandler):
             self.close_connection = True
             self._send(pages.bad_request("That is not the set-up form."))
             return
-        answer = setup.submit(form.get("client_id", ""), form.get("client_secret", ""))
-        if isinstance(answer, pages.Page):
-            self._send(answer)
-        else:  # on to Strava's authorize page (303: the browser GETs it)
-            body = b""
-            headers = dict(_PAGE_HEADERS, Location=answer)
-            headers["Referrer-Policy"] = "no-referrer"  # Strava is not told of this page
-            self.send_body(303, body, "text/plain; charset=utf-8", headers)
+        typed = SetupForm(form.get("client_id", ""), form.get("client_secret", ""))
+        self._send_reply(catcher.submit(typed))
 
     def _from_own_page(self, catcher: Catcher) -> bool:
         """A browser says where a form comes from: only the catcher's own page is taken.
@@ -390,3 +411,26 @@ class _Handler(HeadTrackingHandler):
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         log.debug("refused a malformed request")
+
+
+def bind(port: int | None, say: Callable[[str], None]) -> Catcher:
+    """A catcher on ``port``; with None, on 5000, or any free port if that one is busy.
+
+    Raises:
+        PortInUseError: ``port`` is taken.
+    """
+    if port is not None:
+        try:
+            return Catcher(port)
+        except OSError:
+            raise PortInUseError(
+                f"port {port} is already in use (another program, or a login that ended "
+                "moments ago); pick another with --port, or --port 0 for any free port"
+            ) from None
+    try:
+        return Catcher(DEFAULT_PORT)
+    except OSError:
+        catcher = Catcher(0)
+        why = " (on macOS, AirPlay Receiver uses it)" if sys.platform == "darwin" else ""
+        say(f"Port {DEFAULT_PORT} is busy{why}; using port {catcher.port} instead.")
+        return catcher

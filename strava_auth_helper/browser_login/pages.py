@@ -13,11 +13,11 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from html import escape
 
-from ..errors import LOGIN_COMMAND, SETTINGS_URL
+from ..errors import LOGIN_COMMAND
+from .words import ATHLETE_LIMIT, Words, link
 
 #: Where the person is: at a terminal, after a double-click (no terminal), or in a notebook.
 TERMINAL, DESKTOP, NOTEBOOK = "terminal", "desktop", "notebook"
-AUDIENCES = (TERMINAL, DESKTOP, NOTEBOOK)
 
 _STYLE = """
 :root{color-scheme:light dark;--accent:#c43e00;--ok:#1a7f37;--bad:#b3261e;--warn:#8f5100;
@@ -117,7 +117,7 @@ def _list(items: list[str]) -> str:
 
 
 def _settings_link(text: str = "Strava's API settings page") -> str:
-    return f'<a href="{SETTINGS_URL}" target="_blank" rel="noopener noreferrer">{text}</a>'
+    return link(text).html()
 
 
 def try_again(audience: str) -> str:
@@ -184,12 +184,7 @@ def declined(audience: str = TERMINAL) -> Page:
 
 #: What can go wrong at a login, and what to do, for the help part of a failure page.
 _HELP = [
-    (
-        "Strava says “Limit of connected athletes exceeded”",
-        "A new app serves only the account that created it (a Standard Tier app up to 10 "
-        "athletes). Log in to Strava as the app's owner, or give this athlete an app of "
-        "their own.",
-    ),
+    (ATHLETE_LIMIT[0], ATHLETE_LIMIT[1].html()),
     (
         "Strava refuses the Client ID or Client Secret",
         f"Copy both again from {_settings_link()} (press “show” next to the secret). "
@@ -217,14 +212,14 @@ def _help() -> str:
     )
 
 
-def failed(message: str, audience: str = TERMINAL, advice: str | None = None) -> Page:
+def failed(message: str, audience: str = TERMINAL, advice: Words | None = None) -> Page:
     """The login failed: what to do in a person's words, Strava's own words, and help.
 
-    ``advice`` is HTML of this package's (what to do); ``message`` is the error's text
-    (escaped here), shown as what Strava or the login said.
+    ``message`` is the error's text, shown as what Strava or the login said.
     """
+    said = advice.html() if advice is not None else "Strava did not hand over the token."
     body = (
-        f"<p>{advice or 'Strava did not hand over the token.'}</p>"
+        f"<p>{said}</p>"
         "<p>Nothing was saved. When that is sorted out, " + try_again(audience) + ".</p>"
         f'<p class="note"><strong>Details:</strong> {escape(message)}</p>'
         + _help()
@@ -233,10 +228,10 @@ def failed(message: str, audience: str = TERMINAL, advice: str | None = None) ->
     return render(502, "Login failed", body, "bad")
 
 
-def asked_again_in_terminal(advice: str) -> Page:
+def asked_again_in_terminal(advice: Words) -> Page:
     """Strava refused a credential the terminal gave: the terminal asks again."""
     body = (
-        f"<p>{advice}</p>"
+        f"<p>{advice.html()}</p>"
         "<p>Nothing was saved. The terminal asks for the value again, then opens Strava's "
         "page anew.</p>"
     )
@@ -298,7 +293,7 @@ def setup(
     strava_origin: str,
     callback_domain: str = "localhost",
     client_id: int | None = None,
-    problem: str | None = None,
+    problem: Words | None = None,
     saved_to: str | None = None,
 ) -> Page:
     """The set-up page: create the Strava app, then type its Client ID and Client Secret.
@@ -309,10 +304,10 @@ def setup(
             the page's policy lets the form go there and to the catcher only.
         callback_domain: what to type as the app's Authorization Callback Domain.
         client_id: shown again in its field (never the secret).
-        problem: HTML of this package's: what was wrong with the last try.
+        problem: what was wrong with the last try.
         saved_to: the ``.env`` the values are saved to once Strava accepted them.
     """
-    said = f'<div class="problem" role="alert"><p>{problem}</p></div>' if problem else ""
+    said = f'<div class="problem" role="alert"><p>{problem.html()}</p></div>' if problem else ""
     steps = (
         "<p>Scripts reach Strava through an <em>app</em> of your own. Create it once, then "
         "copy two of its values here.</p>"

@@ -11,10 +11,11 @@ from typing import TypeVar
 
 from .. import settings
 from ..errors import ConfigError
+from ..model.app import parse_client_id
+from ..model.rules import MAX_MIN_TTL, min_ttl_in_range
+from ..model.scopes import check_scopes
+from ..model.token import PLACES
 from ..safe_text import print_safely
-from ..store.quick_read import MAX_MIN_TTL, min_ttl_in_range
-from ..store.token import PLACES, Token
-from ..strava.scopes import check_scopes
 
 PROG = "strava-auth"
 #: `token` and `refresh` printed a live token, but $STRAVA_AUTH_ON_ROTATE failed: the secret
@@ -37,13 +38,6 @@ def error(message: str) -> None:
 def when(epoch: int) -> str:
     """An expiry as local time: ``2026-12-03 09:15:00 CET``."""
     return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(epoch))
-
-
-def where_refresh_token_lives(token: Token) -> str:
-    """'in the token file', or the OS keyring's entry."""
-    if token.in_keyring:
-        return f"in the OS keyring (entry {token.keyring_entry!r} of 'strava-auth-helper')"
-    return "in the token file"
 
 
 # --- options more than one command takes -----------------------------------------------------
@@ -149,7 +143,7 @@ def seconds(check: Callable[[float], bool], what: str) -> Callable[[str], float]
 
 scope = usage_error_for(check_scopes)
 profile = usage_error_for(_valid_profile)
-client_id = usage_error_for(lambda text: settings.parse_client_id(text, "--client-id"))
+client_id = usage_error_for(lambda text: parse_client_id(text, "--client-id"))
 port = usage_error_for(lambda text: settings.parse_port(text, "--port"))
 min_ttl = usage_error_for(seconds(min_ttl_in_range, f"a number of seconds from 0 to {MAX_MIN_TTL}"))
 positive_seconds = usage_error_for(seconds(lambda s: s > 0, "a positive number of seconds"))

@@ -30,7 +30,7 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Run the demo."""
-    from ..demo.walkthrough import run_demo
+    from ..commands.demo import run_demo
 
     token_file = Path(args.token_file).expanduser() if args.token_file else None
     port = settings.login_port(args.port)

@@ -7,7 +7,6 @@ import json
 import sys
 from argparse import ArgumentParser
 
-from .. import settings
 from ..errors import COMMAND, ConfigError
 from ..safe_text import print_safely
 from . import common
@@ -50,8 +49,9 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the token (its refresh token fetched from wherever it lives), under the lock."""
-    from ..store import save
-    from ..store.token import read_token
+    from ..commands.export import export
+    from ..model.token import Token
+    from ..store.paths import token_path
 
     if sys.stdout.isatty() and not args.yes:
         raise ConfigError(
@@ -61,14 +61,14 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.to and not args.move:
         raise ConfigError("--to says where a --move hands the token: add --move")
-    path = settings.token_path(args.token_file, args.profile)
-    with save.locked(path):  # no refresh here can rotate it between printing and marking
-        current = read_token(path)
-        token = save.exportable(current)
+
+    def write(token: Token) -> None:
         whole = json.dumps(token.to_dict(), indent=2)
         common.say(token.refresh_token if args.refresh_token else whole)
-        if args.move:
-            save.hand_over(path, current, args.to or "where it was exported to")
+
+    path = token_path(args.token_file, args.profile)
+    move_to = (args.to or "where it was exported to") if args.move else None
+    export(path, args.profile, write, move_to=move_to)
     if not args.move:
         print_safely(f"{common.PROG}: {A_COPY}", sys.stderr)
     return 0

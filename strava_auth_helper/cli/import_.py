@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from argparse import ArgumentParser
 
-from .. import settings
 from ..safe_text import clean
 from . import common
 
@@ -32,12 +31,11 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Prove and save the tokens."""
-    from ..flows.import_tokens import MAX_INPUT, import_token
-    from .prompts import tokens_to_import
+    from ..commands.import_ import import_token, read_input
+    from ..store.paths import token_path
 
-    path = settings.token_path(args.token_file, args.profile)
-    text = tokens_to_import(args.file, MAX_INPUT)
-    result = import_token(text, path, args.profile, args.store)
+    path = token_path(args.token_file, args.profile)
+    result = import_token(read_input(args.file), path, args.profile, args.store)
     token = result.token
     scopes = clean(token.scope or "unknown")
     common.say(f"Imported: {token.athlete_name}, scopes {scopes}; token saved to {path}")

@@ -22,7 +22,7 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the launcher for this OS."""
-    from ..browser_login.launchers import install
+    from ..launchers.files import install
 
     path = install(args.dir.expanduser() if args.dir else None, profile=args.profile.name)
     common.say(f"Launcher written to {path}: double-click it to log in to Strava.")

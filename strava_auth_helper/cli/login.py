@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from argparse import ArgumentParser
 
 from .. import settings
-from ..strava.scopes import DEFAULT_SCOPE
+from ..model.scopes import DEFAULT_SCOPE
 from . import common
 
 
@@ -66,33 +67,25 @@ def configure(parser: ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Log in; the login itself says who logged in and where the token went."""
     from ..browser_login import pages
-    from ..browser_login.login import login_with
-    from ..errors import MissingCredentialsError
-    from .prompts import credentials_prompter
+    from ..browser_login.flow import LoginOptions
+    from ..commands.login import log_in
+    from ..store.paths import token_path
 
-    if args.reset_credentials:
-        forgotten = settings.forget_credentials(args.profile)
-        common.say(
-            f"Forgot the app's credentials saved in {forgotten}."
-            if forgotten
-            else "No app credentials were saved on this computer (for this profile)."
-        )
-    try:
-        found = settings.find_credentials(args.client_id, profile=args.profile)
-    except MissingCredentialsError:
-        found = None
-    login_with(
-        found,
-        args.scope,
-        profile=args.profile,
-        token_file=args.token_file,
-        port=args.port,
+    options = LoginOptions(
+        token_path=token_path(args.token_file, args.profile),
+        base_url=settings.base_url(),
+        scope=args.scope,
+        port=settings.login_port(args.port),
         timeout=args.timeout,
-        open_browser=not args.no_browser,
         force=args.force,
+        open_browser=not args.no_browser,
+        paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
         store=args.store,
+        profile=args.profile,
         audience=pages.DESKTOP if args.launcher else pages.TERMINAL,
-        prompter=None if args.launcher else credentials_prompter(args.client_id),
+        client_id=args.client_id,
         setup_in_browser=args.setup_in_browser or args.launcher,
+        reset_credentials=args.reset_credentials,
     )
+    log_in(options)
     return 0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from argparse import ArgumentParser
 
-from .. import settings
 from . import common
 
 
@@ -18,9 +17,10 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Deauthorize at Strava, then delete the token file and its lock."""
-    from ..flows.logout import logout
+    from ..commands.logout import logout
+    from ..store.paths import token_path
 
-    path = settings.token_path(args.token_file, args.profile)
+    path = token_path(args.token_file, args.profile)
     told_strava = logout(path, local_only=args.local_only, profile=args.profile)
     common.say(f"Logged out: {'access revoked at Strava, ' if told_strava else ''}deleted {path}")
     return 0

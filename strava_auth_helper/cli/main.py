@@ -21,8 +21,10 @@ from importlib import import_module
 
 from .. import settings
 from ..errors import LOGIN_COMMAND, StravaAuthError, os_reason
+from ..store.valid_token import Peek
 from ..version import __version__
 from . import common
+from .command_line import split_command
 
 #: Each command: (its module in this folder, its line in ``strava-auth --help``), in help order.
 COMMANDS = {
@@ -49,10 +51,14 @@ COMMANDS = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for a bad command line)."""
+def main(argv: Sequence[str] | None = None, *, seen: Peek | None = None) -> int:
+    """Run the command line; returns the exit status (2 for a bad command line).
+
+    ``seen`` is what the valid-token read found for a plain ``token`` command line.
+    """
     arguments = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(chosen_command(arguments)).parse_args(arguments)
+    args.seen = seen
     if args.verbose:  # otherwise logging's last-resort handler prints warnings as they are
         logging.basicConfig(
             level=logging.DEBUG, format=f"{common.PROG}: %(message)s", stream=sys.stderr
@@ -64,22 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def chosen_command(arguments: Sequence[str]) -> str | None:
-    """The command named in ``arguments``, or None if it cannot be told without parsing.
+    """The command named in ``arguments``; None where every command's parser is built.
 
-    The command named in ``arguments`` (after the global options), or None if it cannot be
-    told without parsing: then every command's parser is built.
+    None where it cannot be told without parsing (argparse then says what is wrong).
     """
-    takes_value = False
-    for arg in arguments:
-        if takes_value:
-            takes_value = False
-        elif arg in COMMANDS:
-            return arg
-        elif not arg.startswith("-"):
-            return None  # no command (argparse says so)
-        # --profile NAME, as argparse also takes it: abbreviated ("--prof"), and not "--p=..."
-        takes_value = "=" not in arg and len(arg) > 2 and "--profile".startswith(arg)
-    return None
+    found = split_command(arguments)
+    return found[1] if found is not None and found[1] in COMMANDS else None
 
 
 def build_parser(command: str | None = None) -> ArgumentParser:
@@ -113,7 +109,7 @@ def _run(args: argparse.Namespace) -> int:
     except StravaAuthError as exc:
         common.error(str(exc))
         if getattr(args, "launcher", False):  # no terminal shows that line: the desktop does
-            from ..browser_login.desktop import notify
+            from ..launchers.notify import notify
 
             notify(f"The login did not finish: {exc}")
         return exc.exit_code

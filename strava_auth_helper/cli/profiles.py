@@ -19,7 +19,7 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """One line (or JSON object) per profile; never a token."""
-    from ..flows.profiles import list_profiles, profile_summary
+    from ..commands.profiles import list_profiles, profile_summary
 
     rows = [profile_summary(profile) for profile in list_profiles()]
     if args.json:

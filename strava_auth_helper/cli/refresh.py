@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 from argparse import ArgumentParser
 
-from .. import settings
 from ..errors import StravaAuthError
 from . import common
 
@@ -29,11 +28,13 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Refresh and report the new expiry; exit 4 when a rotation's hook failed."""
-    from ..flows.refresh import token_result
-    from ..store.token import describe_expiry, read_token
+    from ..commands.refresh import token_result
+    from ..model.token import describe_expiry
+    from ..store.paths import token_path
+    from ..store.token_file import read_token
 
     try:
-        before = read_token(settings.token_path(args.token_file, args.profile)).access_token
+        before = read_token(token_path(args.token_file, args.profile)).access_token
     except StravaAuthError:  # no file yet ($STRAVA_REFRESH_TOKEN), or one the refresh explains
         before = None
     result = token_result(args.token_file, min_ttl=0, force=True, profile=args.profile)

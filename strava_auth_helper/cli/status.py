@@ -10,13 +10,12 @@ import json
 from argparse import ArgumentParser
 from typing import TYPE_CHECKING
 
-from .. import settings
 from ..errors import COMMAND, AppInactiveError, ScopesNotGrantedError
 from ..safe_text import clean
 from . import common
 
 if TYPE_CHECKING:  # (the check is imported only with --check: it needs the HTTP stack)
-    from ..flows.check import Check
+    from ..commands.status import Check
     from ..strava.rate_limits import RateLimits
 
 #: ``status --check``: Strava refuses the token (revoked, or rotated elsewhere): log in.
@@ -46,10 +45,12 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Athlete, scopes, expiry and path (offline, except a CI runner's first use)."""
-    from ..flows.stored_token import stored_or_adopted
-    from ..store.token import describe_expiry
+    from ..commands.status import stored_or_adopted
+    from ..model.token import describe_expiry
+    from ..store import refresh_tokens
+    from ..store.paths import token_path
 
-    path = settings.token_path(args.token_file, args.profile)
+    path = token_path(args.token_file, args.profile)
     token, hook_failure = stored_or_adopted(path, args.profile)
     check = _check(args) if args.check else None
     token = check.token if check is not None and check.token is not None else token
@@ -76,14 +77,14 @@ def run(args: argparse.Namespace) -> int:
     common.say(f"Scopes:     {clean(token.scope or 'unknown')}")
     common.say(f"Expires:    {common.when(token.expires_at)} ({describe_expiry(left)})")
     common.say(f"Token file: {path}")
-    common.say(f"Refresh:    {common.where_refresh_token_lives(token)}")
+    common.say(f"Refresh:    {refresh_tokens.of(token).describe(token)}")
     if check is not None:
         _say_check(check)
     return _exit_status(check, hook_failed)
 
 
 def _check(args: argparse.Namespace) -> Check:
-    from ..flows.check import check_with_strava
+    from ..commands.status import check_with_strava
 
     return check_with_strava(args.token_file, args.profile)
 
@@ -129,7 +130,7 @@ def _exit_status(check: Check | None, hook_failed: bool) -> int:
     """What ``--check`` found; else 4 where a rotation's hook failed (the failure is logged)."""
     if check is None:
         return common.EXIT_HOOK_FAILED if hook_failed else 0
-    from ..flows.check import APP_INACTIVE, REVOKED, SCOPE_MISSING  # (imported by the check)
+    from ..commands.status import APP_INACTIVE, REVOKED, SCOPE_MISSING
 
     from_outcome = {
         REVOKED: EXIT_REVOKED,

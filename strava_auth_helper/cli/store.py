@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from argparse import ArgumentParser
 
-from .. import settings
-from ..store.token import PLACES
+from ..model.token import PLACES
 from . import common
 
 
@@ -23,9 +22,11 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Move it, under the token lock."""
-    from ..store.save import move_refresh_token
+    from ..commands.store import move_refresh_token
+    from ..store import refresh_tokens
+    from ..store.paths import token_path
 
-    path = settings.token_path(args.token_file, args.profile)
+    path = token_path(args.token_file, args.profile)
     token = move_refresh_token(path, args.place, args.profile)
-    common.say(f"The refresh token is now {common.where_refresh_token_lives(token)}.")
+    common.say(f"The refresh token is now {refresh_tokens.of(token).describe(token)}.")
     return 0

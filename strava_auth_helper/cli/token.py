@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from argparse import ArgumentParser
 
-from ..store.quick_read import DEFAULT_MIN_TTL, MAX_MIN_TTL
+from ..model.rules import DEFAULT_MIN_TTL, MAX_MIN_TTL
 from . import common
 
 
@@ -32,10 +32,14 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Only the access token on stdout; exit 4 when a rotation's hook failed."""
-    from ..flows.refresh import token_result
+    from ..commands.refresh import token_result
 
     result = token_result(
-        args.token_file, min_ttl=args.min_ttl, force=args.force, profile=args.profile
+        args.token_file,
+        min_ttl=args.min_ttl,
+        force=args.force,
+        profile=args.profile,
+        seen=args.seen,  # what the valid-token read found, if it was asked
     )
     common.say(result.token.access_token)
     return common.EXIT_HOOK_FAILED if result.hook_failure else 0  # the failure is logged

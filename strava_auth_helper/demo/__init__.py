@@ -1,1 +1,1 @@
-"""The simulated Strava and the demo that runs the real login against it."""
+"""The simulated Strava: the demo and the tests run the real login and refresh against it."""

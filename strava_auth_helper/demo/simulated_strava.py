@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..browser_login import pages
 from ..browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
-from ..strava.scopes import SCOPES
+from ..model.scopes import SCOPES
 
 DEMO_CLIENT_ID = 1
 DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret

@@ -1,5 +1,5 @@
-"""The token at rest: where it is, its model, its files, the keyring, the one save path.
+"""The token at rest: where it is, the valid-token read, private files, the lock, the OS keyring.
 
-The token at rest: where it is, its quick read, its model, private files, the lock, the
-OS keyring, and the one save path.
+Also the one interface for where a refresh token lives (``refresh_tokens``), the one save path
+(``save``) and the app's credentials a login saved (``app_credentials``).
 """

@@ -1,16 +1,18 @@
 """Where the token file is: the profile, ``$STRAVA_TOKEN_FILE`` and the per-user config folder.
 
-Standard library only, and nothing from the package (a test proves both): the valid-token
-path (:mod:`.quick_read`) asks it first, and the ordinary code (``settings``) builds on the
-same rules. The default folder mirrors platformdirs' ``user_config_dir`` with the standard
-library on Linux/BSD and macOS (platformdirs' own rules, checked against it by the tests);
-elsewhere platformdirs itself answers.
+Standard library only (a test proves it): the valid-token path asks it first, and the
+ordinary code (``store.paths``) asks the same :func:`token_location`, handing it
+platformdirs' folder. The default folder mirrors platformdirs' ``user_config_dir`` with the
+standard library on Linux/BSD and macOS (the tests check it against platformdirs); elsewhere
+platformdirs itself answers.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+
+from ..model.rules import profile_folder_name
 
 # typing and collections.abc cost start-up time that this module exists to save: the names
 # are for the type checker only (annotations are never evaluated here).
@@ -24,96 +26,56 @@ ENV_TOKEN_FILE = "STRAVA_TOKEN_FILE"
 ENV_CONFIG_DIR = "STRAVA_AUTH_CONFIG_DIR"
 ENV_PROFILE = "STRAVA_AUTH_PROFILE"
 PROFILES_FOLDER = "profiles"
-MAX_PROFILE_NAME = 40
 
 PathArg = str | os.PathLike[str] | None
 
 
 def token_location(
-    explicit: PathArg = None, *, profile: str | None = None, default_folder: str | None = None
-) -> str | None:
-    """Where the token file is, for the valid-token path.
+    explicit: PathArg = None,
+    *,
+    profile: str | None = None,
+    folder: Callable[[], str | None] | None = None,
+) -> tuple[str, str | None] | None:
+    """Where the token file is, and the profile's folder name (None: no profile).
 
-    Where the token file is: ``explicit``; else the profile's (``profile``, else
-    ``$STRAVA_AUTH_PROFILE``: ``profiles/NAME/token.json`` in the config folder); else
-    ``$STRAVA_TOKEN_FILE``; else ``token.json`` in the config folder (see
-    :func:`config_folder`).
+    ``explicit``; else the profile's (``profile``, else ``$STRAVA_AUTH_PROFILE``:
+    ``profiles/NAME/token.json`` in the config folder); else ``$STRAVA_TOKEN_FILE``; else
+    ``token.json`` in the config folder, which ``folder`` answers (default:
+    :func:`config_folder`) and is asked only when the answer depends on it.
 
-    None when the profile name is not valid, even beside an explicit file (the ordinary code
-    refuses it there too), or when no home folder can be found (the ordinary code then says
-    which).
+    None when the profile name is not one, even beside an explicit file (the ordinary code
+    refuses it there too), or when no home folder can be found (it then says which).
     """
     given = profile_setting(profile)
     name = profile_folder_name(given) if given else None
     if given and name is None:
         return None
-    return token_file_in(explicit, name, lambda: config_folder(default_folder))
+    if explicit:
+        return os.path.expanduser(os.fspath(explicit)), name
+    from_env = None if name else os.environ.get(ENV_TOKEN_FILE)
+    if from_env:
+        return os.path.expanduser(from_env), name
+    base = folder() if folder is not None else config_folder()
+    if base is None:
+        return None
+    if name:
+        return os.path.join(base, PROFILES_FOLDER, name, TOKEN_FILE_NAME), name
+    return os.path.join(base, TOKEN_FILE_NAME), name
 
 
 def profile_setting(explicit: str | None) -> str:
-    """The profile asked for, not yet checked.
+    """The profile asked for, not yet checked: ``explicit``, else ``$STRAVA_AUTH_PROFILE``.
 
-    The profile asked for, not yet checked: ``explicit``, else ``$STRAVA_AUTH_PROFILE``
-    (the one place it is read), else ``""``; an explicit ``""`` is no profile, whatever the
+    The one place that variable is read; an explicit ``""`` is no profile, whatever the
     environment says.
     """
     return os.environ.get(ENV_PROFILE, "") if explicit is None else explicit
 
 
-def token_file_in(
-    explicit: PathArg, profile_folder: str | None, folder: Callable[[], str | None]
-) -> str | None:
-    """:func:`token_location` once the profile is resolved.
-
-    :func:`token_location` once the profile is resolved (its folder name, or None for no
-    profile); ``folder`` answers the config folder (None: no home folder to find it in), and
-    is asked only when the answer depends on it.
-    """
-    if explicit:
-        return os.path.expanduser(os.fspath(explicit))
-    if not profile_folder:
-        from_env = os.environ.get(ENV_TOKEN_FILE)
-        if from_env:
-            return os.path.expanduser(from_env)
-    base = folder()
-    if base is None:
-        return None
-    if profile_folder:
-        return os.path.join(base, PROFILES_FOLDER, profile_folder, TOKEN_FILE_NAME)
-    return os.path.join(base, TOKEN_FILE_NAME)
-
-
-#: Names Windows gives to devices in every folder: a profile called so would be no folder.
-WINDOWS_DEVICES = frozenset(
-    ["con", "prn", "aux", "nul"] + [f"{port}{n}" for port in ("com", "lpt") for n in range(10)]
-)
-
-
-def profile_folder_name(name: str) -> str | None:
-    """The folder of profile ``name``, or None if it is not a profile name.
-
-    The folder of profile ``name``: the name in lower case (macOS and Windows do not tell
-    "Club" from "club", so no OS may), or None if it is not a profile name: 1 to 40 ASCII
-    letters, digits, ``-`` and ``_``, starting with a letter or digit, and not a Windows
-    device name. Such a name can only ever be one folder inside the profiles folder.
-    """
-    folder = name.lower()
-    plain = folder.replace("-", "").replace("_", "")
-    valid = (
-        0 < len(folder) <= MAX_PROFILE_NAME
-        and folder.isascii()
-        and folder[0].isalnum()
-        and plain.isalnum()
-        and folder not in WINDOWS_DEVICES
-    )
-    return folder if valid else None
-
-
 def config_folder(default_folder: str | None = None) -> str | None:
-    """The config folder: ``$STRAVA_AUTH_CONFIG_DIR``, else the default.
+    """``$STRAVA_AUTH_CONFIG_DIR``, else ``default_folder``, else :func:`default_config_folder`.
 
-    ``$STRAVA_AUTH_CONFIG_DIR``, else ``default_folder`` (the ordinary code passes
-    platformdirs' answer), else :func:`default_config_folder`.
+    The ordinary code passes platformdirs' answer as ``default_folder``.
     """
     override = os.environ.get(ENV_CONFIG_DIR)
     if override:

@@ -17,9 +17,9 @@ from types import ModuleType
 from typing import TypeVar
 
 from ..errors import COMMAND, LOGIN_COMMAND, KeyringError, MissingExtraError
+from ..model.profile import Profile
+from ..model.token import Token
 from ..safe_text import clean
-from ..settings import Profile
-from .token import Token
 
 log = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import ReservationError, TokenFileError, UnsafeFolderError, os_reason
-from .sharing import retry_while_in_use
+from .windows_retry import retry_while_in_use
 
 fcntl: ModuleType | None
 try:

@@ -1,1 +1,1 @@
-"""Strava itself: the HTTP calls and the scopes."""
+"""Strava over HTTP: the OAuth calls, the API's athlete call, rate limits; nothing of the disk."""

@@ -18,9 +18,9 @@ from ..errors import (
     StravaError,
     StravaUnavailableError,
 )
+from ..model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials
+from ..model.rules import epoch_seconds, looks_like_token, number_below
 from ..safe_text import clean, safe
-from ..settings import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials
-from ..store.quick_read import epoch_seconds, looks_like_token, number_below
 from .rate_limits import describe_limit_hit
 
 log = logging.getLogger(__name__)
@@ -38,8 +38,6 @@ DEAUTHORIZE_RETIRED = date(2027, 6, 1)
 #: ``expires_in`` (Strava's ``expires_at`` is on its own clock).
 CLOCK_SKEW_TOLERANCE = 300
 _clock_told = False  # the clock warning is said once per process
-#: How many athletes a Standard Tier app serves (Strava's developer program from June 2026).
-STANDARD_TIER_ATHLETES = 10
 #: Strava's answers are a few KiB at most; a larger body is not parsed.
 MAX_BODY = 256 * 1024
 _JsonDict = dict[str, object]

@@ -10,6 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (requests is imported by whoever has a response)
+    import requests
 
 #: The two limits and the headers that carry them: (name, limit header, usage header).
 PAIRS = (
@@ -58,6 +62,15 @@ class RateLimits:
         used_up = [(limit, window) for limit, window in found if window is not None]
         used_up.sort(key=lambda pair: pair[1] != "daily")
         return used_up[0] if used_up else None
+
+
+def rate_limits(response: requests.Response) -> RateLimits:
+    """What Strava's answer says of its two rate limits, overall and for reads.
+
+    For example ``rate_limits(r).read.left_daily`` is how many reads are left today (UTC);
+    a limit the answer did not report is None. stravalib's own limiter is left as it is.
+    """
+    return read_rate_limits(response.headers)
 
 
 def read_rate_limits(headers: Mapping[str, str]) -> RateLimits:

@@ -47,13 +47,14 @@ def test_only_the_first_valid_redirect_is_handed_over_and_answered_by_the_login(
     with Catcher(0, "the-state") as catcher:
         catcher.start()
         first = get_in_background(catcher.redirect_uri, state="the-state", error="x")
-        redirect = catcher.next_redirect(5)
+        arrival = catcher.next_arrival(5)
         second = http_get(catcher.redirect_uri, params={"state": "the-state", "error": "y"})
         assert not first.done()  # the browser waits for the login's verdict
-        catcher.answer(pages.declined())
+        assert arrival is not None
+        arrival.answer(pages.declined())
         assert first.result().status_code == 200
         assert "declined" in first.result().text
-    assert redirect == Redirect(None, None, "x")
+    assert arrival.what == Redirect(None, None, "x")
     assert second.status_code == 409
 
 
@@ -61,8 +62,10 @@ def test_pasted_redirect_is_handed_over_and_closes_the_door() -> None:
     with _catcher() as catcher:
         catcher.start()
         assert catcher.offer(Redirect("c0de1234abcd", "read")) is not None
-        assert catcher.next_redirect(5) == Redirect("c0de1234abcd", "read")
-        catcher.answer(pages.declined())  # nobody to answer: returns at once
+        arrival = catcher.next_arrival(5)
+        assert arrival is not None
+        assert arrival.what == Redirect("c0de1234abcd", "read")
+        arrival.answer(pages.declined())  # nobody to answer: returns at once
         late = http_get(catcher.redirect_uri, params={"state": catcher.state, "code": "x"})
         assert late.status_code == 409
 
@@ -70,7 +73,7 @@ def test_pasted_redirect_is_handed_over_and_closes_the_door() -> None:
 def test_after_a_timeout_nothing_is_accepted() -> None:
     with _catcher() as catcher:
         catcher.start()
-        assert catcher.next_redirect(0.05) is None
+        assert catcher.next_arrival(0.05) is None
         late = http_get(catcher.redirect_uri, params={"state": catcher.state, "code": "abc"})
         assert late.status_code == 409
         assert catcher.offer(Redirect("c0de1234abcd")) is None
@@ -79,7 +82,7 @@ def test_after_a_timeout_nothing_is_accepted() -> None:
 def test_a_redirect_accepted_as_the_wait_ends_is_still_handed_over() -> None:
     with _catcher() as catcher:
         catcher.offer(Redirect("c0de1234abcd"))  # arrived, but nobody was waiting yet
-        assert catcher.next_redirect(0) == Redirect("c0de1234abcd")
+        assert what_arrives(catcher, 0) == Redirect("c0de1234abcd")
 
 
 def test_redirect_without_code_or_error_is_refused() -> None:
@@ -87,7 +90,7 @@ def test_redirect_without_code_or_error_is_refused() -> None:
         catcher.start()
         answer = http_get(catcher.redirect_uri, params={"state": catcher.state})
         assert answer.status_code == 400
-        assert catcher.next_redirect(0) is None
+        assert catcher.next_arrival(0) is None
 
 
 @pytest.mark.parametrize(
@@ -117,6 +120,11 @@ def test_redirect_repr_hides_the_code() -> None:
 
 def test_a_look_without_last_chance_keeps_the_door_open() -> None:
     with _catcher() as catcher:
-        assert catcher.next_redirect(0, last_chance=False) is None
+        assert catcher.next_arrival(0, last_chance=False) is None
         assert catcher.offer(Redirect("c0de1234abcd")) is not None  # still accepted
-        assert catcher.next_redirect(0, last_chance=False) == Redirect("c0de1234abcd")
+        assert what_arrives(catcher, 0, last_chance=False) == Redirect("c0de1234abcd")
+
+
+def what_arrives(catcher: Catcher, timeout: float, *, last_chance: bool = True) -> object:
+    arrival = catcher.next_arrival(timeout, last_chance=last_chance)
+    return None if arrival is None else arrival.what

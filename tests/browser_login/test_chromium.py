@@ -23,7 +23,8 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login import pages
-from strava_auth_helper.browser_login.flow import LoginOptions, refused_advice
+from strava_auth_helper.browser_login.flow import LoginOptions
+from strava_auth_helper.browser_login.words import Words, refused_advice
 from strava_auth_helper.demo.simulated_strava import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -31,8 +32,9 @@ from strava_auth_helper.demo.simulated_strava import (
     authorize_page,
 )
 from strava_auth_helper.errors import LoginDeclinedError
-from strava_auth_helper.settings import Credentials
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.model.app import Credentials
+from strava_auth_helper.settings import FoundCredentials
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import LoginRun, require
 
 # Debian's Chromium drives these: on the Windows leg there is no browser to drive.
@@ -78,16 +80,8 @@ def page(browser: Any) -> Iterator[Any]:
 
 
 def demo_login(sim: SimulatedStrava, token_path: Path) -> LoginRun:
-    return LoginRun(
-        LoginOptions(
-            credentials=Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
-            token_path=token_path,
-            base_url=sim.base_url,
-            port=0,
-            timeout=60,
-            open_browser=False,
-        )
-    )
+    options = LoginOptions(token_path, sim.base_url, port=0, timeout=60, open_browser=False)
+    return LoginRun(options, FoundCredentials(Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)))
 
 
 def press(page: Any, run: LoginRun, button: str, screenshot: Path) -> None:
@@ -161,7 +155,7 @@ ALL_PAGES = {
     "declined-desktop": pages.declined(pages.DESKTOP),
     "wrong-state": pages.wrong_state(),
     "error": pages.failed("Strava answered 400 Bad Request (AuthorizationCode/code/expired)"),
-    "error-desktop": pages.failed("Strava answered 503", pages.DESKTOP, "Strava is away."),
+    "error-desktop": pages.failed("Strava answered 503", pages.DESKTOP, Words("Strava is away.")),
     "asked-in-terminal": pages.asked_again_in_terminal(refused_advice("client_id", 1)),
     "timed-out": pages.timed_out(pages.NOTEBOOK),
     "not-found": pages.not_found(),
@@ -284,18 +278,8 @@ def test_the_setup_page_is_filled_and_sent_with_the_keyboard_alone(
 
 def setup_login(sim: SimulatedStrava, token_path: Path) -> LoginRun:
     """A login with no credentials (as the launcher starts it): the set-up page first."""
-    return LoginRun(
-        LoginOptions(
-            credentials=None,
-            token_path=token_path,
-            base_url=sim.base_url,
-            port=0,
-            timeout=60,
-            open_browser=False,
-            audience=pages.DESKTOP,
-            keep_credentials=True,
-        )
-    )
+    options = LoginOptions(token_path, sim.base_url, port=0, timeout=60, audience=pages.DESKTOP)
+    return LoginRun(options, None)
 
 
 def test_a_page_from_another_origin_cannot_post_credentials_to_the_login(

@@ -17,11 +17,13 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strava_auth_helper import errors
+from strava_auth_helper.browser_login import catcher
 from strava_auth_helper.browser_login import flow as login_mod
 from strava_auth_helper.browser_login.flow import LoginOptions
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import (
     ACCESS,
+    APP,
     CLIENT_ID,
     CLIENT_SECRET,
     CODE,
@@ -218,7 +220,7 @@ def test_busy_default_port_falls_back(
     busy_port: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(login_mod, "DEFAULT_PORT", busy_port)
+    monkeypatch.setattr(catcher, "DEFAULT_PORT", busy_port)
     login_options.port = None
     expect_exchange(strava)
     run = LoginRun(login_options)
@@ -466,7 +468,9 @@ def test_blocking_browser_does_not_deadlock(
 
     def run_login() -> None:
         result.append(
-            login_mod.run_login(login_options, out=cast(TextIO, out_lines), opener=blocking_browser)
+            login_mod.run_login(
+                login_options, APP, out=cast(TextIO, out_lines), opener=blocking_browser
+            )
         )
 
     t = threading.Thread(target=run_login, daemon=True)
@@ -492,7 +496,7 @@ def test_failing_browser_is_not_fatal(strava: HTTPServer, login_options: LoginOp
     done: list[object] = []
     t = threading.Thread(
         target=lambda: done.append(
-            login_mod.run_login(login_options, out=cast(TextIO, out), opener=broken_browser)
+            login_mod.run_login(login_options, APP, out=cast(TextIO, out), opener=broken_browser)
         ),
         daemon=True,
     )
@@ -537,7 +541,7 @@ def test_a_redirect_after_the_timeout_is_told_so(login_options: LoginOptions) ->
 
     with Catcher(0, "st4te") as catcher:
         catcher.start()
-        assert catcher.next_redirect(0.01) is None
+        assert catcher.next_arrival(0.01) is None
         late = http_get(catcher.redirect_uri, params={"state": "st4te", "code": CODE})
     assert late.status_code == 409
     assert "Login timed out" in late.text

@@ -11,7 +11,7 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.flow import LoginOptions
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -27,9 +27,9 @@ from tests.helpers import (
 
 @pytest.fixture
 def setup_run(login_options: LoginOptions, isolated_env: Path) -> LoginRun:
-    """A login with no credentials: it serves the set-up page first."""
-    options = dataclasses.replace(login_options, credentials=None, timeout=10, setup_time=0)
-    run = LoginRun(options)
+    """A login with no credentials where a browser opens: it serves the set-up page first."""
+    options = dataclasses.replace(login_options, open_browser=True, timeout=10, setup_time=0)
+    run = LoginRun(options, None)
     assert run.setup_url is not None
     return run
 

@@ -10,7 +10,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import HandedOverError, get_access_token
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import ACCESS, NEW_REFRESH, REFRESH, Ran, expect_refresh, stored
 
 Cli = Callable[..., Ran]

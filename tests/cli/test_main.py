@@ -19,10 +19,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from strava_auth_helper import TokenFileError, get_access_token, settings
+from strava_auth_helper import TokenFileError, get_access_token
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
-from strava_auth_helper.settings import Credentials
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.model.app import Credentials
+from strava_auth_helper.store.app_credentials import save_credentials
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import (
     ACCESS,
     CLIENT_ID,
@@ -242,6 +243,7 @@ def test_a_secret_refused_at_the_exchange_is_asked_again_at_the_terminal(
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
         {"message": "Authorization Error", "errors": [{"resource": "Application"}]}, status=401
     )
+    expect_app_check(strava)  # the value typed again is checked before Strava's page opens
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
     term = PtyProcess(
         [*PY_M, "login", "--no-browser", "--port", "0", "--token-file"] + [str(tmp_path / "t.json")]
@@ -277,7 +279,7 @@ def test_a_secret_refused_at_the_exchange_is_asked_again_at_the_terminal(
 def test_saved_credentials_strava_refuses_are_asked_for_again_at_the_terminal(
     strava: HTTPServer, isolated_env: Path, tmp_path: Path
 ) -> None:
-    settings.save_credentials(Credentials(CLIENT_ID, "an-old-secret"))
+    save_credentials(Credentials(CLIENT_ID, "an-old-secret"))
     expect_app_check(strava, secret="an-old-secret", refused="client_secret")
     expect_app_check(strava)
     term = PtyProcess([*PY_M, "login", "--no-browser", "--port", "0", "--timeout", "5"])
@@ -380,9 +382,9 @@ ONLINE_MODULES = {
     "urllib3",
     "keyring",
     "strava_auth_helper.strava.api",
-    "strava_auth_helper.flows.refresh",
+    "strava_auth_helper.commands.refresh",
     "strava_auth_helper.browser_login.flow",
-    "strava_auth_helper.demo.walkthrough",
+    "strava_auth_helper.commands.demo",
     "strava_auth_helper.demo.simulated_strava",
 }
 

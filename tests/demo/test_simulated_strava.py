@@ -16,7 +16,7 @@ from strava_auth_helper.demo.simulated_strava import (
     press_authorize,
 )
 from strava_auth_helper.errors import ReauthorizationRequiredError, StravaError
-from strava_auth_helper.settings import Credentials
+from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.strava import api as strava
 from tests.helpers import TLS, http_get
 
@@ -41,11 +41,12 @@ def authorize(
         assert 'id="authorize"' in page.text
         assert "activity:read_all" in page.text
         landed = athlete.submit(press_authorize, url, cancel=cancel, untick=untick)
-        redirect = catcher.next_redirect(5)
-        catcher.answer(pages.declined())
+        arrival = catcher.next_arrival(5)
+        assert arrival is not None
+        arrival.answer(pages.declined())
         assert "declined" in landed.result()
-    assert redirect is not None
-    return redirect
+    assert isinstance(arrival.what, Redirect)
+    return arrival.what
 
 
 def test_code_is_single_use(sim: SimulatedStrava) -> None:

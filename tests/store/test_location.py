@@ -12,8 +12,10 @@ from platformdirs.macos import MacOS
 from platformdirs.unix import Unix
 
 from strava_auth_helper import settings
+from strava_auth_helper.model.profile import NO_PROFILE
 from strava_auth_helper.store import location
 from strava_auth_helper.store.location import APP_NAME
+from strava_auth_helper.store.paths import config_dir, token_path
 
 XDG_CONFIG_HOMES = [None, "", "   ", "relative", "~/cfg", "/abs/cfg", "/abs/cfg/", " /abs", "/a b/"]
 HOMES = [None, "", "relative/home", "/", "/home/odd/", "/home/with space", "/home/x/../y"]
@@ -117,8 +119,8 @@ def test_fast_and_ordinary_code_find_the_same_file(
             monkeypatch.setenv(name, value)
     found = location.token_location(explicit, profile=profile)
     assert found is not None
-    assert Path(found) == settings.token_path(explicit, settings.resolve_profile(profile))
-    assert "~" not in found
+    assert Path(found[0]) == token_path(explicit, settings.resolve_profile(profile))
+    assert "~" not in found[0]
 
 
 @pytest.mark.skipif(sys.platform != "win32", reason="Windows' default folder (the Windows leg)")
@@ -126,6 +128,6 @@ def test_the_default_folder_on_windows_is_localappdata(monkeypatch: pytest.Monke
     monkeypatch.delenv("STRAVA_AUTH_CONFIG_DIR")
     expected = Path(os.environ["LOCALAPPDATA"], APP_NAME)  # what Windows says it is
     assert Path(location.default_config_folder() or "") == expected
-    assert settings.config_dir() == expected
-    assert settings.token_path(None, settings.NO_PROFILE) == expected / "token.json"
-    assert Path(location.token_location() or "") == expected / "token.json"
+    assert config_dir() == expected
+    assert token_path(None, NO_PROFILE) == expected / "token.json"
+    assert Path((location.token_location() or ("",))[0]) == expected / "token.json"

@@ -27,7 +27,7 @@ from strava_auth_helper import get_access_token
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
 from strava_auth_helper.errors import StravaAuthError
 from strava_auth_helper.store.os_keyring import SERVICE
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import (
     CLIENT_ID,
     NEW_ACCESS,

@@ -21,7 +21,7 @@ from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.errors import ReservationError, UnsafeFolderError
 from strava_auth_helper.store import private_files
 from strava_auth_helper.store.private_files import temp_path, write_private
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from tests.helpers import (
     CODE,
     NEW_ACCESS,

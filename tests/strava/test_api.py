@@ -11,7 +11,7 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import get_access_token
 from strava_auth_helper.errors import StravaError
-from strava_auth_helper.store.token import read_token
+from strava_auth_helper.store.token_file import read_token
 from strava_auth_helper.strava import api
 from tests.helpers import ACCESS, base_of, refresh_answer, stored
 

@@ -1,0 +1,139 @@
+"""``strava-auth login`` and ``login()``: the browser login, from the command line or Python.
+
+Both build one :class:`~..browser_login.flow.LoginOptions` and hand it to :func:`log_in`,
+which finds the app's credentials, chooses how to talk to the person (a terminal, a notebook,
+or a desktop with no terminal) and says who logged in.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .. import settings
+from ..browser_login import pages
+from ..browser_login.flow import LoginOptions, LoginResult, run_login
+from ..browser_login.frontends import Frontend, NotebookFrontend, running_kernel
+from ..errors import LOGIN_COMMAND, MissingCredentialsError, ScopesNotGrantedError
+from ..launchers.notify import notify
+from ..model.scopes import DEFAULT_SCOPE, check_scopes
+from ..model.token import Token
+from ..settings import FoundCredentials
+from ..store import refresh_tokens
+from ..store.app_credentials import forget_credentials
+from ..store.location import PathArg
+from ..store.paths import token_path
+
+
+def login(
+    scope: str = DEFAULT_SCOPE,
+    *,
+    profile: str | None = None,
+    token_file: PathArg = None,
+    port: int | None = None,
+    timeout: float = settings.DEFAULT_LOGIN_TIMEOUT,
+    open_browser: bool = True,
+    force: bool = False,
+    store: str = "file",
+) -> Token:
+    """Log in in the browser and save the token: the same flow as ``strava-auth login``.
+
+    In a notebook (a running IPython kernel) the address is shown as a link. Where no
+    browser can be opened from here (a remote kernel, Colab, an SSH session), or with
+    ``open_browser=False``, the address the browser lands on can be pasted back: into an
+    input box in a notebook, on standard input elsewhere. Where the app's credentials are
+    not set, a page in the browser asks for them (nothing is asked on standard input).
+
+    Args:
+        scope: comma-separated scopes to ask for.
+        profile: log in for this named profile (its token file and its own credentials).
+        token_file: where to save the token (wins over ``profile``).
+        port: the port on 127.0.0.1 for the redirect (default ``$STRAVA_AUTH_PORT``, else
+            5000, or any free one if 5000 is busy).
+        timeout: seconds to wait for the redirect (a pasted address is waited for as long
+            as it takes).
+        open_browser: open the browser here; False: only show the address.
+        force: ask Strava to show the authorize page again (to grant more scopes).
+        store: where the refresh token is kept: ``"file"`` (the token file) or
+            ``"keyring"`` (the OS keyring; needs the ``keyring`` extra).
+
+    Returns:
+        The saved token.
+
+    Raises:
+        MissingCredentialsError: no client ID or secret is set, and no browser opens here.
+        KeyringError, MissingExtraError: ``store="keyring"``, but there is no usable keyring.
+        ScopesNotGrantedError: the token was saved, but the athlete unticked some scopes; its
+            ``token`` and ``missing_scopes`` say which.
+        LoginDeclinedError, LoginTimeoutError, StravaError, TokenFileError: nothing was saved.
+    """
+    resolved = settings.resolve_profile(profile)
+    options = LoginOptions(
+        token_path=token_path(token_file, resolved),
+        base_url=settings.base_url(),
+        scope=check_scopes(scope),
+        port=settings.login_port(port),
+        timeout=timeout,
+        force=force,
+        open_browser=open_browser,
+        paste_input=sys.stdin,  # read only where pasting is offered (no browser here)
+        store=store,
+        profile=resolved,
+        audience=pages.NOTEBOOK if running_kernel() else pages.TERMINAL,
+        setup_in_browser=True,
+    )
+    return log_in(options).token
+
+
+def log_in(options: LoginOptions) -> LoginResult:
+    """Log in as ``options`` ask; the person is told who logged in and where the token went.
+
+    Raises:
+        ScopesNotGrantedError: the token was saved, but some scopes were not granted.
+        StravaAuthError: as for :func:`login`.
+    """
+    refresh_tokens.place(options.store).check_usable()  # before a code is spent
+    frontend = _frontend(options)
+    if options.reset_credentials:
+        forgotten = forget_credentials(options.profile)
+        frontend.say(
+            f"Forgot the app's credentials saved in {forgotten}."
+            if forgotten
+            else "No app credentials were saved on this computer (for this profile)."
+        )
+    result = run_login(options, _found(options), frontend=frontend)
+    frontend.say(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")
+    if result.missing_scopes:
+        raise ScopesNotGrantedError(
+            f"logged in and saved, but Strava did not grant {', '.join(result.missing_scopes)}"
+            " (unticked on Strava's page); scripts that need them will fail: log in again "
+            f"with `{LOGIN_COMMAND} --force` (from Python: login(force=True)) and leave "
+            "every box ticked",
+            result.token,
+            result.missing_scopes,
+        )
+    return result
+
+
+def _found(options: LoginOptions) -> FoundCredentials | None:
+    try:
+        return settings.find_credentials(options.client_id, profile=options.profile)
+    except MissingCredentialsError:
+        return None  # asked for, at the terminal or on the set-up page
+
+
+def _frontend(options: LoginOptions) -> Frontend:
+    if running_kernel():
+        return NotebookFrontend()
+    if options.audience == pages.DESKTOP:
+        return DesktopFrontend()
+    typing = not options.setup_in_browser and sys.stdin is not None and sys.stdin.isatty()
+    return Frontend(prompts=typing)
+
+
+class DesktopFrontend(Frontend):
+    """A double-click's login: lines as a terminal's, and the desktop told what matters."""
+
+    def browser_failed(self, url: str) -> None:
+        """The browser could not be opened: the address goes to a notification (then the line)."""
+        notify(f"Could not open a browser. Open this address in one to log in:\n{url}")
+        super().browser_failed(url)

@@ -1,0 +1,104 @@
+"""Logging out: revoke the app's access at Strava, then delete the token file and its lock.
+
+Strava is told through ``oauth/revoke`` (the refresh token, with the app's credentials);
+where that answers 404, through the old ``oauth/deauthorize``, until Strava retires it on
+1 June 2027.
+
+All of it under the token lock: a refresh in flight finishes first (and its token is the
+one revoked), and one that waits finds no token file afterwards, so it cannot write one back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from pathlib import Path
+
+from .. import settings
+from ..errors import KeyringError, MissingExtraError, ReauthorizationRequiredError, StravaError
+from ..model.profile import Profile
+from ..model.token import Token
+from ..store import refresh_tokens
+from ..store.lock import TokenLock
+from ..store.paths import profile_dir
+from ..store.token_file import read_token
+from ..store.windows_retry import retry_while_in_use
+from ..strava import api
+from .refresh import refresh_locked
+
+log = logging.getLogger(__name__)
+
+
+def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
+    """Revoke at Strava and delete; returns whether Strava was told.
+
+    Raises:
+        NotLoggedInError, TokenFileError: nothing (usable) to log out of.
+        StravaError: Strava could not be told; the token file is kept (unless ``local_only``).
+    """
+    with TokenLock(path) as lock:
+        token = read_token(path)  # fails clearly when there is nothing to log out of
+        told = False if local_only else _tell_strava(path, token, profile)
+        _forget_refresh_token(token, local_only=local_only)
+        retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
+        lock.discard()
+    if profile.name and path.parent == profile_dir(profile):
+        with contextlib.suppress(OSError):  # gone with its last file; kept if it has a .env
+            path.parent.rmdir()
+    return told
+
+
+def _forget_refresh_token(token: Token, *, local_only: bool) -> None:
+    """Delete the refresh token where it lives (the keyring's entry) with its file.
+
+    With ``local_only`` the file goes even where the keyring refuses (locked, not
+    answering), and what is left behind is named.
+    """
+    where = refresh_tokens.of(token)
+    try:
+        where.delete(token)
+    except (KeyringError, MissingExtraError) as exc:
+        if not local_only:
+            raise
+        log.warning(
+            "%s; the token file is deleted, but its refresh token is still %s: %s",
+            exc,
+            where.describe(token),
+            where.removal_hint(token),
+        )
+
+
+def _tell_strava(path: Path, token: Token, profile: Profile) -> bool:
+    credentials = settings.load_credentials(profile=profile)
+    try:
+        refresh_token = refresh_tokens.of(token).load(token)
+        api.revoke(settings.base_url(), credentials, refresh_token, hint=_HINT)
+    except StravaError as exc:
+        if exc.status == 404 and api.deauthorize_still_served():
+            return _deauthorize(path, token, profile)  # no oauth/revoke there: the old way
+        raise _kept(exc) from None
+    return True
+
+
+_HINT = "refresh_token"
+
+
+def _kept(exc: StravaError) -> StravaError:
+    return StravaError(
+        f"{exc}; the token file was kept: try again, or use --local-only to delete it anyway",
+        exc.status,
+    )
+
+
+def _deauthorize(path: Path, token: Token, profile: Profile) -> bool:
+    try:
+        if not token.is_fresh(60):  # deauthorize needs a live access token
+            token = refresh_locked(path, token, profile)[0]
+        api.deauthorize(settings.base_url(), token.access_token)
+    except ReauthorizationRequiredError:
+        return False  # Strava already refuses this token: nothing left to revoke
+    except StravaError as exc:
+        if exc.status == 401:
+            return False  # the access token is already revoked
+        raise _kept(exc) from None
+    return True

@@ -1,0 +1,1 @@
+"""Double-click launchers: desktop files, the Windows shortcut, and desktop notifications."""

@@ -1,0 +1,60 @@
+"""Telling the person at the desktop, where a double-click's login has no terminal.
+
+Its pages are in the browser; where the browser cannot be opened, or the login fails before
+a page can say so, the desktop itself tells: a notification (``notify-send`` on Linux,
+``osascript`` on macOS) or a message box (Windows, whose launcher has no console).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import sys
+
+log = logging.getLogger(__name__)
+
+TITLE = "Strava login"
+
+
+def notify(message: str, *, title: str = TITLE) -> bool:
+    """Tell the person at this desktop ``message``; False where no way to do so was found."""
+    try:
+        if sys.platform == "win32":
+            return _message_box(title, message)
+        if sys.platform == "darwin":
+            script = (
+                f"display notification {_applescript(message)} with title {_applescript(title)}"
+            )
+            return _run(["osascript", "-e", script])
+        notifier = shutil.which("notify-send")
+        if notifier is None:
+            return False
+        return _run([notifier, "--app-name", title, "--expire-time", "0", title, message])
+    except OSError:
+        log.debug("could not show a notification", exc_info=True)
+        return False
+
+
+def can_notify() -> bool:
+    """A notification can be shown here (Linux: ``notify-send`` is installed)."""
+    return sys.platform in ("win32", "darwin") or shutil.which("notify-send") is not None
+
+
+def _run(argv: list[str]) -> bool:
+    done = subprocess.run(argv, capture_output=True, timeout=10, check=False)
+    return done.returncode == 0
+
+
+def _applescript(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _message_box(title: str, message: str) -> bool:
+    if sys.platform != "win32":
+        return False
+    import ctypes  # Windows: its console-less launcher shows a message box
+
+    mb_iconinformation, mb_setforeground = 0x40, 0x10000
+    flags = mb_iconinformation | mb_setforeground
+    return bool(ctypes.windll.user32.MessageBoxW(None, message, title, flags))

@@ -1,0 +1,147 @@
+"""Where a refresh token lives: one interface, two places (the token file, the OS keyring).
+
+A token file says where its refresh token lives (``refresh_token_in``); :func:`of` and
+:func:`place` are the one place that picks the :class:`Place` for it. The rest of the package
+asks a place to load, save or delete a refresh token and never looks into the keyring itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import ConfigError, KeyringError, MissingExtraError
+from ..model.profile import Profile
+from ..model.rules import IN_FILE, IN_KEYRING
+from ..model.token import PLACES, RefreshTokenPlace, Token
+from . import os_keyring
+
+log = logging.getLogger(__name__)
+
+
+class Place:
+    """The token file: its ``refresh_token`` field holds the refresh token."""
+
+    name: RefreshTokenPlace = IN_FILE
+
+    def check_usable(self) -> None:
+        """Raise now, before Strava is asked, if a refresh token cannot be kept here."""
+
+    def assign(self, token: Token, path: Path, profile: Profile) -> Token:
+        """``token`` (of the token file ``path``) marked to keep its refresh token here."""
+        return in_file(token)
+
+    def load(self, token: Token) -> str:
+        """The refresh token of ``token``."""
+        return token.refresh_token
+
+    def save(self, token: Token) -> None:
+        """Keep ``token``'s refresh token here, before its file is written."""
+
+    def delete(self, token: Token) -> None:
+        """Forget ``token``'s refresh token (a logout, a move elsewhere)."""
+
+    def for_rotation(self, token: Token, path: Path, profile: Profile) -> Token:
+        """``token`` as its next rotated refresh token is to be kept."""
+        return token
+
+    def forget_replaced(self, old: Token, new: Token, sent: str) -> None:
+        """After a rotation that moved ``old``'s refresh token, forget what it left behind."""
+
+    def describe(self, token: Token) -> str:
+        """Where the refresh token is, for a person."""
+        return "in the token file"
+
+    def removal_hint(self, token: Token) -> str:
+        """How to remove by hand a refresh token a delete could not."""
+        return ""
+
+
+class Keyring(Place):
+    """The OS keyring (needs the ``keyring`` extra): an entry of its own per token file.
+
+    The token file names the entry (``keyring_entry``) and holds no refresh token.
+    """
+
+    name: RefreshTokenPlace = IN_KEYRING
+
+    def check_usable(self) -> None:
+        """Ask the keyring something (raises KeyringError, MissingExtraError)."""
+        os_keyring.check_usable()
+
+    def assign(self, token: Token, path: Path, profile: Profile) -> Token:
+        """``token`` marked to keep its refresh token in its file's own entry."""
+        entry = os_keyring.entry_name(profile, token.client_id, path)
+        return replace(token, refresh_token_in=IN_KEYRING, keyring_entry=entry)
+
+    def load(self, token: Token) -> str:
+        """The refresh token in the token's entry (raises KeyringError, MissingExtraError)."""
+        return os_keyring.fetch(token)
+
+    def save(self, token: Token) -> None:
+        """Put the refresh token in the token's entry (raises KeyringError, MissingExtraError)."""
+        os_keyring.store(token)
+
+    def delete(self, token: Token) -> None:
+        """Remove the token's entry (raises KeyringError, MissingExtraError)."""
+        os_keyring.delete(token)
+
+    def for_rotation(self, token: Token, path: Path, profile: Profile) -> Token:
+        """An entry named the old way, shared by a profile's token files, gets one of its own."""
+        shared = os_keyring.is_shared_name(token.keyring_entry)
+        return self.assign(token, path, profile) if shared else token
+
+    def forget_replaced(self, old: Token, new: Token, sent: str) -> None:
+        """Delete ``old``'s entry if it still holds ``sent`` (else another file's is in it)."""
+        if new.keyring_entry == old.keyring_entry:
+            return
+        try:
+            os_keyring.delete_if_it_holds(old, sent)
+        except (KeyringError, MissingExtraError) as exc:  # the token is saved; a stale entry
+            log.warning("%s (the old keyring entry %r was left)", exc, old.keyring_entry)
+
+    def describe(self, token: Token) -> str:
+        """The keyring and the entry's name."""
+        return f"in the OS keyring (entry {token.keyring_entry!r} of '{os_keyring.SERVICE}')"
+
+    def removal_hint(self, token: Token) -> str:
+        """The keyring app, or the ``keyring`` command."""
+        entry, service = token.keyring_entry, os_keyring.SERVICE
+        return (
+            f"remove the entry '{entry}' of '{service}' with your keyring app (or `keyring del "
+            f"{service} {entry}`)"
+        )
+
+
+_PLACES: dict[str, Place] = {IN_FILE: Place(), IN_KEYRING: Keyring()}
+
+
+def place(name: str) -> Place:
+    """The place called ``name``.
+
+    Raises:
+        ConfigError: a refresh token cannot live there (it is not "file" or "keyring").
+    """
+    if name not in _PLACES:
+        raise ConfigError(f"a refresh token lives in {' or '.join(PLACES)}, not {name!r}")
+    return _PLACES[name]
+
+
+def of(token: Token) -> Place:
+    """Where ``token``'s refresh token lives."""
+    return _PLACES[token.refresh_token_in]
+
+
+def in_file(token: Token) -> Token:
+    """``token`` marked to keep its refresh token in its file."""
+    return replace(token, refresh_token_in=IN_FILE, keyring_entry=None)
+
+
+def whole(token: Token) -> Token:
+    """``token`` with its refresh token loaded from wherever it lives.
+
+    Raises:
+        KeyringError, MissingExtraError: it lives in the keyring, which cannot give it.
+    """
+    return replace(token, refresh_token=of(token).load(token))

@@ -1,0 +1,108 @@
+"""The valid-token read: locate, read, check expiry, return; standard library only.
+
+``entry`` (``get_access_token()`` and the console script) asks here first. What it cannot
+answer (no file, a corrupt one, near expiry, a bad setting) it hands on as a :class:`Peek`:
+the ordinary code (``commands.refresh``) goes on from what was read, and says what is wrong.
+It imports only the standard library's cheapest parts and the package's rules
+(:mod:`..model.rules`, :mod:`.location`), which import nothing more (tests prove both).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import time
+
+from ..model.rules import DEFAULT_MIN_TTL, min_ttl_in_range, token_fields
+from .location import PathArg, token_location
+
+#: A token file is well under 1 KiB; anything this large is not one.
+MAX_TOKEN_FILE = 64 * 1024
+
+
+class Peek:
+    """One read of the token file: where it is, whose (a profile's folder name), what it holds.
+
+    ``data`` is the parsed JSON, or None where the file is missing, unreadable or not JSON.
+    """
+
+    __slots__ = ("location", "profile", "data")
+
+    def __init__(self, location: str, profile: str | None, data: object) -> None:
+        self.location, self.profile, self.data = location, profile, data
+
+    def fresh_access_token(self, min_ttl: float) -> str | None:
+        """The access token if it stays valid for more than ``min_ttl`` seconds, else None."""
+        fields = token_fields(self.data) if min_ttl_in_range(min_ttl) else None
+        if fields is None or fields[2] - time.time() <= min_ttl:
+            return None
+        return fields[0]
+
+
+def peek(token_file: PathArg = None, profile: str | None = None) -> Peek | None:
+    """Read the token file once; None where the profile name or the folder cannot be had.
+
+    Never raises: the ordinary code explains whatever is wrong.
+    """
+    found = token_location(token_file, profile=profile)
+    if found is None:
+        return None
+    location, folder = found
+    return Peek(location, folder, _read_json(location))
+
+
+def valid_access_token(
+    token_file: PathArg = None, min_ttl: float = DEFAULT_MIN_TTL, profile: str | None = None
+) -> str | None:
+    """The stored access token if it stays valid for more than ``min_ttl`` seconds, else None."""
+    found = peek(token_file, profile)
+    return None if found is None else found.fresh_access_token(min_ttl)
+
+
+def _read_json(location: str) -> object:
+    try:
+        return json.loads(read_token_bytes(location), parse_constant=no_constants)
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
+def no_constants(name: str) -> object:
+    """Refuse NaN and Infinity (``json``'s ``parse_constant``): no token file holds them."""
+    raise ValueError(f"{name} is not a number a token file holds")
+
+
+class NotATokenFileError(ValueError):
+    """The path holds something that cannot be a token file (the message says what)."""
+
+
+def read_token_bytes(location: str) -> bytes:
+    """The file's bytes: a regular file only (a FIFO would block), at most 64 KiB.
+
+    Raises:
+        OSError: it cannot be opened (FileNotFoundError when it is not there).
+        NotATokenFileError: it is not a regular file, or too large.
+    """
+    try:
+        fd = os.open(location, _READ_FLAGS)
+    except PermissionError:  # on Windows, maybe only while another process replaces it
+        from .windows_retry import retry_while_in_use  # (imported only then: start-up time)
+
+        fd = retry_while_in_use(lambda: os.open(location, _READ_FLAGS))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotATokenFileError("not a regular file")
+        chunks = []
+        size = 0
+        while chunk := os.read(fd, MAX_TOKEN_FILE + 1 - size):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_TOKEN_FILE:
+                raise NotATokenFileError(f"larger than {MAX_TOKEN_FILE // 1024} KiB")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+# O_NONBLOCK: a FIFO must not block the open (POSIX); O_BINARY: no text mode (Windows).
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)

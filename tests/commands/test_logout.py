@@ -1,0 +1,153 @@
+"""Logout under the token lock: a refresh in flight cannot write the token back."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+import requests
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from strava_auth_helper.commands.logout import logout
+from strava_auth_helper.demo.simulated_strava import SimulatedStrava
+from strava_auth_helper.errors import ReauthorizationRequiredError, StravaError
+from strava_auth_helper.model.profile import NO_PROFILE
+from strava_auth_helper.settings import load_credentials
+from strava_auth_helper.store.lock import TokenLock
+from strava_auth_helper.strava import api
+from tests.helpers import (
+    ACCESS,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    NEW_ACCESS,
+    NEW_REFRESH,
+    REFRESH,
+    refresh_answer,
+    sim_login,
+    stored,
+)
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_logout_waits_for_a_refresh_in_flight(
+    threaded_strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    strava = threaded_strava
+    stored(token_path, 600)  # valid for logout's needs, too short for the refresher below
+    refreshing, release, logout_waits = threading.Event(), threading.Event(), threading.Event()
+    revoked: list[str] = []
+
+    def slow_refresh(request: Request) -> Response:
+        refreshing.set()
+        release.wait(30)
+        return Response(json.dumps(refresh_answer()), content_type="application/json")
+
+    def revoke(request: Request) -> Response:
+        revoked.append(request.form["token"])
+        return Response(json.dumps({}), content_type="application/json")
+
+    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(slow_refresh)
+    strava.expect_oneshot_request("/oauth/revoke", method="POST").respond_with_handler(revoke)
+    # Another process refreshes: it takes the lock, then waits for (slow) Strava.
+    code = "import sys; from strava_auth_helper import get_access_token as g;"
+    code += "print(g(sys.argv[1], min_ttl=3600))"
+    refresher = subprocess.Popen(
+        [sys.executable, "-c", code, str(token_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert refreshing.wait(30)
+
+    enter = TokenLock.__enter__
+
+    def note_the_wait(lock: TokenLock) -> TokenLock:
+        logout_waits.set()
+        return enter(lock)
+
+    monkeypatch.setattr(TokenLock, "__enter__", note_the_wait)
+    told: list[bool] = []
+    logging_out = threading.Thread(
+        target=lambda: told.append(logout(token_path, profile=NO_PROFILE))
+    )
+    logging_out.start()
+    while logging_out.is_alive() and not logout_waits.wait(0.01):
+        pass  # until it finished (without a lock) or asked for the lock
+    release.set()
+    refreshed, _ = refresher.communicate(timeout=30)
+    logging_out.join(30)
+    assert refreshed == f"{NEW_ACCESS}\n"
+    assert told == [True]
+    assert not token_path.exists()  # not written back by the refresh
+    assert revoked == [NEW_REFRESH]  # the token that was current when it logged out
+    assert REFRESH not in revoked
+
+
+BASIC = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_logout_revokes_the_refresh_token_with_the_apps_credentials(
+    strava: HTTPServer, token_path: Path
+) -> None:
+    stored(token_path, -10)  # an expired access token: revoke needs none, so no refresh
+    strava.expect_oneshot_request(
+        "/oauth/revoke",
+        method="POST",
+        headers={"Authorization": BASIC},
+        data="token=refresh-token-0123456789&token_type_hint=refresh_token",
+    ).respond_with_json({})
+    assert logout(token_path, profile=NO_PROFILE) is True
+    assert not token_path.exists()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_where_revoke_is_not_there_logout_deauthorizes_until_it_is_retired(
+    strava: HTTPServer, token_path: Path
+) -> None:
+    stored(token_path, 3600)
+    strava.expect_oneshot_request("/oauth/revoke", method="POST").respond_with_json(
+        {"message": "Record Not Found", "errors": []}, status=404
+    )
+    strava.expect_oneshot_request(
+        "/oauth/deauthorize", method="POST", data=f"access_token={ACCESS}"
+    ).respond_with_json({"access_token": ACCESS})
+    assert logout(token_path, profile=NO_PROFILE) is True
+    assert not token_path.exists()
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_after_1_june_2027_a_missing_revoke_is_an_error_and_the_file_is_kept(
+    strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert api.deauthorize_still_served(date(2027, 5, 31))
+    assert not api.deauthorize_still_served(date(2027, 6, 1))
+    monkeypatch.setattr(api, "deauthorize_still_served", lambda: False)
+    stored(token_path, 3600)
+    before = token_path.read_bytes()
+    strava.expect_oneshot_request("/oauth/revoke", method="POST").respond_with_json(
+        {"message": "Record Not Found", "errors": []}, status=404
+    )
+    with pytest.raises(StravaError, match="the token file was kept") as caught:
+        logout(token_path, profile=NO_PROFILE)
+    assert caught.value.status == 404
+    assert token_path.read_bytes() == before
+
+
+def test_the_simulation_revokes_both_tokens_whichever_is_given(sim_env: SimulatedStrava) -> None:
+    token = sim_login(sim_env, Path(os.environ["STRAVA_AUTH_CONFIG_DIR"]) / "token.json").token
+    assert logout(Path(os.environ["STRAVA_AUTH_CONFIG_DIR"]) / "token.json", profile=NO_PROFILE)
+    assert sim_env.requests[-1] == "POST /oauth/revoke"
+    with pytest.raises(ReauthorizationRequiredError):  # the refresh token is dead
+        api.refresh(sim_env.base_url, load_credentials(profile=NO_PROFILE), token.refresh_token)
+    answer = requests.get(
+        f"{sim_env.base_url}/api/v3/athlete",
+        headers={"Authorization": f"Bearer {token.access_token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 401  # and so is the access token
