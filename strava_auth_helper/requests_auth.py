@@ -1,7 +1,6 @@
 """``StravaAuth``: a requests auth that puts a live token on Strava's API requests only.
 
-``StravaAuth``: a requests auth that puts a live bearer token on requests to Strava's API,
-and nowhere else; on a 401 for an invalid or expired token it refreshes and retries once.
+On a 401 for an invalid or expired token it refreshes and retries once.
 """
 
 from __future__ import annotations
@@ -144,8 +143,7 @@ class StravaAuth(AuthBase):
 def raise_for_status(response: requests.Response) -> None:
     """``response.raise_for_status()``, naming the scope a 401 says is missing.
 
-    ``response.raise_for_status()``, but a 401 for a missing permission raises
-    :class:`MissingScopeError`, whose message names the scope and the login to run.
+    That 401 raises :class:`MissingScopeError`, whose message names the login to run.
 
     Raises:
         MissingScopeError: Strava refused the call for lack of a permission.

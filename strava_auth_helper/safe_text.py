@@ -1,8 +1,7 @@
 """Text from the network or the user, made safe for a terminal or a log.
 
-Text from the network or the user made safe for a terminal or a log: no control
-characters, a sane length, no secret this process knows (even a piece of one), and printed
-so that no terminal encoding can make it fail.
+No control characters, a sane length, no secret this process knows (even a piece of one),
+and printed so that no terminal encoding can make it fail.
 """
 
 from __future__ import annotations
@@ -24,8 +23,7 @@ _PIECE = 8
 def clean(text: object, limit: int = 200) -> str:
     """``text`` on one line, without controls, at most ``limit`` long.
 
-    ``text`` on one line: controls become spaces, spaces collapse, lone surrogates become
-    U+FFFD, at most ``limit`` long.
+    Controls become spaces, spaces collapse, lone surrogates become U+FFFD.
     """
     flat = " ".join(_CONTROL.sub(" ", _SURROGATE.sub("\ufffd", str(text))).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
@@ -34,9 +32,9 @@ def clean(text: object, limit: int = 200) -> str:
 def print_safely(text: str, stream: TextIO | None = None) -> None:
     """``print(text)`` that no encoding can make fail.
 
-    ``print(text)`` that no encoding can make fail (``PYTHONIOENCODING=ascii:strict``, a
-    cp1252 console): what the stream cannot encode is written as a backslash escape. What
-    is shown must never decide whether something that already happened counts.
+    Under ``PYTHONIOENCODING=ascii:strict`` or on a cp1252 console, what the stream cannot
+    encode is written as a backslash escape. What is shown must never decide whether
+    something that already happened counts.
     """
     out = stream if stream is not None else sys.stdout
     try:
@@ -49,8 +47,7 @@ def print_safely(text: str, stream: TextIO | None = None) -> None:
 def redact(text: str, secrets: Iterable[str | None]) -> str:
     """``text`` with every run of eight or more characters of a secret hidden.
 
-    ``text`` with every run of :data:`_PIECE` or more characters of a secret (as is, or
-    URL-encoded, as an echoed form body carries it) replaced by ``***``.
+    Hidden as ``***``, the secret as it is or URL-encoded (as an echoed form body carries it).
     """
     forms = {f for s in secrets if s for f in (s, quote(s, safe=""), quote(s, safe="/"))}
     pieces = {f[i : i + _PIECE] for f in forms for i in range(len(f) - _PIECE + 1)}

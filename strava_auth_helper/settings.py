@@ -12,8 +12,6 @@ import os
 import shlex
 import shutil
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,8 +20,8 @@ from dotenv import dotenv_values
 
 from .errors import ConfigError, MissingCredentialsError
 from .model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials, parse_client_id
-from .model.profile import NO_PROFILE, Profile
 from .model.rules import MAX_PROFILE_NAME, MAX_TOKEN, looks_like_token, profile_folder_name
+from .model.token import NO_PROFILE, Profile
 from .safe_text import clean
 from .store import location
 from .store.paths import config_dir, config_env_file
@@ -52,11 +50,10 @@ DEFAULT_LOGIN_TIMEOUT = 300.0
 
 
 def resolve_profile(given: str | Profile | None = None) -> Profile:
-    """The profile in use, resolved once and in lower case.
+    """The profile in use, resolved once and in lower case ("Club" and "club" are one).
 
-    The profile in use, in lower case ("Club" and "club" are one profile): ``given``, else
-    ``$STRAVA_AUTH_PROFILE``, else none (also for an explicit ``""``: no profile, whatever the
-    environment says). A :class:`Profile` is already resolved and is returned as it is.
+    ``given``, else ``$STRAVA_AUTH_PROFILE``, else none (also for an explicit ``""``, whatever
+    the environment says). A :class:`Profile` is already resolved and is returned as it is.
 
     Raises:
         ConfigError: the name is not one (it is never a path, nor a Windows device name).
@@ -205,10 +202,9 @@ def _url_setting(name: str) -> str:
 
 
 def login_port(explicit: int | None = None) -> int | None:
-    """The port the login listens on.
+    """The port the login listens on; None: 5000, or any free port if it is busy.
 
-    The port the login listens on: ``explicit``, else ``$STRAVA_AUTH_PORT`` (a
-    double-click launcher takes no flags), else None: 5000, or any free port if it is busy.
+    ``explicit``, else ``$STRAVA_AUTH_PORT`` (a double-click launcher takes no flags).
 
     Raises:
         ConfigError: ``$STRAVA_AUTH_PORT`` is not a port number (0: any free port).
@@ -308,18 +304,3 @@ def missing_credentials_message() -> str:
         f"(your app's 'Client ID' and 'Client Secret' from {SETTINGS_URL}) in the environment "
         f"or a .env file"
     )
-
-
-@contextmanager
-def override(**values: str) -> Iterator[None]:
-    """Set some of this module's environment variables for a while (the demo's Strava)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

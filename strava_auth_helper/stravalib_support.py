@@ -1,7 +1,7 @@
 """``stravalib_client()``: a stravalib ``Client`` that never loses a rotated refresh token.
 
-``stravalib_client()``: a stravalib ``Client`` whose every request carries this package's live
-token (refreshed and saved under the lock as usual). Needs the ``stravalib`` extra.
+Its every request carries this package's live token (refreshed and saved under the lock as
+usual). Needs the ``stravalib`` extra.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from .store.location import PathArg
 class _Protocol(ApiV3):
     """stravalib's HTTP layer without its token handling.
 
-    stravalib's HTTP layer without its token handling: the session's :class:`StravaAuth`
-    puts a live token on every request to Strava's API and saves every rotation.
+    The session's :class:`StravaAuth` puts a live token on every request to Strava's API
+    and saves every rotation.
     """
 
     def __init__(self, session: requests.Session, rate_limiter: RateLimiter | None) -> None:
@@ -32,8 +32,8 @@ class _Protocol(ApiV3):
     def _check_credentials(self) -> None:
         """Leave stravalib's own refresh off.
 
-        Leave stravalib's own refresh off: it reads STRAVA_CLIENT_ID/SECRET to refresh in
-        memory only (the rotated refresh token would be lost) and warns when they are unset.
+        It reads STRAVA_CLIENT_ID/SECRET to refresh in memory only (the rotated refresh
+        token would be lost), and warns when they are unset.
         """
 
     def resolve_url(self, url: str) -> str:

@@ -1,5 +1,5 @@
-"""The browser login: the catcher, its pages, the flow and its front ends.
+"""The browser login: the catcher and its HTTP server, pages, the browser, the flow.
 
-The browser login: the catcher and its HTTP server, pages, opening the browser, pastes,
-the flow, ``login()`` and its front ends (terminal, notebook, double-click launchers).
+Also pastes of the address the browser lands on, what the pages and the terminal say
+(``words``), and the front ends (a terminal, a notebook).
 """

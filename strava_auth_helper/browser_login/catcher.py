@@ -19,122 +19,23 @@ import secrets
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qs, urlsplit
 
 from ..errors import PortInUseError
-from ..model.scopes import granted_scope
-from ..safe_text import clean
 from ..settings import DEFAULT_PORT
 from . import pages
+from .arrivals import Arrival, Redirect, SetupForm, redirect_from_query
 from .http_server import HOST, HeadTrackingHandler, LoopbackHTTPServer
 
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/authorization"
-#: How long a browser's request waits for the login to decide its page. The exchange with
-#: Strava has its own, shorter, HTTP timeouts; this only bounds a login that died.
-REPLY_TIMEOUT = 120.0
-#: How long the login waits for its page to reach the browser before it returns.
-SEND_TIMEOUT = 10.0
 _MAX_TARGET = 4096  # longest request target accepted (a real redirect is a few hundred bytes)
-#: Longest pasted bare code taken (Strava's are 40 characters).
-MAX_CODE = 256
 #: Where the set-up page is served: this prefix and a one-time unguessable key.
 SETUP_PREFIX = "/setup/"
 #: Largest set-up form taken (a client ID and a secret are well under 200 bytes).
 MAX_FORM = 4096
-
-
-@dataclass(frozen=True)
-class Redirect:
-    """What Strava's redirect carried: a code (and the granted scope) or an error."""
-
-    code: str | None = field(repr=False)  # a secret, if short-lived
-    scope: str | None = None
-    error: str | None = None
-
-    @property
-    def complete(self) -> bool:
-        """It carries a code or an error: something that ends the login.
-
-        The one rule for a redirect, whether a browser brought it or it was pasted.
-        """
-        return self.code is not None or self.error is not None
-
-
-def state_matches(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of the redirect's ``state``."""
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
-
-
-def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
-    """The redirect in a query string, or None when ``state`` is missing or wrong."""
-    params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
-    if not state_matches(params.get("state"), expected_state):
-        return None
-    error = clean(params["error"], 100) if params.get("error") else None
-    return Redirect(params.get("code") or None, granted_scope(params.get("scope")), error)
-
-
-def parse_pasted(text: str, expected_state: str) -> Redirect | None:
-    """A pasted redirect address or bare code; None if it is neither.
-
-    A redirected URL (state checked, and a code or an error in it) or a bare code pasted
-    by the user; None if neither.
-    """
-    text = text.strip().split("#", 1)[0]  # a fragment (Strava adds #_=_) is not part of it
-    if not text:
-        return None
-    if "?" in text or "=" in text:
-        redirect = redirect_from_query(text.split("?", 1)[-1], expected_state)
-        return redirect if redirect is not None and redirect.complete else None
-    if text.isascii() and text.isalnum() and 8 <= len(text) <= MAX_CODE:
-        return Redirect(text)
-    return None
-
-
-@dataclass(frozen=True)
-class SetupForm:
-    """What the set-up page's form carried, as typed (checked by the login)."""
-
-    client_id: str
-    client_secret: str = field(repr=False)
-
-
-class Arrival:
-    """A redirect (from the browser or pasted) or a set-up form, waiting for the login's answer.
-
-    The request that brought it waits for :meth:`answer`: a page, or (to a form) the address
-    the browser goes to next.
-    """
-
-    def __init__(self, what: Redirect | SetupForm, *, from_browser: bool) -> None:
-        self.what = what
-        self._reply: queue.Queue[pages.Page | str] = queue.Queue(maxsize=1)
-        self._sent = threading.Event()
-        if not from_browser:
-            self._sent.set()  # nobody to answer
-
-    def answer(self, reply: pages.Page | str) -> None:
-        """Send ``reply`` to the browser that brought this; return once it went out."""
-        if self._sent.is_set():
-            return
-        self._reply.put(reply)
-        if not self._sent.wait(SEND_TIMEOUT):
-            log.debug("the browser did not take its page in time")
-
-    def reply(self) -> pages.Page | str:
-        """The login's answer, for the request that waits (a failure page if none came)."""
-        try:
-            return self._reply.get(timeout=REPLY_TIMEOUT)
-        except queue.Empty:
-            return pages.failed("The login stopped before it could finish.")
-
-    def replied(self) -> None:
-        """The answer went out (or could not)."""
-        self._sent.set()
 
 
 class Catcher:
@@ -150,12 +51,11 @@ class Catcher:
         self._server = _Server(port, _Handler)
         self._server.catcher = self
         self._arrivals: queue.Queue[Arrival] = queue.Queue()
-        self._waiting: list[Arrival] = []
         self._lock = threading.Lock()
         self._open = True
         self._timed_out = False
         self._setup_page: Callable[[], pages.Page] | None = None
-        self._setup_path: str | None = None
+        self.setup_path: str | None = None  # the set-up page's one-time path, once served
         self.audience = pages.TERMINAL  # whom the catcher's own pages speak to
 
     @property
@@ -172,9 +72,9 @@ class Catcher:
         """Host header values accepted (anything else may be a DNS-rebinding attack)."""
         return f"{HOST}:{self.port}", f"localhost:{self.port}"
 
-    def allowed_origins(self) -> tuple[str, str]:
+    def allowed_origins(self) -> list[str]:
         """``Origin`` values of the catcher's own pages."""
-        return f"http://{HOST}:{self.port}", f"http://localhost:{self.port}"
+        return [f"http://{host}" for host in self.allowed_hosts()]
 
     def start(self) -> None:
         """Start serving in a background thread."""
@@ -183,23 +83,16 @@ class Catcher:
     def serve_setup(self, page: Callable[[], pages.Page]) -> str:
         """Serve ``page()`` on a one-time path, and take its form; returns its address."""
         with self._lock:
-            if self._setup_path is None:
-                self._setup_path = SETUP_PREFIX + secrets.token_urlsafe(24)
+            self.setup_path = self.setup_path or SETUP_PREFIX + secrets.token_urlsafe(24)
             self._setup_page = page
-        return f"http://{HOST}:{self.port}{self._setup_path}"
-
-    @property
-    def setup_path(self) -> str | None:
-        """The set-up page's path (None while none is served)."""
-        return self._setup_path
+        return f"http://{HOST}:{self.port}{self.setup_path}"
 
     def setup_page(self, path: str) -> Callable[[], pages.Page] | None:
         """The set-up page, where ``path`` is its one-time path; else None."""
-        expected = self._setup_path
-        if self._setup_page is None or expected is None:
+        expected = self.setup_path
+        if expected is None or not hmac.compare_digest(path.encode(), expected.encode()):
             return None
-        same = hmac.compare_digest(path.encode(), expected.encode())
-        return self._setup_page if same else None
+        return self._setup_page
 
     def expect(self, state: str) -> None:
         """Start a try: take the next valid redirect for ``state``."""
@@ -217,12 +110,10 @@ class Catcher:
 
     def submit(self, form: SetupForm) -> Arrival:
         """Hand the set-up form to the login."""
-        with self._lock:
-            return self._queue(form, True)
+        return self._queue(form, True)
 
     def _queue(self, what: Redirect | SetupForm, from_browser: bool) -> Arrival:
         arrival = Arrival(what, from_browser=from_browser)
-        self._waiting.append(arrival)
         self._arrivals.put(arrival)
         return arrival
 
@@ -250,11 +141,10 @@ class Catcher:
         return pages.timed_out(self.audience) if self._timed_out else pages.finished()
 
     def close(self) -> None:
-        """Answer whatever still waits (the login is over), then stop serving."""
-        with self._lock:
-            waiting, self._waiting = self._waiting, []
-        for arrival in waiting:
-            arrival.answer(self.refusal())
+        """Answer what the login did not take (it is over), then stop serving."""
+        self._open = False
+        while not self._arrivals.empty():
+            self._arrivals.get_nowait().answer(self.refusal())
         self._server.stop()
 
     def __enter__(self) -> Catcher:

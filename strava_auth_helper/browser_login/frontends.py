@@ -17,7 +17,8 @@ from ..errors import ConfigError
 from ..model.app import SETTINGS_URL, Credentials, parse_client_id
 from ..safe_text import print_safely
 from ..settings import missing_credentials_message
-from .catcher import Arrival, Catcher, parse_pasted
+from .arrivals import Arrival, parse_pasted
+from .catcher import Catcher
 from .paste_reader import PasteReader
 from .words import Words
 

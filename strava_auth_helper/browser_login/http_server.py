@@ -1,8 +1,7 @@
 """The loopback HTTP server under the catcher and the simulation.
 
-The loopback HTTP server under the catcher and the simulation: 127.0.0.1 only, its port
-never shared, a thread per connection, and limits that keep a flood of slow connections
-from starving the one request that matters.
+127.0.0.1 only, its port never shared, a thread per connection, and limits that keep a
+flood of slow connections from starving the one request that matters.
 """
 
 from __future__ import annotations
@@ -221,8 +220,7 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
 class HeadTrackingHandler(BaseHTTPRequestHandler):
     """Tells the server when the request head is in, and writes every answer.
 
-    Tells its :class:`LoopbackHTTPServer` when the request head is in, and writes every
-    answer of the catcher and the simulated Strava (:meth:`send_body`).
+    The answers of the catcher and the simulated Strava alike (:meth:`send_body`).
     """
 
     server: LoopbackHTTPServer
@@ -242,8 +240,7 @@ class HeadTrackingHandler(BaseHTTPRequestHandler):
     ) -> None:
         """Answer ``status`` with ``body``, never cached.
 
-        Answer ``status`` with ``body``: its type and length, never cached, ``headers``,
-        then the body itself (not for a HEAD request).
+        Its type and length, ``headers``, then the body itself (not for a HEAD request).
         """
         self.send_response(status)
         self.send_header("Content-Type", content_type)

@@ -98,9 +98,9 @@ def render(
 ) -> Page:
     """A page: ``title`` over ``body`` in a header coloured by ``tone``.
 
-    A page: ``title`` (escaped here) over ``body`` (HTML, escaped by the caller), in a
-    header coloured by ``tone`` ("ok", "warn", "bad", or "" for the accent). A ``script``
-    (trusted text of this module) is allowed by its hash alone.
+    ``title`` is escaped here, ``body`` (HTML) by the caller; ``tone`` is "ok", "warn",
+    "bad", or "" for the accent. A ``script`` (trusted text of this module) is allowed by
+    its hash alone.
     """
     tag = f"<script>{script}</script>" if script else ""
     if script:

@@ -1,8 +1,8 @@
 """Lines pasted on standard input while a login waits.
 
-Lines pasted on standard input while a login waits: read on a thread that stops when the
-login ends, and that never takes from the stream more than the lines it hands over, so a
-``--pause`` or the script's next ``input()`` gets what is typed afterwards.
+Read on a thread that stops when the login ends, and that never takes from the stream more
+than the lines it hands over, so a ``--pause`` or the script's next ``input()`` gets what
+is typed afterwards.
 """
 
 from __future__ import annotations
@@ -29,12 +29,10 @@ OnLine = Callable[[str], bool]  # a line -> True when no more lines are wanted
 class PasteReader:
     """Hand each line of ``stream`` to ``on_line`` until it returns True.
 
-    Hand each line of ``stream`` to ``on_line`` until it returns True, the stream ends, or
-    :meth:`stop` is called.
-
-    Where the stream has a file descriptor, bytes are read one at a time, and only once they
-    are there (select on POSIX; PeekNamedPipe or the console's key buffer on Windows), so
-    stopping takes nothing from it. A stream without one (a StringIO) is read line by line.
+    Or until the stream ends, or :meth:`stop` is called. Where the stream has a file descriptor,
+    bytes are read one at a time, and only once they are there (select on POSIX; PeekNamedPipe or
+    the console's key buffer on Windows), so stopping takes nothing from it. A stream without one (a
+    StringIO) is read line by line.
     """
 
     def __init__(self, stream: TextIO, on_line: OnLine) -> None:

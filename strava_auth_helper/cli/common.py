@@ -57,8 +57,7 @@ def add_flag(parser: ArgumentParser, name: str, help: str) -> None:  # noqa: A00
 def add_common(parser: ArgumentParser) -> None:
     """-v and --profile, accepted after the command too.
 
-    -v and --profile, accepted after the command too (SUPPRESS: a subcommand that is not
-    given them keeps what was given before it).
+    SUPPRESS: a subcommand that is not given them keeps what was given before it.
     """
     parser.add_argument(
         "-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP

@@ -1,12 +1,9 @@
 """The ``strava-auth`` command: the registry of commands, argparse, and its errors.
 
-The ``strava-auth`` command: the registry of commands, argparse, and every expected error as
-one stderr line.
-
-Only the chosen command's module is imported (as pip does): ``status`` and ``profiles`` never
-talk to Strava and must not pay for ``requests`` (the benchmark measures them), and no command
-pays for another's. Adding a command is its module in this folder (``configure()`` and
-``run()``) and one line in :data:`COMMANDS`.
+Every expected error is one stderr line. Only the chosen command's module is imported (as pip does):
+``status`` and ``profiles`` never talk to Strava and must not pay for ``requests`` (the benchmark
+measures them), and no command pays for another's. Adding a command is its module in this folder
+(``configure()`` and ``run()``) and one line in :data:`COMMANDS`.
 """
 
 from __future__ import annotations
@@ -81,8 +78,7 @@ def chosen_command(arguments: Sequence[str]) -> str | None:
 def build_parser(command: str | None = None) -> ArgumentParser:
     """The parser: every command listed, the options of ``command`` (or of all).
 
-    The parser: every command listed; the options of ``command`` only, or of every
-    command when it is None (the reference documentation, tests).
+    All of them where ``command`` is None: the reference documentation, tests.
     """
     parser = ArgumentParser(
         prog=common.PROG, description="Get and keep Strava API tokens on this computer."

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import TextIO
+from unittest import mock
 
 from .. import settings
 from ..browser_login.flow import LoginOptions, run_login
@@ -44,17 +45,15 @@ def run_demo(
 ) -> None:
     """Log in to the simulation, then show ``get_access_token()`` at work.
 
-    Log in to the simulation (in the browser, or approving on the athlete's behalf), then
-    show ``get_access_token()`` reading, refreshing and saving the rotated refresh token.
-
-    With ``serve``, keep the simulation running afterwards (until Ctrl-C) and print the
-    settings that point other shells' scripts at it.
+    The login is in the browser, or approved on the athlete's behalf; then the token is read,
+    refreshed, and its rotated refresh token saved. With ``serve``, keep the simulation running
+    afterwards (until Ctrl-C) and print the settings that point other shells' scripts at it.
     """
     out = out or sys.stdout
     scratch = None if token_file else Path(tempfile.mkdtemp(prefix="strava-auth-demo-"))
     path = token_file if token_file else Path(str(scratch), "token.json")
     try:
-        with SimulatedStrava() as sim, settings.override(**_demo_env(sim, path)):
+        with SimulatedStrava() as sim, mock.patch.dict(os.environ, _demo_env(sim, path)):
             _say(out, f"Demo: a simulated Strava is running at {sim.base_url}")
             _say(out, f"Demo: the token goes to {'a throw-away file, ' if scratch else ''}{path}")
             _login(sim, path, open_browser=open_browser, port=port, out=out)
@@ -96,8 +95,8 @@ def _serve(env: dict[str, str], out: TextIO) -> None:
 def setting_line(name: str, value: str, windows: bool = os.name == "nt") -> str:
     """The line that sets ``name`` in the user's shell.
 
-    The line that sets ``name`` in the user's shell: ``export NAME='value'`` (sh), or
-    ``set "NAME=value"`` (cmd.exe: the quotes keep & ( ) ^ and spaces in the value).
+    ``export NAME='value'`` (sh), or ``set "NAME=value"`` (cmd.exe: the quotes keep
+    & ( ) ^ and spaces in the value).
     """
     return f'set "{name}={value}"' if windows else f"export {name}={shlex.quote(value)}"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from ..model.profile import Profile
-from ..model.token import Token, handed_over
+from ..model.token import Profile, Token, handed_over
 from ..store import refresh_tokens
 from ..store.lock import TokenLock
 from ..store.private_files import write_private

@@ -16,15 +16,13 @@ from pathlib import Path
 
 from .. import settings
 from ..errors import LOGIN_HINT, ConfigError, StravaError
-from ..model.profile import Profile
 from ..model.rules import looks_like_token
 from ..model.scopes import check_scopes
-from ..model.token import Token, athlete_fields, token_bytes
+from ..model.token import Profile, Token, athlete_fields, token_bytes
 from ..store import refresh_tokens
 from ..store.lock import TokenLock
 from ..store.private_files import write_private
-from ..store.save import obtain_and_save
-from ..store.token_file import read_token
+from ..store.token_file import obtain_and_save, read_token
 from ..strava import api
 from .refresh import TokenResult, hand_on_rotation, prove_refresh_token, unsaved_to_the_hook
 
@@ -70,8 +68,7 @@ def _parse_document(text: str) -> tuple[str, str | None, dict[str, object]]:
 def _scope(value: object) -> str | None:
     """The granted scope the input states, checked against Strava's scope names.
 
-    The granted scope the input states: Strava's scope names only (never echoed: a value
-    that is not one may be a token put in the wrong place).
+    Never echoed: a value that is not one may be a token put in the wrong place.
     """
     if value is None or value == "" or value == []:
         return None

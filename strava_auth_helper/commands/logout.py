@@ -16,8 +16,7 @@ from pathlib import Path
 
 from .. import settings
 from ..errors import KeyringError, MissingExtraError, ReauthorizationRequiredError, StravaError
-from ..model.profile import Profile
-from ..model.token import Token
+from ..model.token import Profile, Token
 from ..store import refresh_tokens
 from ..store.lock import TokenLock
 from ..store.paths import profile_dir

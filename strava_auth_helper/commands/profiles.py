@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from ..errors import HandedOverError, NotLoggedInError, StravaAuthError
-from ..model.profile import NO_PROFILE, Profile
 from ..model.rules import profile_folder_name
-from ..model.token import describe_expiry
+from ..model.token import NO_PROFILE, Profile, describe_expiry
 from ..store.app_credentials import saved_client_id
 from ..store.paths import profiles_dir, token_path
 from ..store.token_file import read_token

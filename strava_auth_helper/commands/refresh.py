@@ -28,15 +28,13 @@ from ..errors import (
     UnsavedTokenError,
 )
 from ..model.app import ENV_CLIENT_ID, Credentials
-from ..model.profile import Profile
 from ..model.rules import MAX_MIN_TTL, min_ttl_in_range
-from ..model.token import FROM_ENVIRONMENT, Token
+from ..model.token import FROM_ENVIRONMENT, Profile, Token
 from ..store import refresh_tokens
 from ..store.location import PathArg
 from ..store.lock import TokenLock
 from ..store.paths import token_path
-from ..store.save import obtain_and_save
-from ..store.token_file import read_token
+from ..store.token_file import obtain_and_save, read_token
 from ..store.valid_token import Peek
 from ..strava import api
 from .rotation_hook import run_hook

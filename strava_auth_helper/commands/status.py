@@ -14,9 +14,8 @@ from pathlib import Path
 
 from .. import settings
 from ..errors import AppInactiveError, NotLoggedInError, ReauthorizationRequiredError, StravaError
-from ..model.profile import Profile
 from ..model.scopes import DEFAULT_SCOPE, missing_scopes
-from ..model.token import Token
+from ..model.token import Profile, Token
 from ..store.location import PathArg
 from ..store.token_file import read_token
 

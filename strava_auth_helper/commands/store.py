@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..model.profile import Profile
-from ..model.token import Token, token_bytes
+from ..model.token import Profile, Token, token_bytes
 from ..store import refresh_tokens
 from ..store.lock import TokenLock
 from ..store.private_files import write_private

@@ -1,10 +1,8 @@
 """A simulated Strava on 127.0.0.1, as Strava's documentation describes it.
 
-A simulated Strava on 127.0.0.1: authorize page, token, revoke and deauthorize endpoints,
-and two API calls (the athlete and their activities), under ``/api/v3`` and on a host of
-their own, as Strava serves them from 4 January 2027.
-
-It behaves like the real service as described in Strava's documentation: single-use codes,
+Authorize page, token, revoke and deauthorize endpoints, and two API calls (the athlete and
+their activities), under ``/api/v3`` and on a host of their own, as Strava serves them from
+4 January 2027. Single-use codes,
 6-hour access tokens (the same one is returned while more than an hour remains), refresh
 token rotation (the old refresh token is refused at once), scopes checked on API calls,
 both pairs of rate-limit headers, and the same error shapes. It takes the token endpoint's
@@ -335,9 +333,8 @@ def _check_authorize(query: dict[str, str]) -> str | None:
 def loopback_redirect_uri(uri: str) -> bool:
     r"""True for an http(s) address on 127.0.0.1 or localhost, read as a browser reads it.
 
-    True for an http(s) address on 127.0.0.1 or localhost, read as a browser would read
-    it: no backslash (a browser takes it for a slash, so ``http://evil\\@127.0.0.1/`` goes
-    to evil), no user name, no other scheme (``javascript:``), no missing one (``//host``).
+    No backslash (a browser takes it for a slash, so ``http://evil\\@127.0.0.1/`` goes to
+    evil), no user name, no other scheme (``javascript:``), no missing one (``//host``).
     """
     if "\\" in uri or any(c.isspace() or ord(c) < 32 for c in uri):
         return False

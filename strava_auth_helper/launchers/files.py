@@ -62,10 +62,9 @@ def render(
 ) -> tuple[str, str]:
     """(file name, file content) of the launcher for ``kind``.
 
-    (file name, file content) of the launcher for ``kind``; ``short_python`` is the
-    interpreter's ASCII 8.3 path where Windows has one (see :func:`windows_cmd`). A Linux
-    launcher without ``terminal`` opens none. (Windows' shortcut is written by
-    :func:`install`: it is no text.)
+    ``short_python`` is the interpreter's ASCII 8.3 path where Windows has one (see
+    :func:`windows_cmd`). A Linux launcher without ``terminal`` opens none. (Windows'
+    shortcut is written by :func:`install`: it is no text.)
     """
     if any(c in python for c in "\r\n\0"):
         raise ConfigError("the interpreter's path contains a line break; cannot write a launcher")
@@ -152,8 +151,7 @@ def _cmd_line(argv: list[str]) -> str:
 def short_path(path: str) -> str | None:
     """Windows' 8.3 short form of ``path`` if it is plain ASCII.
 
-    Windows' 8.3 short form of ``path`` if it is plain ASCII (None elsewhere, or where the
-    volume keeps no short names).
+    None elsewhere, or where the volume keeps no short names.
     """
     if sys.platform != "win32":
         return None

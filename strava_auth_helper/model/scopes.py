@@ -30,10 +30,9 @@ def split_scopes(scope: str | None) -> list[str]:
 def granted_scope(value: object) -> str | None:
     """A granted scope as stored and shown, or None.
 
-    A granted scope as stored and shown: the comma-separated items that look like scope
-    names, each once, at most 16 of them; None when there are none (or it is not a string).
-    Every token is built through this, so no scope can grow a token file or carry anything
-    that is not a scope name.
+    The comma-separated items that look like scope names, each once, at most 16 of them; None when
+    there are none (or it is not a string). Every token is built through this, so no scope can grow
+    a token file or carry anything that is not a scope name.
     """
     if not isinstance(value, str):
         return None

@@ -1,4 +1,4 @@
-"""The token: the ``Token`` model and the JSON document a token file holds."""
+"""The token: the ``Token`` model, the JSON document a token file holds, and its profile."""
 
 from __future__ import annotations
 
@@ -20,6 +20,23 @@ PLACES: tuple[RefreshTokenPlace, ...] = (IN_FILE, IN_KEYRING)
 FROM_ENVIRONMENT = "environment"
 _MAX_NAME = 200
 _FROM_REFRESH = ("access_token", "refresh_token", "expires_at", "expires_in", "token_type")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A profile resolved once (``settings.resolve_profile``): its folder name, or None for none.
+
+    The folder name is the profile's name in lower case; None is the default token.
+    """
+
+    name: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or "(default)"
+
+
+#: No profile: the default token, whatever $STRAVA_AUTH_PROFILE says.
+NO_PROFILE = Profile()
 
 
 @dataclass(frozen=True)
@@ -186,8 +203,7 @@ def _whole_number(value: object) -> int | None:
 def athlete_fields(value: object) -> dict[str, object]:
     """The athlete's id and names out of Strava's athlete object.
 
-    The athlete's id and names out of Strava's athlete object (nothing else is stored,
-    and nothing of the wrong type or an unreasonable size).
+    Nothing else is stored, and nothing of the wrong type or an unreasonable size.
     """
     if not isinstance(value, dict):
         return {}

@@ -12,7 +12,7 @@ from dotenv import dotenv_values
 
 from ..errors import ConfigError
 from ..model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials, parse_client_id
-from ..model.profile import NO_PROFILE, Profile
+from ..model.token import NO_PROFILE, Profile
 from .paths import config_env_file
 from .private_files import make_private_dirs, write_private
 

@@ -46,10 +46,9 @@ class TokenLock:
         self._lock.release()
 
     def discard(self) -> None:
-        """Delete the lock file with the token it guards, while still holding it.
+        """Delete the lock file with the token it guards (logout), while still holding it.
 
-        Delete the lock file with the token it guards (logout), while still holding it:
-        a process waiting for it then locks a file nobody else will, and finds no token
+        A process waiting for it then locks a file nobody else will, and finds no token
         (filelock tries again when the file it locked was unlinked). Windows cannot delete a
         file that is open; there filelock deletes the lock file when it is released.
         """

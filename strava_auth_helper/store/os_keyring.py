@@ -1,8 +1,8 @@
-"""The OS keyring, where a refresh token may live instead of the token file.
+"""The OS keyring's calls: bounded in time, and every failure one line that says what to do.
 
-The OS keyring (Windows Credential Manager, macOS Keychain, the Secret Service on Linux
-desktops), where a refresh token may live instead of the token file: one entry per profile
-and app, holding nothing but the refresh token. Needs the ``keyring`` extra.
+Windows Credential Manager, macOS Keychain, the Secret Service on Linux desktops, through
+the ``keyring`` extra. Each token file whose refresh token lives there has an entry of its
+own (:func:`entry_name`), holding nothing but that refresh token (``refresh_tokens.Keyring``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TypeVar
 
-from ..errors import COMMAND, LOGIN_COMMAND, KeyringError, MissingExtraError
-from ..model.profile import Profile
-from ..model.token import Token
+from ..errors import COMMAND, KeyringError, MissingExtraError
+from ..model.token import Profile
 from ..safe_text import clean
 
 log = logging.getLogger(__name__)
@@ -32,8 +31,8 @@ _EXTRA = (
     "pip install '.[keyring]' in a clone of strava-auth-helper "
     "(once published: 'strava-auth-helper[keyring]')"
 )
-# Read to see that the keyring answers at all (never written).
-_PROBE = "(probe)"
+#: Read to see that the keyring answers at all (never written).
+PROBE = "(probe)"
 T = TypeVar("T")
 
 
@@ -59,78 +58,13 @@ def is_shared_name(entry: str | None) -> bool:
     return entry is not None and entry.count("/") == 1
 
 
-def delete_if_it_holds(token: Token, refresh_token: str) -> bool:
-    """Delete the token's entry if it still holds ``refresh_token``; True if it was deleted.
-
-    If it holds something else, another token file owns what is in it now.
-
-    Raises:
-        MissingExtraError, KeyringError: as for :func:`store`.
-    """
-    entry = _entry_of(token)
-    if _call(lambda k: k.get_password(SERVICE, entry)) != refresh_token:
-        return False
-    _call(lambda k: k.delete_password(SERVICE, entry))
-    return True
-
-
-def _entry_of(token: Token) -> str:
-    # A token file whose entry name is missing or unreadable names no entry: the keyring then
-    # has none by that name, and says so.
-    return token.keyring_entry or ""
-
-
-def check_usable() -> None:
-    """Ask the keyring something, so that a login or import fails before Strava is asked.
-
-    Raises:
-        MissingExtraError, KeyringError: as for :func:`store`.
-    """
-    _call(lambda k: k.get_password(SERVICE, _PROBE))
-
-
-def store(token: Token) -> None:
-    """Put the token's refresh token in its entry (replacing what it held).
+def call(action: Callable[[ModuleType], T]) -> T:
+    """``action(keyring)``, within :data:`KEYRING_TIMEOUT`; a failure is one line.
 
     Raises:
         MissingExtraError: the ``keyring`` package is not installed.
-        KeyringError: no usable keyring here, it is locked, or it refused.
+        KeyringError: no usable keyring here, it is locked, it refused, or did not answer.
     """
-    entry = _entry_of(token)
-    _call(lambda k: k.set_password(SERVICE, entry, token.refresh_token))
-
-
-def fetch(token: Token) -> str:
-    """The refresh token in the token's entry.
-
-    Raises:
-        MissingExtraError, KeyringError: as for :func:`store`; KeyringError also when the
-            entry is gone (deleted from the keyring by someone).
-    """
-    entry = _entry_of(token)
-    value = _call(lambda k: k.get_password(SERVICE, entry))
-    if not value:
-        raise KeyringError(
-            f"the OS keyring has no entry '{SERVICE}' / '{entry}' (deleted?), where this "
-            f"token's refresh token lived: log in again (`{LOGIN_COMMAND} --store keyring`)"
-        )
-    return str(value)
-
-
-def delete(token: Token) -> None:
-    """Remove the token's entry; one that is already gone is no error.
-
-    Raises:
-        MissingExtraError, KeyringError: as for :func:`store`.
-    """
-    entry = _entry_of(token)
-    if _call(lambda k: k.get_password(SERVICE, entry)) is None:
-        log.debug("the keyring had no entry %s to delete", entry)
-        return
-    _call(lambda k: k.delete_password(SERVICE, entry))
-
-
-def _call(action: Callable[[ModuleType], T]) -> T:
     keyring = _module()
     try:
         return _within(KEYRING_TIMEOUT, lambda: action(keyring))

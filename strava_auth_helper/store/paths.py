@@ -6,7 +6,7 @@ from pathlib import Path
 
 import platformdirs
 
-from ..model.profile import Profile
+from ..model.token import Profile
 from . import location
 from .location import APP_NAME, PROFILES_FOLDER, PathArg
 

@@ -87,8 +87,8 @@ class Reservation:
 def full_sync(fd: int) -> None:
     """Flush ``fd`` to stable storage.
 
-    Flush ``fd`` to stable storage: ``F_FULLFSYNC`` where the platform has it (macOS,
-    whose ``fsync`` only reaches the drive's cache), else ``fsync``.
+    ``F_FULLFSYNC`` where the platform has it (macOS, whose ``fsync`` only reaches the
+    drive's cache), else ``fsync``.
     """
     if fcntl is not None and hasattr(fcntl, "F_FULLFSYNC"):
         try:
@@ -151,10 +151,7 @@ def _write_at_start(fd: int, data: bytes) -> None:
 
 
 def make_private_dirs(folder: Path) -> None:
-    """Create ``folder`` and its missing parents, mode 0700.
-
-    Create ``folder`` and any missing parents with mode 0700; refuse an existing
-    ``folder`` that other users could change.
+    """Create ``folder`` and its missing parents, mode 0700; refuse one others could change.
 
     Raises:
         UnsafeFolderError: ``folder`` is writable by others or owned by another user.

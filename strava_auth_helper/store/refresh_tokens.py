@@ -11,11 +11,11 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import ConfigError, KeyringError, MissingExtraError
-from ..model.profile import Profile
+from ..errors import LOGIN_COMMAND, ConfigError, KeyringError, MissingExtraError
 from ..model.rules import IN_FILE, IN_KEYRING
-from ..model.token import PLACES, RefreshTokenPlace, Token
+from ..model.token import PLACES, Profile, RefreshTokenPlace, Token
 from . import os_keyring
+from .os_keyring import SERVICE
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class Keyring(Place):
 
     def check_usable(self) -> None:
         """Ask the keyring something (raises KeyringError, MissingExtraError)."""
-        os_keyring.check_usable()
+        os_keyring.call(lambda k: k.get_password(SERVICE, os_keyring.PROBE))
 
     def assign(self, token: Token, path: Path, profile: Profile) -> Token:
         """``token`` marked to keep its refresh token in its file's own entry."""
@@ -76,16 +76,36 @@ class Keyring(Place):
         return replace(token, refresh_token_in=IN_KEYRING, keyring_entry=entry)
 
     def load(self, token: Token) -> str:
-        """The refresh token in the token's entry (raises KeyringError, MissingExtraError)."""
-        return os_keyring.fetch(token)
+        """The refresh token in the token's entry (raises KeyringError, MissingExtraError).
+
+        An entry that is gone (deleted by someone) is a KeyringError too.
+        """
+        entry = _entry(token)
+        value = os_keyring.call(lambda k: k.get_password(SERVICE, entry))
+        if not value:
+            raise KeyringError(
+                f"the OS keyring has no entry '{SERVICE}' / '{entry}' (deleted?), where this "
+                f"token's refresh token lived: log in again (`{LOGIN_COMMAND} --store keyring`)"
+            )
+        return str(value)
 
     def save(self, token: Token) -> None:
         """Put the refresh token in the token's entry (raises KeyringError, MissingExtraError)."""
-        os_keyring.store(token)
+        entry = _entry(token)
+        os_keyring.call(lambda k: k.set_password(SERVICE, entry, token.refresh_token))
 
-    def delete(self, token: Token) -> None:
-        """Remove the token's entry (raises KeyringError, MissingExtraError)."""
-        os_keyring.delete(token)
+    def delete(self, token: Token, *, if_holds: str | None = None) -> None:
+        """Remove the token's entry; one that is gone (or holds not ``if_holds``) is left.
+
+        Raises:
+            KeyringError, MissingExtraError: the keyring cannot be used, or refused.
+        """
+        entry = _entry(token)
+        held = os_keyring.call(lambda k: k.get_password(SERVICE, entry))
+        if held is None or (if_holds is not None and held != if_holds):
+            log.debug("the keyring's entry %s was left as it is", entry)
+            return
+        os_keyring.call(lambda k: k.delete_password(SERVICE, entry))
 
     def for_rotation(self, token: Token, path: Path, profile: Profile) -> Token:
         """An entry named the old way, shared by a profile's token files, gets one of its own."""
@@ -97,21 +117,27 @@ class Keyring(Place):
         if new.keyring_entry == old.keyring_entry:
             return
         try:
-            os_keyring.delete_if_it_holds(old, sent)
+            self.delete(old, if_holds=sent)  # else another token file's is in it now
         except (KeyringError, MissingExtraError) as exc:  # the token is saved; a stale entry
             log.warning("%s (the old keyring entry %r was left)", exc, old.keyring_entry)
 
     def describe(self, token: Token) -> str:
         """The keyring and the entry's name."""
-        return f"in the OS keyring (entry {token.keyring_entry!r} of '{os_keyring.SERVICE}')"
+        return f"in the OS keyring (entry {token.keyring_entry!r} of '{SERVICE}')"
 
     def removal_hint(self, token: Token) -> str:
         """The keyring app, or the ``keyring`` command."""
-        entry, service = token.keyring_entry, os_keyring.SERVICE
+        entry = token.keyring_entry
         return (
-            f"remove the entry '{entry}' of '{service}' with your keyring app (or `keyring del "
-            f"{service} {entry}`)"
+            f"remove the entry '{entry}' of '{SERVICE}' with your keyring app (or `keyring del "
+            f"{SERVICE} {entry}`)"
         )
+
+
+def _entry(token: Token) -> str:
+    # A token file whose entry name is missing or unreadable names no entry: the keyring then
+    # has none by that name, and says so.
+    return token.keyring_entry or ""
 
 
 _PLACES: dict[str, Place] = {IN_FILE: Place(), IN_KEYRING: Keyring()}

@@ -14,7 +14,7 @@ import os
 import stat
 import time
 
-from ..model.rules import DEFAULT_MIN_TTL, min_ttl_in_range, token_fields
+from ..model.rules import min_ttl_in_range, token_fields
 from .location import PathArg, token_location
 
 #: A token file is well under 1 KiB; anything this large is not one.
@@ -50,14 +50,6 @@ def peek(token_file: PathArg = None, profile: str | None = None) -> Peek | None:
         return None
     location, folder = found
     return Peek(location, folder, _read_json(location))
-
-
-def valid_access_token(
-    token_file: PathArg = None, min_ttl: float = DEFAULT_MIN_TTL, profile: str | None = None
-) -> str | None:
-    """The stored access token if it stays valid for more than ``min_ttl`` seconds, else None."""
-    found = peek(token_file, profile)
-    return None if found is None else found.fresh_access_token(min_ttl)
 
 
 def _read_json(location: str) -> object:

@@ -1,7 +1,6 @@
 """Windows' sharing rules: a file operation retried while another process holds the file.
 
-Windows' sharing rules: an open, replace or unlink retried while another process holds the
-file (elsewhere a PermissionError is what it says).
+Elsewhere a PermissionError is what it says.
 """
 
 from __future__ import annotations
@@ -21,10 +20,9 @@ SHARING_TIMEOUT = 5.0
 
 
 def retry_while_in_use(action: Callable[[], T], timeout: float = SHARING_TIMEOUT) -> T:
-    """``action()``, retried on Windows while another process holds the file.
+    """``action()`` (an open, replace or unlink), retried while another process holds the file.
 
-    ``action()`` (an open, replace or unlink); on Windows, while it fails because another
-    process is replacing or holds the file, tried again for up to ``timeout`` seconds.
+    On Windows only, for up to ``timeout`` seconds.
 
     Raises:
         OSError: what ``action`` raised, once it is not worth waiting for.

@@ -9,7 +9,8 @@ import pytest
 import requests
 
 from strava_auth_helper.browser_login import pages
-from strava_auth_helper.browser_login.catcher import Catcher, Redirect, parse_pasted, state_matches
+from strava_auth_helper.browser_login.arrivals import Redirect, parse_pasted, state_matches
+from strava_auth_helper.browser_login.catcher import Catcher
 from tests.helpers import http_get
 
 

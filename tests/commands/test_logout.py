@@ -19,7 +19,7 @@ from werkzeug import Request, Response
 from strava_auth_helper.commands.logout import logout
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.errors import ReauthorizationRequiredError, StravaError
-from strava_auth_helper.model.profile import NO_PROFILE
+from strava_auth_helper.model.token import NO_PROFILE
 from strava_auth_helper.settings import load_credentials
 from strava_auth_helper.store.lock import TokenLock
 from strava_auth_helper.strava import api

@@ -25,7 +25,7 @@ from strava_auth_helper.demo.simulated_strava import (
     press_authorize,
 )
 from strava_auth_helper.model.app import Credentials
-from strava_auth_helper.model.profile import Profile
+from strava_auth_helper.model.token import Profile
 from strava_auth_helper.settings import load_credentials, resolve_profile
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.paths import token_path

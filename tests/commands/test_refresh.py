@@ -28,7 +28,7 @@ from strava_auth_helper import (
 )
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.errors import ConfigError, MissingCredentialsError
-from strava_auth_helper.model.profile import NO_PROFILE
+from strava_auth_helper.model.token import NO_PROFILE
 from strava_auth_helper.settings import load_credentials
 from strava_auth_helper.store.private_files import temp_path
 from strava_auth_helper.store.token_file import read_token

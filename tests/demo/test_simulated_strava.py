@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from strava_auth_helper.browser_login import pages
-from strava_auth_helper.browser_login.catcher import Catcher, Redirect
+from strava_auth_helper.browser_login.arrivals import Redirect
+from strava_auth_helper.browser_login.catcher import Catcher
 from strava_auth_helper.demo.simulated_strava import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,

@@ -12,7 +12,7 @@ from platformdirs.macos import MacOS
 from platformdirs.unix import Unix
 
 from strava_auth_helper import settings
-from strava_auth_helper.model.profile import NO_PROFILE
+from strava_auth_helper.model.token import NO_PROFILE
 from strava_auth_helper.store import location
 from strava_auth_helper.store.location import APP_NAME
 from strava_auth_helper.store.paths import config_dir, token_path

@@ -17,6 +17,14 @@ from strava_auth_helper.store import valid_token
 from tests.helpers import ACCESS, stored
 
 
+def valid_access_token(path: Path, min_ttl: float = 300) -> str | None:
+    """What the valid-token read answers for the token file at ``path``."""
+    found = valid_token.peek(path)
+    assert found is not None  # an explicit file always has a place
+    assert found.location == str(path)
+    return found.fresh_access_token(min_ttl)
+
+
 def token_doc(**fields: object) -> dict[str, object]:
     doc: dict[str, object] = {
         "access_token": ACCESS,
@@ -29,8 +37,8 @@ def token_doc(**fields: object) -> dict[str, object]:
 
 def test_valid_token_is_returned(token_path: Path) -> None:
     stored(token_path, 1000)
-    assert valid_token.valid_access_token(token_path, 900) == ACCESS
-    assert valid_token.valid_access_token(token_path, 1100) is None
+    assert valid_access_token(token_path, 900) == ACCESS
+    assert valid_access_token(token_path, 1100) is None
 
 
 ODD_CONTENTS: dict[str, Callable[[], str]] = {
@@ -53,11 +61,11 @@ ODD_CONTENTS: dict[str, Callable[[], str]] = {
 def test_anything_odd_goes_to_the_ordinary_code(token_path: Path, name: str) -> None:
     token_path.parent.mkdir(parents=True)
     token_path.write_text(ODD_CONTENTS[name]())
-    assert valid_token.valid_access_token(token_path) is None
+    assert valid_access_token(token_path) is None
 
 
 def test_missing_file_and_impossible_min_ttl_go_to_the_ordinary_code(token_path: Path) -> None:
-    assert valid_token.valid_access_token(token_path) is None
+    assert valid_access_token(token_path) is None
     stored(token_path, 3600)
-    assert valid_token.valid_access_token(token_path, min_ttl=3601) is None
-    assert valid_token.valid_access_token(token_path, min_ttl=float("nan")) is None
+    assert valid_access_token(token_path, min_ttl=3601) is None
+    assert valid_access_token(token_path, min_ttl=float("nan")) is None
