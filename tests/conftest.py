@@ -28,16 +28,9 @@ from strava_auth_helper.demo.simulated_strava import (
     SimulatedStrava,
 )
 from strava_auth_helper.model.app import Credentials
-from tests.helpers import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    TLS,
-    WINDOWS,
-    Ran,
-    base_of,
-    checked,
-    secret_service,
-)
+from tests.fakes import TLS, base_of, checked, fake_notify_send
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, WINDOWS, Ran
+from tests.secret_service import secret_service
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
@@ -52,10 +45,18 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No test sees the user's variables, config folder or current folder."""
+    """No test sees the user's variables, config folder, current folder or desktop programs.
+
+    A ``notify-send`` of the test's own comes first on PATH (it records what it is asked to
+    show in ``desktop/notified``), whether or not the machine has one; a test that wants
+    none takes it away itself.
+    """
     for name in list(os.environ):
         if name.startswith("STRAVA_") or name == "BROWSER":
             monkeypatch.delenv(name)
+    if not WINDOWS:
+        fake_notify_send(tmp_path / "desktop")
+        monkeypatch.setenv("PATH", f"{tmp_path / 'desktop'}{os.pathsep}{os.environ['PATH']}")
     config = tmp_path / "config"
     monkeypatch.setenv("STRAVA_AUTH_CONFIG_DIR", str(config))
     # Never the default 5000, which a user's own login may hold: any free port, also for

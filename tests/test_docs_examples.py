@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
-from tests.helpers import ROOT, WINDOWS, sim_login
+from tests.helpers import ROOT, WINDOWS
+from tests.terminals import sim_login
 
 #: The pages; not the one generated from the example notebook (a real kernel runs that one:
 #: tests/browser_login/test_notebook.py).

@@ -21,7 +21,8 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper import entry
 from strava_auth_helper.cli.command_line import plain_token_command
 from strava_auth_helper.store.location import APP_NAME
-from tests.helpers import ACCESS, refresh_answer, stored
+from tests.fakes import refresh_answer, stored
+from tests.helpers import ACCESS
 
 ROOT = Path(__file__).resolve().parent.parent
 

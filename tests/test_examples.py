@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
-from tests.helpers import sim_login
+from tests.terminals import sim_login
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 

@@ -13,15 +13,8 @@ from werkzeug import Request, Response
 
 from strava_auth_helper import MissingScopeError, StravaAuth, api_base_url, raise_for_status
 from strava_auth_helper.requests_auth import is_strava_api
-from tests.helpers import (
-    ACCESS,
-    NEW_ACCESS,
-    REFRESH,
-    checked,
-    expect_refresh,
-    refresh_answer,
-    stored,
-)
+from tests.fakes import checked, expect_refresh, refresh_answer, stored
+from tests.helpers import ACCESS, NEW_ACCESS, REFRESH
 
 pytestmark = pytest.mark.usefixtures("with_creds")
 

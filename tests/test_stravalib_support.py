@@ -16,7 +16,8 @@ import stravalib
 from strava_auth_helper import MissingExtraError, StravaAuth, stravalib_client
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import save, sim_login
+from tests.fakes import save
+from tests.terminals import sim_login
 
 
 def refreshes(sim: SimulatedStrava) -> int:

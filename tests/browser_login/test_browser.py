@@ -16,7 +16,9 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper.browser_login import browser
 from strava_auth_helper.browser_login.browser import Place
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import CLIENT_ID, CLIENT_SECRET, PY_M, WINDOWS, CliLogin, http_get, token_answer
+from tests.fakes import token_answer
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, PY_M, WINDOWS, http_get
+from tests.terminals import CliLogin
 
 #: The fake programs these tests put on PATH are sh scripts (WSL and SSH are POSIX places).
 FAKE_PROGRAMS = pytest.mark.skipif(WINDOWS, reason="the fake programs are sh scripts")

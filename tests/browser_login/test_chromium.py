@@ -35,7 +35,8 @@ from strava_auth_helper.errors import LoginDeclinedError
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.settings import FoundCredentials
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import LoginRun, require
+from tests.helpers import require
+from tests.terminals import LoginRun
 
 # Debian's Chromium drives these: on the Windows leg there is no browser to drive.
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="drives Debian's Chromium (Linux)")

@@ -21,20 +21,18 @@ from strava_auth_helper.browser_login import catcher
 from strava_auth_helper.browser_login import flow as login_mod
 from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.store.token_file import read_token
+from tests.fakes import APP, token_answer
 from tests.helpers import (
     ACCESS,
-    APP,
     CLIENT_ID,
     CLIENT_SECRET,
     CODE,
     REFRESH,
-    LineQueue,
-    LoginRun,
     assert_private,
     http_get,
     http_post,
-    token_answer,
 )
+from tests.terminals import LineQueue, LoginRun
 
 
 def expect_exchange(strava: HTTPServer, answer: dict[str, object] | None = None) -> None:

@@ -21,7 +21,9 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
-from tests.helpers import CODE, started_login, token_answer
+from tests.fakes import token_answer
+from tests.helpers import CODE
+from tests.terminals import started_login
 
 # Runs `python -m strava_auth_helper ARGS` with the open-file limit lowered to 256, the
 # default of macOS's Terminal.

@@ -12,17 +12,9 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import (
-    CLIENT_ID,
-    CLIENT_SECRET,
-    CODE,
-    LoginRun,
-    browse_redirect,
-    expect_app_check,
-    fill_setup_page,
-    http_get,
-    token_answer,
-)
+from tests.fakes import expect_app_check, token_answer
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, http_get
+from tests.terminals import LoginRun, browse_redirect, fill_setup_page
 
 
 @pytest.fixture

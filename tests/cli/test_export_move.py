@@ -11,7 +11,8 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import HandedOverError, get_access_token
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import ACCESS, NEW_REFRESH, REFRESH, Ran, expect_refresh, stored
+from tests.fakes import expect_refresh, stored
+from tests.helpers import ACCESS, NEW_REFRESH, REFRESH, Ran
 
 Cli = Callable[..., Ran]
 

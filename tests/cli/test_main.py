@@ -24,6 +24,7 @@ from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_auth
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.token_file import read_token
+from tests.fakes import expect_app_check, expect_refresh, stored, token_answer
 from tests.helpers import (
     ACCESS,
     CLIENT_ID,
@@ -36,16 +37,10 @@ from tests.helpers import (
     REFRESH,
     SECRETS,
     WINDOWS,
-    CliLogin,
-    PtyProcess,
     Ran,
-    expect_app_check,
-    expect_refresh,
     http_get,
-    stored,
-    token_answer,
-    wait_for_login_url,
 )
+from tests.terminals import CliLogin, PtyProcess, wait_for_login_url
 
 ENTRY_POINTS = {
     "console-script": [str(CONSOLE_SCRIPT)],

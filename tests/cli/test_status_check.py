@@ -10,7 +10,9 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
-from tests.helpers import ACCESS, Ran, refresh_answer, sim_login, stored
+from tests.fakes import refresh_answer, stored
+from tests.helpers import ACCESS, Ran
+from tests.terminals import sim_login
 
 Cli = Callable[..., Ran]
 INACTIVE = {

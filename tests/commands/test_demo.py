@@ -13,7 +13,8 @@ import pytest
 
 from strava_auth_helper.launchers.files import short_path
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import ROOT, WINDOWS, kill_tree
+from tests.helpers import ROOT, WINDOWS
+from tests.terminals import kill_tree
 
 
 def demo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

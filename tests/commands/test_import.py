@@ -12,7 +12,8 @@ import pytest
 
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import PY_M, Ran, sim_login
+from tests.helpers import PY_M, Ran
+from tests.terminals import sim_login
 
 Importer = Callable[..., Ran]
 

@@ -13,7 +13,7 @@ import requests
 from strava_auth_helper import MissingCredentialsError, login
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import started_login, wait_for_login_url
+from tests.terminals import started_login, wait_for_login_url
 
 
 @pytest.fixture

@@ -23,17 +23,9 @@ from strava_auth_helper.model.token import NO_PROFILE
 from strava_auth_helper.settings import load_credentials
 from strava_auth_helper.store.lock import TokenLock
 from strava_auth_helper.strava import api
-from tests.helpers import (
-    ACCESS,
-    CLIENT_ID,
-    CLIENT_SECRET,
-    NEW_ACCESS,
-    NEW_REFRESH,
-    REFRESH,
-    refresh_answer,
-    sim_login,
-    stored,
-)
+from tests.fakes import refresh_answer, stored
+from tests.helpers import ACCESS, CLIENT_ID, CLIENT_SECRET, NEW_ACCESS, NEW_REFRESH, REFRESH
+from tests.terminals import sim_login
 
 
 @pytest.mark.usefixtures("with_creds")

@@ -30,7 +30,8 @@ from strava_auth_helper.settings import load_credentials, resolve_profile
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.paths import token_path
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import PY_M, CliLogin, Ran, sim_login
+from tests.helpers import PY_M, Ran
+from tests.terminals import CliLogin, sim_login
 
 Cli = Callable[..., Ran]
 

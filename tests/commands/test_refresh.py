@@ -34,6 +34,7 @@ from strava_auth_helper.store.private_files import temp_path
 from strava_auth_helper.store.token_file import read_token
 from strava_auth_helper.strava import api
 from strava_auth_helper.strava import api as strava_api
+from tests.fakes import expect_refresh, race_for_a_refresh, refresh_tokens_sent, save, stored
 from tests.helpers import (
     ACCESS,
     CLIENT_ID,
@@ -45,14 +46,8 @@ from tests.helpers import (
     WINDOWS,
     Ran,
     assert_private,
-    expect_refresh,
-    kill_hard,
-    race_for_a_refresh,
-    refresh_tokens_sent,
-    save,
-    sim_login,
-    stored,
 )
+from tests.terminals import kill_hard, sim_login
 
 
 @pytest.fixture(autouse=True)

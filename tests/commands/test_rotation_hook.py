@@ -22,18 +22,9 @@ from strava_auth_helper.commands import rotation_hook
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.store import private_files
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import (
-    NEEDS_PTY,
-    PY_M,
-    REFRESH,
-    PtyProcess,
-    Ran,
-    kill_hard,
-    race_for_a_refresh,
-    refresh_answer,
-    refresh_tokens_sent,
-    sim_login,
-)
+from tests.fakes import race_for_a_refresh, refresh_answer, refresh_tokens_sent
+from tests.helpers import NEEDS_PTY, PY_M, REFRESH, Ran
+from tests.terminals import PtyProcess, kill_hard, sim_login
 
 Cli = Callable[..., Ran]
 
@@ -65,6 +56,28 @@ def env_token(sim_env: SimulatedStrava, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.setenv("STRAVA_REFRESH_TOKEN", logged_in.refresh_token)
     monkeypatch.setenv("STRAVA_TOKEN_FILE", str(tmp_path / "runner" / "token.json"))
     return logged_in.refresh_token
+
+
+@pytest.fixture
+def record(tmp_path: Path) -> Path:
+    """The folder :func:`hook`'s recorder writes what it was given into."""
+    folder = tmp_path / "record"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def forced_refresh(
+    sim_env: SimulatedStrava, token_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Cli
+) -> Callable[[str], Ran]:
+    """After a login, ``strava-auth token --force`` with $STRAVA_AUTH_ON_ROTATE set to a hook."""
+    sim_login(sim_env, token_path)
+
+    def run(setting: str) -> Ran:
+        monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", setting)
+        return cli("token", "--force", "--token-file", str(token_path))
+
+    return run
 
 
 def refreshes(sim: SimulatedStrava) -> int:
@@ -118,11 +131,9 @@ def test_four_processes_starting_at_once_make_one_request(
 
 
 def test_a_rotation_runs_the_hook_with_the_new_token_on_stdin(
-    sim_env: SimulatedStrava, token_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    sim_env: SimulatedStrava, token_path: Path, record: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = sim_login(sim_env, token_path).token
-    record = tmp_path / "record"
-    record.mkdir()
     monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", hook(record))
     get_access_token(token_path, force=True)
     new = load_token(token_path)
@@ -143,22 +154,18 @@ def test_a_rotation_runs_the_hook_with_the_new_token_on_stdin(
     ids=["failing", "hanging"],
 )
 def test_a_failing_hook_is_one_line_and_the_token_is_still_saved_and_given(
+    forced_refresh: Callable[[str], Ran],
     sim_env: SimulatedStrava,
     token_path: Path,
-    tmp_path: Path,
+    record: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
-    cli: Cli,
     kind: str,
     words: Callable[[Path], str],
 ) -> None:
-    sim_login(sim_env, token_path)
-    record = tmp_path / "record"
-    record.mkdir()
-    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", words(record))
     if kind == "hangs":  # (the others may take a while: a Python starts in ~1.5 s under Wine)
         monkeypatch.setattr(rotation_hook, "HOOK_TIMEOUT", 1.0)
-    result = cli("token", "--force", "--token-file", str(token_path))
+    result = forced_refresh(words(record))
     saved = read_token(token_path)
     assert result.out == f"{saved.access_token}\n"  # the token is still given...
     assert result.code == 4  # ...but a scheduled job fails visibly
@@ -172,11 +179,9 @@ def test_a_failing_hook_is_one_line_and_the_token_is_still_saved_and_given(
 
 
 def test_the_hooks_failure_line_reaches_the_terminal(
-    sim_env: SimulatedStrava, token_path: Path, tmp_path: Path
+    sim_env: SimulatedStrava, token_path: Path, record: Path
 ) -> None:
     sim_login(sim_env, token_path)
-    record = tmp_path / "record"
-    record.mkdir()
     env = {**os.environ, "STRAVA_AUTH_ON_ROTATE": hook(record, "3")}
     result = subprocess.run(
         [*PY_M, "token", "--force", "--token-file", str(token_path)],
@@ -288,30 +293,17 @@ pathlib.Path(sys.argv[1], "child").write_text(str(child.pid))
 
 
 def test_a_hook_printing_bytes_that_are_no_utf8_and_exiting_0_has_taken_it(
-    sim_env: SimulatedStrava,
-    token_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    cli: Cli,
+    forced_refresh: Callable[[str], Ran], token_path: Path, tmp_path: Path
 ) -> None:
-    sim_login(sim_env, token_path)
-    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", script_hook(tmp_path, HOOK_WITH_ODD_BYTES))
-    ran = cli("token", "--force", "--token-file", str(token_path))
+    ran = forced_refresh(script_hook(tmp_path, HOOK_WITH_ODD_BYTES))
     assert ran.code == 0, ran.err
     assert ran.out == f"{read_token(token_path).access_token}\n"
 
 
 def test_a_hook_that_floods_its_output_is_one_bounded_line(
-    sim_env: SimulatedStrava,
-    token_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    cli: Cli,
-    caplog: pytest.LogCaptureFixture,
+    forced_refresh: Callable[[str], Ran], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    sim_login(sim_env, token_path)
-    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", script_hook(tmp_path, HOOK_WITH_A_FLOOD))
-    ran = cli("token", "--force", "--token-file", str(token_path))
+    ran = forced_refresh(script_hook(tmp_path, HOOK_WITH_A_FLOOD))
     assert ran.code == 4
     [line] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert "exited with status 3" in line
@@ -320,18 +312,12 @@ def test_a_hook_that_floods_its_output_is_one_bounded_line(
 
 
 def test_a_hook_is_judged_by_its_own_exit_not_by_a_child_it_leaves(
-    sim_env: SimulatedStrava,
-    token_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    cli: Cli,
+    forced_refresh: Callable[[str], Ran], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sim_login(sim_env, token_path)
-    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", script_hook(tmp_path, HOOK_LEAVING_A_CHILD))
     # Were the pipe waited for (the child keeps it for 120 s), the hook would time out here:
     monkeypatch.setattr(rotation_hook, "HOOK_TIMEOUT", 20.0)
     try:
-        ran = cli("token", "--force", "--token-file", str(token_path))
+        ran = forced_refresh(script_hook(tmp_path, HOOK_LEAVING_A_CHILD))
         assert ran.code == 0, ran.err
     finally:
         child = tmp_path / "child"
@@ -355,36 +341,24 @@ pathlib.Path(sys.argv[1], "lock").write_text(seen)
 
 
 def test_the_token_lock_is_not_held_while_the_hook_runs(
-    sim_env: SimulatedStrava,
-    token_path: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    cli: Cli,
+    forced_refresh: Callable[[str], Ran], token_path: Path, tmp_path: Path
 ) -> None:
-    sim_login(sim_env, token_path)
     setting = script_hook(tmp_path, HOOK_LOOKING_AT_THE_LOCK, str(token_path))
-    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", setting)
-    assert cli("token", "--force", "--token-file", str(token_path)).code == 0
+    assert forced_refresh(setting).code == 0
     assert (tmp_path / "lock").read_text() == "free"
 
 
 def test_a_token_that_could_not_be_saved_goes_to_the_hook(
+    forced_refresh: Callable[[str], Ran],
     sim_env: SimulatedStrava,
-    token_path: Path,
-    tmp_path: Path,
+    record: Path,
     monkeypatch: pytest.MonkeyPatch,
-    cli: Cli,
 ) -> None:
-    sim_login(sim_env, token_path)
-    record = tmp_path / "record"
-    record.mkdir()
-    monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", hook(record))
-
     def commit_fails(self: private_files.Reservation, data: bytes) -> None:
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(private_files.Reservation, "commit", commit_fails)
-    ran = cli("token", "--force", "--token-file", str(token_path))
+    ran = forced_refresh(hook(record))
     assert ran.code == 1
     assert ran.err.count("\n") == 1
     assert "could not be saved" in ran.err
@@ -398,12 +372,11 @@ def test_import_with_a_failing_hook_exits_4_like_token_and_refresh(
     sim_env: SimulatedStrava,
     token_path: Path,
     tmp_path: Path,
+    record: Path,
     monkeypatch: pytest.MonkeyPatch,
     cli: Cli,
 ) -> None:
     from_laptop = sim_login(sim_env, tmp_path / "laptop" / "token.json").token
-    record = tmp_path / "record"
-    record.mkdir()
     monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", hook(record, "1"))
     ran = cli("import", "--token-file", str(token_path), stdin=from_laptop.refresh_token)
     assert ran.code == 4
@@ -417,11 +390,10 @@ def test_status_that_refreshed_with_a_failing_hook_exits_4_too(
     env_token: str,
     sim_env: SimulatedStrava,
     tmp_path: Path,
+    record: Path,
     monkeypatch: pytest.MonkeyPatch,
     cli: Cli,
 ) -> None:
-    record = tmp_path / "record"
-    record.mkdir()
     monkeypatch.setenv("STRAVA_AUTH_ON_ROTATE", hook(record, "1"))
     ran = cli(*command)
     assert ran.code == 4, ran.err

@@ -19,7 +19,8 @@ from strava_auth_helper.demo.simulated_strava import (
 from strava_auth_helper.errors import ReauthorizationRequiredError, StravaError
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.strava import api as strava
-from tests.helpers import TLS, http_get
+from tests.fakes import TLS
+from tests.helpers import http_get
 
 CREDS = Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
 

@@ -22,6 +22,7 @@ from strava_auth_helper.launchers import windows_shortcut
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.token_file import read_token
+from tests.fakes import expect_app_check, fake_notify_send, token_answer
 from tests.helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -29,14 +30,10 @@ from tests.helpers import (
     CONSOLE_SCRIPT,
     PY_M,
     WINDOWS,
-    browse_redirect,
-    expect_app_check,
-    fill_setup_page,
     http_get,
     require,
-    started_login,
-    token_answer,
 )
+from tests.terminals import browse_redirect, fill_setup_page, started_login
 
 #: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
 POSIX_LAUNCHERS = pytest.mark.skipif(WINDOWS, reason="runs the Linux and macOS launchers (sh)")
@@ -99,15 +96,6 @@ def test_a_desktop_launcher_without_a_terminal_does_not_wait_for_enter() -> None
     name, content = launcher.render("linux", "/usr/bin/python3", terminal=False)
     assert "Terminal=false" in content
     assert parse_desktop_exec(content)[-2:] == ["login", "--launcher"]
-
-
-def fake_notify_send(folder: Path) -> Path:
-    """A notify-send that records its arguments (the desktop's notifications, here)."""
-    folder.mkdir(exist_ok=True)
-    script = folder / "notify-send"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" >> "{folder}/notified"\n')
-    script.chmod(0o755)
-    return folder / "notified"
 
 
 @POSIX_LAUNCHERS
@@ -222,9 +210,12 @@ def test_launcher_command_line_runs_the_login_for_real(
     strava: HTTPServer,
     weird_python: str,
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
-    path = launcher.install(tmp_path, kind=kind, python=weird_python)
+    with monkeypatch.context() as installing:  # no notify-send here: a terminal that pauses
+        installing.setenv("PATH", str(tmp_path / "empty"))
+        path = launcher.install(tmp_path, kind=kind, python=weird_python)
     argv = parse_desktop_exec(path.read_text()) if kind == "linux" else ["/bin/sh", str(path)]
     env = {**login_env, "STRAVA_CLIENT_ID": str(CLIENT_ID), "STRAVA_CLIENT_SECRET": CLIENT_SECRET}
     proc, url = started_login(

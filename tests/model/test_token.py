@@ -11,7 +11,8 @@ import pytest
 from strava_auth_helper.errors import NotLoggedInError, TokenFileError
 from strava_auth_helper.model.token import Token
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import ACCESS, REFRESH, save, token_answer
+from tests.fakes import save, token_answer
+from tests.helpers import ACCESS, REFRESH
 
 
 def make_token(**overrides: object) -> Token:

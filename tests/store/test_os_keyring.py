@@ -28,18 +28,9 @@ from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_auth
 from strava_auth_helper.errors import StravaAuthError
 from strava_auth_helper.store.os_keyring import SERVICE
 from strava_auth_helper.store.token_file import read_token
-from tests.helpers import (
-    CLIENT_ID,
-    NEW_ACCESS,
-    NEW_REFRESH,
-    PY_M,
-    REFRESH,
-    CliLogin,
-    Ran,
-    expect_refresh,
-    refresh_answer,
-    stored,
-)
+from tests.fakes import expect_refresh, refresh_answer, stored
+from tests.helpers import CLIENT_ID, NEW_ACCESS, NEW_REFRESH, PY_M, REFRESH, Ran
+from tests.terminals import CliLogin
 
 
 class Keyring:

@@ -13,7 +13,8 @@ import pytest
 from keyring.backend import KeyringBackend
 
 from strava_auth_helper.store import os_keyring
-from tests.helpers import Ran, stored
+from tests.fakes import stored
+from tests.helpers import Ran
 
 ENTRY = "default/4242/test-entry"
 

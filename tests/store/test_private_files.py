@@ -22,18 +22,17 @@ from strava_auth_helper.errors import ReservationError, UnsafeFolderError
 from strava_auth_helper.store import private_files
 from strava_auth_helper.store.private_files import temp_path, write_private
 from strava_auth_helper.store.token_file import read_token
+from tests.fakes import expect_refresh, stored
 from tests.helpers import (
     CODE,
     NEW_ACCESS,
     NEW_REFRESH,
     POSIX_MODES,
     WINDOWS,
-    LoginRun,
     assert_private,
-    expect_refresh,
     http_get,
-    stored,
 )
+from tests.terminals import LoginRun
 
 # Runs Python with the file-permission checks back on for root (CI runs as root, and root
 # ignores folder modes): CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH leave the bounding set.

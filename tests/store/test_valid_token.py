@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from strava_auth_helper.store import valid_token
-from tests.helpers import ACCESS, stored
+from tests.fakes import stored
+from tests.helpers import ACCESS
 
 
 def valid_access_token(path: Path, min_ttl: float = 300) -> str | None:

@@ -13,7 +13,8 @@ from strava_auth_helper import get_access_token
 from strava_auth_helper.errors import StravaError
 from strava_auth_helper.store.token_file import read_token
 from strava_auth_helper.strava import api
-from tests.helpers import ACCESS, base_of, refresh_answer, stored
+from tests.fakes import base_of, refresh_answer, stored
+from tests.helpers import ACCESS
 
 ATHLETE_ANSWERS = {
     "larger than any answer": '{"id": 1, "bio": "' + "x" * (api.MAX_BODY + 1) + '"}',

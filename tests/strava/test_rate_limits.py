@@ -12,7 +12,8 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper import RateLimitError, StravaAuth, rate_limits
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.strava.rate_limits import describe_limit_hit, read_rate_limits
-from tests.helpers import sim_login, stored
+from tests.fakes import stored
+from tests.terminals import sim_login
 
 NOW = datetime(2026, 12, 3, 14, 50, tzinfo=UTC)
 OVERALL = {"X-RateLimit-Limit": "200,2000", "X-RateLimit-Usage": "20,450"}
