@@ -2,6 +2,7 @@
 #   make lint        ruff, ruff format --check, mypy (on the package and the tests)
 #   make test        the suite (one worker per core)
 #   make pythons     the suite on every other Python 3.11+ this machine has (pyenv's)
+#   make newest      the suite on Python 3.14 and 3.15 (Debian unstable's, in a debootstrap root)
 #   make lowest      the suite with the lowest dependency versions setup.cfg allows
 #   make windows     the suite on the python.org Windows build under Wine (.ci/windows-leg)
 #   make docs        the docs site, built strictly (warnings are errors) into docs/_build/html
@@ -17,7 +18,7 @@ NEEDS_VENV = $(if $(PY_BIN),venv)
 PYENV_PYTHONS = $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.1[2-9].*/bin/python3.1[2-9])
 APT_PACKAGES = $(filter-out $(APT_SKIP),$(shell grep -v '^\#' .ci/apt-packages.txt))
 
-.PHONY: venv lint test pythons lowest windows docs actionlint apt ci
+.PHONY: venv lint test pythons newest lowest windows docs actionlint apt ci
 
 venv: $(BIN)/strava-auth
 $(BIN)/strava-auth: setup.cfg pyproject.toml
@@ -36,6 +37,9 @@ pythons:
 	    $$python -m venv .venv-$$version && .venv-$$version/bin/pip install -q -e '.[test]' \
 	        && .venv-$$version/bin/pytest -q || exit 1; \
 	done
+
+newest:
+	.ci/newest-pythons
 
 lowest:
 	@echo "== the suite with the lowest dependency versions setup.cfg allows (.ci/lowest.txt)"
@@ -61,4 +65,4 @@ apt:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
 	    $(APT_PACKAGES) >/dev/null
 
-ci: docs actionlint pythons lowest windows
+ci: docs actionlint pythons newest lowest windows
