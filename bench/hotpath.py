@@ -1,4 +1,4 @@
-"""Benchmark of the valid-token path (``store/quick_read.py``), side by side in one run.
+"""Benchmark of the valid-token path (``store/valid_token.py``), side by side in one run.
 
 Prints ratios (lower is better), each measured against its baseline in the same run:
   1. `strava-auth token --token-file F` on a valid token vs. bare `python -c pass` (same
