@@ -34,7 +34,7 @@ from ..store import refresh_tokens
 from ..store.location import PathArg
 from ..store.lock import TokenLock
 from ..store.paths import token_path
-from ..store.token_file import obtain_and_save, read_token
+from ..store.token_file import obtain_and_save, read_token, token_in
 from ..store.valid_token import Peek
 from ..strava import api
 from .rotation_hook import run_hook
@@ -114,10 +114,8 @@ def token_result(
 
 
 def _token_in(seen: Peek | None, path: Path) -> Token:
-    """The token ``seen`` read, or the file read now (also to say what is wrong with it)."""
-    if seen is not None and isinstance(seen.data, dict):
-        return Token.from_dict(seen.data, f"token file {path}")
-    return read_token(path)
+    """The token in the bytes ``seen`` read, else in the file read now (to say what is wrong)."""
+    return read_token(path) if seen is None or seen.raw is None else token_in(seen.raw, path)
 
 
 def refresh_locked(path: Path, current: Token, profile: Profile) -> tuple[Token, str]:

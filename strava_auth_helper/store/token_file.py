@@ -29,7 +29,7 @@ from ..errors import (
 from ..model.token import Token, token_bytes
 from . import refresh_tokens
 from .private_files import Reservation, reserve
-from .valid_token import NotATokenFileError, no_constants, read_token_bytes
+from .valid_token import NotATokenFileError, read_token_bytes
 
 #: Space set aside for a token file before Strava is asked for one (a token file is well
 #: under 1 KiB; a refresh keeps whatever else the file holds, hence the current size too).
@@ -51,13 +51,26 @@ def read_token(path: str | os.PathLike[str]) -> Token:
         raise TokenFileError(f"{path} is {exc}, not a token file; {LOGIN_HINT}") from None
     except OSError as exc:
         raise TokenFileError(f"cannot read token file {path}: {os_reason(exc)}") from None
+    return token_in(raw, path)
+
+
+def token_in(raw: bytes, path: str | os.PathLike[str]) -> Token:
+    """The token in the bytes of the token file at ``path``.
+
+    Raises:
+        TokenFileError: they are not a token (the file is left in place).
+    """
     try:
-        data = json.loads(raw, parse_constant=no_constants)
+        data = json.loads(raw, parse_constant=_no_constants)
     except (ValueError, RecursionError):
         raise TokenFileError(
             f"token file {path} is not valid JSON (left as it is for you to inspect); {LOGIN_HINT}"
         ) from None
     return Token.from_dict(data, f"token file {path}")
+
+
+def _no_constants(name: str) -> object:
+    raise ValueError(f"{name} is not a number a token file holds")
 
 
 log = logging.getLogger(__name__)

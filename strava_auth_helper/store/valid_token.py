@@ -24,13 +24,15 @@ MAX_TOKEN_FILE = 64 * 1024
 class Peek:
     """One read of the token file: where it is, whose (a profile's folder name), what it holds.
 
-    ``data`` is the parsed JSON, or None where the file is missing, unreadable or not JSON.
+    ``raw`` is the file's bytes, None where it could not be read; ``data`` their JSON, None
+    where they are none.
     """
 
-    __slots__ = ("location", "profile", "data")
+    __slots__ = ("location", "profile", "raw", "data")
 
-    def __init__(self, location: str, profile: str | None, data: object) -> None:
-        self.location, self.profile, self.data = location, profile, data
+    def __init__(self, location: str, profile: str | None, raw: bytes | None) -> None:
+        self.location, self.profile, self.raw = location, profile, raw
+        self.data = _json(raw)
 
     def fresh_access_token(self, min_ttl: float) -> str | None:
         """The access token if it stays valid for more than ``min_ttl`` seconds, else None."""
@@ -49,19 +51,20 @@ def peek(token_file: PathArg = None, profile: str | None = None) -> Peek | None:
     if found is None:
         return None
     location, folder = found
-    return Peek(location, folder, _read_json(location))
-
-
-def _read_json(location: str) -> object:
     try:
-        return json.loads(read_token_bytes(location), parse_constant=no_constants)
-    except (OSError, ValueError, RecursionError):
+        raw: bytes | None = read_token_bytes(location)
+    except (OSError, ValueError):
+        raw = None
+    return Peek(location, folder, raw)
+
+
+def _json(raw: bytes | None) -> object:
+    # json's own decoder, as is: any keyword argument makes json.loads build a new one (slow).
+    # NaN and Infinity pass here; the ordinary code reads the same bytes strictly.
+    try:
+        return None if raw is None else json.loads(raw)
+    except (ValueError, RecursionError):
         return None
-
-
-def no_constants(name: str) -> object:
-    """Refuse NaN and Infinity (``json``'s ``parse_constant``): no token file holds them."""
-    raise ValueError(f"{name} is not a number a token file holds")
 
 
 class NotATokenFileError(ValueError):
