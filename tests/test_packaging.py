@@ -55,7 +55,13 @@ def test_license_and_classifiers_match_the_metadata() -> None:
     assert "Typing :: Typed" in classifiers
     low = int(cfg["options"]["python_requires"].removeprefix(">=3."))
     versions = {c.rsplit(".", 1)[1] for c in classifiers if re.fullmatch(r".*:: 3\.\d+", c)}
-    assert versions == {str(v) for v in range(low, 15)}  # 3.11 to 3.14, as CI and README say
+    said = re.search(r"Python 3\.(\d+) to 3\.(\d+)\.", (ROOT / "README.md").read_text())
+    assert said is not None
+    assert int(said[1]) == low
+    assert versions == {str(v) for v in range(low, int(said[2]) + 1)}  # as the README says
+    run = re.search(r'NEWEST_PYTHONS:-"([^"]+)"', (ROOT / ".ci" / "newest-pythons").read_text())
+    assert run is not None
+    assert f"3.{said[2]}" in run[1].split()  # ...and CI runs the newest one
     assert not any("License ::" in c for c in classifiers)  # `license = MIT` says it
 
 
