@@ -17,7 +17,6 @@ def configure(parser: ArgumentParser) -> None:
         "Strava app or account needed. The token goes to a throw-away file unless "
         "--token-file is given."
     )
-    common.add_common(parser)
     common.add_token_file(parser)
     common.add_browser_options(parser)
     common.add_flag(

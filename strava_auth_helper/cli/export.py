@@ -25,7 +25,6 @@ def configure(parser: ArgumentParser) -> None:
         "e.g. `strava-auth export --refresh-token | gh secret set STRAVA_REFRESH_TOKEN`. "
         "Refuses to write to a terminal without --yes."
     )
-    common.add_common(parser)
     common.add_token_file(parser)
     common.add_flag(
         parser, "--refresh-token", "only the refresh token (what STRAVA_REFRESH_TOKEN holds on CI)"

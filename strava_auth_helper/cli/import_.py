@@ -17,7 +17,6 @@ def configure(parser: ArgumentParser) -> None:
         "standard input, or a bare refresh token from standard input. One refresh proves the "
         "token works before anything is written."
     )
-    common.add_common(parser)
     common.add_token_file(parser)
     parser.add_argument(
         "file",

@@ -11,7 +11,6 @@ from . import common
 
 def configure(parser: ArgumentParser) -> None:
     """The command's options."""
-    common.add_common(parser)
     parser.add_argument(
         "--dir",
         metavar="DIR",

@@ -16,7 +16,6 @@ def configure(parser: ArgumentParser) -> None:
     parser.description = (
         "Open Strava's authorize page, catch the redirect on 127.0.0.1 and save the token."
     )
-    common.add_common(parser)
     common.add_token_file(parser)
     common.add_browser_options(parser)
     parser.add_argument(

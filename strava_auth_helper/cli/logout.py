@@ -10,7 +10,6 @@ from . import common
 
 def configure(parser: ArgumentParser) -> None:
     """The command's options."""
-    common.add_common(parser)
     common.add_token_file(parser)
     common.add_flag(parser, "--local-only", "delete the token file even if Strava cannot be told")
 

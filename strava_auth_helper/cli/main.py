@@ -91,6 +91,7 @@ def build_parser(command: str | None = None) -> ArgumentParser:
         command_parser = sub.add_parser(name, help=summary)
         if command in (None, name):
             module = import_module(f".{module_name}", __package__)
+            common.add_common(command_parser)
             module.configure(command_parser)
             command_parser.set_defaults(run=module.run)
     return parser

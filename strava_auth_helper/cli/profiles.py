@@ -13,7 +13,6 @@ from . import common
 
 def configure(parser: ArgumentParser) -> None:
     """The command's options."""
-    common.add_common(parser)
     common.add_flag(parser, "--json", "machine-readable output")
 
 

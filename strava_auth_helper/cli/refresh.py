@@ -22,7 +22,6 @@ def configure(parser: ArgumentParser) -> None:
         "While the access token has over an hour left, Strava answers with the same one: "
         "a refresh cannot replace it early."
     )
-    common.add_common(parser)
     common.add_token_file(parser)
 
 

@@ -32,7 +32,6 @@ EXIT_CODES = (
 def configure(parser: ArgumentParser) -> None:
     """The command's options."""
     parser.epilog = EXIT_CODES
-    common.add_common(parser)
     common.add_token_file(parser)
     common.add_flag(parser, "--json", "machine-readable output")
     common.add_flag(

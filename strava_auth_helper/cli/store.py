@@ -15,7 +15,6 @@ def configure(parser: ArgumentParser) -> None:
         "Move the refresh token between the token file and the OS keyring (one entry per "
         "profile and app). The access token stays in the file either way."
     )
-    common.add_common(parser)
     common.add_token_file(parser)
     parser.add_argument("place", choices=PLACES[::-1], help="where it should live")
 

@@ -17,7 +17,6 @@ def configure(parser: ArgumentParser) -> None:
     parser.description = (
         'Print only the access token, e.g. curl -H "Authorization: Bearer $(strava-auth token)" ...'
     )
-    common.add_common(parser)
     common.add_token_file(parser)
     parser.add_argument(
         "--min-ttl",

@@ -145,9 +145,7 @@ def _refresh(sim: SimulatedStrava, out: TextIO) -> None:
         f"the refresh token was {rotated} before returning.",
     )
     try:
-        api.refresh(
-            sim.base_url, Credentials(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET), old.refresh_token
-        )
+        api.refresh(sim.base_url, _DEMO_APP.credentials, old.refresh_token)
     except ReauthorizationRequiredError:
         _say(
             out,
