@@ -1,13 +1,4 @@
-"""The console script and ``get_access_token()``: the fast answer first, the rest lazily.
-
-A valid token is answered by :mod:`.store.valid_token` alone; everything else is handed to
-:mod:`.commands.refresh` or :mod:`.cli.main`, imported only then, with what the valid-token
-read found. This is the one place that decides when to hand over, so the start-up budget
-lives here (a test proves what the valid-token path does not import).
-
-Only ``__init__``, ``__main__``, ``requests_auth`` and the console script import this module:
-it sits above the CLI and the commands, which it reaches lazily.
-"""
+"""The console script and ``get_access_token()``: the fast answer first, the rest lazily."""
 
 from __future__ import annotations
 
@@ -17,6 +8,9 @@ from .cli.command_line import plain_token_command
 from .model.rules import DEFAULT_MIN_TTL
 from .store.location import PathArg
 from .store.valid_token import peek
+
+# This module decides when to hand over to the ordinary code, so the start-up budget lives
+# here: tests/test_layers.py proves what the valid-token path imports.
 
 
 def get_access_token(

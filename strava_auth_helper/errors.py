@@ -1,36 +1,4 @@
-"""The one exception family: every message is one line that says what the user must do next.
-
-The whole tree (exit status of ``strava-auth`` in brackets, 1 unless said)::
-
-    StravaAuthError
-    ├── ConfigError                      a setting is missing or malformed
-    │   └── MissingCredentialsError      no client ID or secret anywhere
-    ├── NotLoggedInError                 no token file yet: log in
-    │   └── HandedOverError              the token was moved away (export --move)
-    ├── TokenFileError                   the token file cannot be read or written
-    │   ├── UnsafeFolderError            its folder can be changed by other users
-    │   ├── ReservationError             no room for the new file: nothing changed
-    │   └── UnsavedTokenError            Strava issued a token that could not be saved
-    ├── ReauthorizationRequiredError     Strava refuses the refresh token: log in again
-    ├── StravaError                      Strava refused (``status`` holds the HTTP status)
-    │   ├── RateLimitError               its rate limit was hit
-    │   ├── StravaUnavailableError       unreachable, timed out, or 5xx
-    │   ├── AppInactiveError [6]         the app lapsed (Strava's 403): its owner must act
-    │   ├── AppCredentialsError          Strava refused the client ID or the client secret
-    │   └── MissingScopeError            (``requests_auth``; also a requests.HTTPError)
-    ├── LoginError                       the browser login did not complete
-    │   ├── LoginDeclinedError           the athlete pressed Cancel
-    │   ├── LoginTimeoutError            no redirect in time
-    │   ├── PortInUseError               the port asked for is taken
-    │   └── ScopesNotGrantedError [3]    saved, but some scopes were unticked
-    ├── KeyringError                     the OS keyring cannot be used, or refused
-    ├── LockTimeoutError                 another process held the token lock too long
-    └── MissingExtraError                an optional integration's extra is not installed
-                                         (also an ImportError)
-
-``MissingScopeError`` lives beside ``StravaAuth``: it is a ``requests.HTTPError`` too, and
-this module is imported on the valid-token path, which must not import ``requests``.
-"""
+"""The one exception family: every message is one line that says what the user must do next."""
 
 from __future__ import annotations
 
@@ -131,7 +99,6 @@ class UnsavedTokenError(TokenFileError):
     """
 
     def __init__(self, message: str, token: object) -> None:
-        """Keep the unsaved ``token``."""
         super().__init__(message)
         self.token = token
 
@@ -141,10 +108,9 @@ class ReauthorizationRequiredError(StravaAuthError):
 
 
 class StravaError(StravaAuthError):
-    """Strava answered with an error (status and Strava's own message)."""
+    """Strava answered with an error (its message); ``status`` is the HTTP status, if any."""
 
     def __init__(self, message: str, status: int | None = None) -> None:
-        """Keep the HTTP ``status`` (None when Strava could not be reached)."""
         super().__init__(message)
         self.status = status
 
@@ -165,7 +131,6 @@ class AppCredentialsError(StravaError):
     """
 
     def __init__(self, message: str, status: int | None, field: str) -> None:
-        """Keep which value was refused."""
         super().__init__(message, status)
         self.field = field
 
@@ -197,7 +162,6 @@ class ScopesNotGrantedError(LoginError):
     exit_code = 3
 
     def __init__(self, message: str, token: object, missing_scopes: list[str]) -> None:
-        """Keep the saved ``token`` and the ``missing_scopes``."""
         super().__init__(message)
         self.token = token
         self.missing_scopes = missing_scopes

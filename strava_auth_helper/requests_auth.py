@@ -1,7 +1,4 @@
-"""``StravaAuth``: a requests auth that puts a live token on Strava's API requests only.
-
-On a 401 for an invalid or expired token it refreshes and retries once.
-"""
+"""``StravaAuth``: a live token on Strava's API requests only, refreshed once on a 401."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Text from the network or the user, made safe for a terminal or a log.
-
-No control characters, a sane length, no secret this process knows (even a piece of one),
-and printed so that no terminal encoding can make it fail.
-"""
+"""Text from the network or the user, made safe for a terminal or a log, with no secret in it."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""Where configuration comes from: arguments, then environment, then .env files, then defaults.
-
-Every setting the user chooses is read here, but where the token is (``store.location``,
-which the valid-token path reads without this module). Elsewhere only facts about the
-surroundings are read from the environment: ``browser`` looks at ``DISPLAY``, ``SSH_*`` and
-``WSL_*`` to find where a browser can be opened.
-"""
+"""Where configuration comes from: arguments, then environment, then .env files, then defaults."""
 
 from __future__ import annotations
 

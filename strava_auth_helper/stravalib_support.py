@@ -1,8 +1,4 @@
-"""``stravalib_client()``: a stravalib ``Client`` that never loses a rotated refresh token.
-
-Its every request carries this package's live token (refreshed and saved under the lock as
-usual). Needs the ``stravalib`` extra.
-"""
+"""``stravalib_client()``: a stravalib ``Client`` whose every request carries a live token."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""What reaches the login through the catcher: Strava's redirect, a pasted one, the set-up form.
-
-Each comes as an :class:`Arrival`: the request that brought it waits for the login's answer.
-"""
+"""What reaches the login through the catcher, and how the request that brought it is answered."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Where the athlete's browser is: this desktop, Windows (under WSL), or nowhere here.
-
-Nowhere here: an SSH session without a display, a container, a server. Only the login asks; it opens
-the browser where there is one, and otherwise says once how to finish: forward the port over SSH, or
-paste the address the browser lands on.
-"""
+"""Where the athlete's browser is (this desktop, Windows under WSL, nowhere here); opening it."""
 
 from __future__ import annotations
 

@@ -1,14 +1,4 @@
-"""The loopback catcher: a tiny stdlib HTTP server on 127.0.0.1 that waits for Strava's redirect.
-
-It checks each request (path, Host header, method, ``state``) and hands each valid redirect
-to the login (:meth:`Catcher.next_arrival`), which decides the page the browser gets. It
-knows nothing about tokens.
-
-Where the app's credentials are still missing it also serves a set-up page
-(:meth:`Catcher.serve_setup`) on a one-time path, and takes its form only from its own page
-(``Origin`` and ``Sec-Fetch-Site`` are checked): the form goes to the login in the same
-queue, one at a time, and the login answers with the page or where the browser goes next.
-"""
+"""The loopback catcher: a stdlib HTTP server on 127.0.0.1 handing what arrives to the login."""
 
 from __future__ import annotations
 

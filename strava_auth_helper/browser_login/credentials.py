@@ -1,10 +1,4 @@
-"""The app's credentials for one login: checked with Strava in one place, asked for where one can.
-
-They come from the settings (the person's own are used as they are; those this package
-saved are checked first), from the terminal's prompts, or from the set-up page's form; where
-Strava refuses them, they are asked for again the same way. Typed ones are kept (saved once
-Strava accepted them, after the token).
-"""
+"""The app's credentials of one login: checked with Strava in one place, asked for where one can."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""The one-time browser login: the app's credentials, the catcher, Strava's code, the token file.
-
-A login is one or more tries on one catcher, each with a ``state`` of its own. Everything
-that reaches the catcher (Strava's redirect, a pasted one, the set-up page's form) is handled
-here, one at a time, on the login's own thread; the app's credentials are
-:mod:`.credentials`' business.
-"""
+"""The browser login: tries on one catcher, each arrival handled in turn on the login's thread."""
 
 from __future__ import annotations
 
@@ -92,18 +86,12 @@ def run_login(
     opener: Opener | None = None,
     frontend: Frontend | None = None,
 ) -> LoginResult:
-    """Run the browser login and save the token.
+    """Run the browser login and save the token; who it was and what was not granted.
 
-    Args:
-        options: what to ask for and where to save.
-        found: the app's credentials found in the settings (None: none, ask for them).
-        out: where progress lines go (default stdout).
-        opener: opens a URL in a browser (default: the browser of this desktop, or Windows'
-            under WSL; none in an SSH session or where there is none).
-        frontend: how to talk to the person (default: lines on ``out``).
-
-    Returns:
-        The saved token and the scopes the athlete did not grant.
+    ``found`` are the app's credentials in the settings (None: none, they are asked for).
+    ``opener`` opens a URL in a browser (default: this desktop's, or Windows' under WSL; none
+    in an SSH session or where there is none); ``frontend`` talks to the person (default:
+    lines on ``out``, default standard output).
 
     Raises:
         MissingCredentialsError: there are no credentials, and nobody can be asked here.

@@ -1,10 +1,4 @@
-"""How a login talks to the person: lines at a terminal (and its prompts), or a notebook's.
-
-A terminal gets lines and, where it may (:attr:`Frontend.prompts`), asks for the app's
-credentials itself, the secret without echo. A notebook (a running IPython kernel) gets the
-address as a link, and an input box for the address the browser lands on where the redirect
-cannot reach the kernel.
-"""
+"""How a login talks to the person: lines at a terminal (and its prompts), or a notebook's link."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""The loopback HTTP server under the catcher and the simulation.
-
-127.0.0.1 only, its port never shared, a thread per connection, and limits that keep a
-flood of slow connections from starving the one request that matters.
-"""
+"""The loopback HTTP server under the catcher and the simulation: 127.0.0.1 only, flood-proof."""
 
 from __future__ import annotations
 

@@ -1,10 +1,4 @@
-"""The HTML the browser sees: small, self-contained pages that escape everything they echo.
-
-Each page speaks to where the person is (:data:`TERMINAL`, :data:`DESKTOP` for a
-double-click, :data:`NOTEBOOK`): what to do next is said there, never "go back to the
-terminal" to someone who has none. Every page is readable with the keyboard alone, at
-320 px wide and at 200% zoom, light or dark.
-"""
+"""The HTML the browser sees: small, self-contained pages that speak to where the person is."""
 
 from __future__ import annotations
 

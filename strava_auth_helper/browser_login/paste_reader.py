@@ -1,9 +1,4 @@
-"""Lines pasted on standard input while a login waits.
-
-Read on a thread that stops when the login ends, and that never takes from the stream more
-than the lines it hands over, so a ``--pause`` or the script's next ``input()`` gets what
-is typed afterwards.
-"""
+"""Lines pasted on standard input while a login waits, never read past what is handed over."""
 
 from __future__ import annotations
 

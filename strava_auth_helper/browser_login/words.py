@@ -1,9 +1,4 @@
-"""What the login tells a person, written once and rendered for a page (HTML) or a terminal.
-
-Advice is a :class:`Words`: plain text and a few marks (:func:`strong`, :func:`code`,
-:func:`link`). A page gets it as escaped HTML, a terminal as text, so neither is ever derived
-from the other.
-"""
+"""What the login tells a person, written once: HTML for a page, text for a terminal."""
 
 from __future__ import annotations
 

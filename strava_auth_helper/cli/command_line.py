@@ -1,8 +1,4 @@
-"""The one hand reading of a command line beside argparse: which command, and a plain ``token``.
-
-Imports nothing (the valid-token path reads ``strava-auth token`` with it before argparse is
-ever imported); ``cli.main`` asks it which command's parser to build.
-"""
+"""The one hand reading of a command line beside argparse; it imports nothing (the fast path)."""
 
 from __future__ import annotations
 

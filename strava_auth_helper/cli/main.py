@@ -1,10 +1,4 @@
-"""The ``strava-auth`` command: the registry of commands, argparse, and its errors.
-
-Every expected error is one stderr line. Only the chosen command's module is imported (as pip does):
-``status`` and ``profiles`` never talk to Strava and must not pay for ``requests`` (the benchmark
-measures them), and no command pays for another's. Adding a command is its module in this folder
-(``configure()`` and ``run()``) and one line in :data:`COMMANDS`.
-"""
+"""The ``strava-auth`` command: the registry of commands (imported only when chosen), its errors."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""``strava-auth status``: who is logged in and when the token expires; never a token.
-
-Offline unless ``--check`` asks Strava whether the token works.
-"""
+"""``strava-auth status``: who is logged in, when the token expires, and what Strava says."""
 
 from __future__ import annotations
 

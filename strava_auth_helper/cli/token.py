@@ -1,7 +1,4 @@
-"""``strava-auth token``: print a live access token, refreshing it first if needed.
-
-A valid token is printed by ``entry`` before this module is ever imported; this is the rest.
-"""
+"""``strava-auth token``: a live access token (``entry`` prints a valid one before this)."""
 
 from __future__ import annotations
 

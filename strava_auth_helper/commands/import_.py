@@ -1,9 +1,4 @@
-"""``strava-auth import``: adopt tokens a person already has (a hand-made script's, stravalib's).
-
-The refresh token is proved by one refresh (its rotation saved); the athlete is asked for when
-the input does not say who it is. The token file is written only after that, with the usual
-rules, so an existing one is replaced only by a token that works.
-"""
+"""``strava-auth import``: adopt tokens one already has, proved by a refresh before any write."""
 
 from __future__ import annotations
 

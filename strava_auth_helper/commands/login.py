@@ -1,9 +1,4 @@
-"""``strava-auth login`` and ``login()``: the browser login, from the command line or Python.
-
-Both build one :class:`~..browser_login.flow.LoginOptions` and hand it to :func:`log_in`,
-which finds the app's credentials, chooses how to talk to the person (a terminal, a notebook,
-or a desktop with no terminal) and says who logged in.
-"""
+"""``strava-auth login`` and ``login()``: both build one ``LoginOptions`` for :func:`log_in`."""
 
 from __future__ import annotations
 

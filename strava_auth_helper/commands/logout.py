@@ -1,12 +1,4 @@
-"""Logging out: revoke the app's access at Strava, then delete the token file and its lock.
-
-Strava is told through ``oauth/revoke`` (the refresh token, with the app's credentials);
-where that answers 404, through the old ``oauth/deauthorize``, until Strava retires it on
-1 June 2027.
-
-All of it under the token lock: a refresh in flight finishes first (and its token is the
-one revoked), and one that waits finds no token file afterwards, so it cannot write one back.
-"""
+"""Logging out: revoke the app's access at Strava, then delete the token file and its lock."""
 
 from __future__ import annotations
 
@@ -30,6 +22,9 @@ log = logging.getLogger(__name__)
 
 def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
     """Revoke at Strava and delete; returns whether Strava was told.
+
+    All under the token lock: a refresh in flight finishes first (its token is the one
+    revoked), and one that waits finds no token file afterwards to write back.
 
     Raises:
         NotLoggedInError, TokenFileError: nothing (usable) to log out of.

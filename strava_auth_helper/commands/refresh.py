@@ -1,13 +1,4 @@
-"""Refreshing when needed: under the lock, the file re-read, the rotation saved first.
-
-With ``$STRAVA_AUTH_ON_ROTATE``, a rotation is handed to the user's secret store too. With no
-token file, a refresh token in ``$STRAVA_REFRESH_TOKEN`` is adopted the same way (CI runners,
-servers).
-
-``entry.get_access_token`` answers on its own while the token is valid, and hands what it read
-on to :func:`token_result`; ``token``, ``refresh``, ``status``, ``StravaAuth`` and stravalib
-come here too.
-"""
+"""Refreshing when needed: under the lock, the file re-read, the rotation saved first."""
 
 from __future__ import annotations
 

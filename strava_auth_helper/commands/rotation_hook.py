@@ -1,11 +1,4 @@
-"""``$STRAVA_AUTH_ON_ROTATE``: hand a rotated refresh token to the user's secret store.
-
-For example ``gh secret set STRAVA_REFRESH_TOKEN``: the token goes on the command's standard
-input, never its command line, and what went wrong, if anything, is said in one line. The
-command is judged by its own exit status: a child it leaves running (a daemonised uploader)
-holding its output is not waited for, and what it prints is read as bytes, keeping only the
-last few KiB.
-"""
+"""``$STRAVA_AUTH_ON_ROTATE``: a rotated refresh token handed to the person's secret store."""
 
 from __future__ import annotations
 
@@ -32,9 +25,11 @@ AFTER_EXIT = 1.0
 
 
 def run_hook(command: list[str], refresh_token: str, timeout: float | None = None) -> str | None:
-    """Run ``command`` with ``refresh_token`` on its standard input.
+    """Run ``command`` with ``refresh_token`` on its standard input (never its command line).
 
-    It may take at most ``timeout`` seconds (default :data:`HOOK_TIMEOUT`).
+    E.g. ``gh secret set STRAVA_REFRESH_TOKEN``. It may take at most ``timeout`` seconds
+    (default :data:`HOOK_TIMEOUT`), and is judged by its own exit status: a child it leaves
+    running with its output is not waited for, and of what it prints the last bytes are kept.
 
     Returns:
         None when it exited 0; else one line that names the command and says what failed

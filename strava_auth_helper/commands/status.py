@@ -1,11 +1,4 @@
-"""``strava-auth status``: the token as stored, and with ``--check`` what Strava says of it.
-
-Offline but for a CI runner's first use (``$STRAVA_REFRESH_TOKEN`` adopted): the modules that
-talk to Strava are imported by the calls that need them, so a plain ``status`` never pays for
-``requests`` (the benchmark measures it). The check refreshes first where the access token
-needs one (so a revoked refresh token shows), then asks ``GET /athlete``: whether the token
-works, whether the app is inactive, and how much of both rate limits is left.
-"""
+"""``strava-auth status``: the token as stored, and with ``--check`` what Strava says of it."""
 
 from __future__ import annotations
 

@@ -1,15 +1,4 @@
-"""A simulated Strava on 127.0.0.1, as Strava's documentation describes it.
-
-Authorize page, token, revoke and deauthorize endpoints, and two API calls (the athlete and
-their activities), under ``/api/v3`` and on a host of their own, as Strava serves them from
-4 January 2027. Single-use codes,
-6-hour access tokens (the same one is returned while more than an hour remains), refresh
-token rotation (the old refresh token is refused at once), scopes checked on API calls,
-both pairs of rate-limit headers, and the same error shapes. It takes the token endpoint's
-parameters in the form body or the query string (stravalib 1.x sends them there) and a
-deauthorize token in the form or a Bearer header. Used by ``strava-auth demo`` and by the
-project's tests.
-"""
+"""A simulated Strava on 127.0.0.1, as Strava's documentation describes it."""
 
 from __future__ import annotations
 
@@ -188,7 +177,7 @@ class _Handler(HeadTrackingHandler):
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
-        form = {**parse_qs(url.query), **self._form()}
+        form = {**parse_qs(url.query), **self._form()}  # (stravalib 1.x sends the query)
         got = {k: v[0] for k, v in form.items()}
         if not self.server.serves_oauth:
             self._json(404, _error("Record Not Found", "resource", "", "not found"))

@@ -1,18 +1,4 @@
-"""Double-click launchers: a .desktop file (Linux), a .command (macOS), a shortcut (Windows).
-
-Each runs ``<this interpreter> -m strava_auth_helper login --launcher``, so a venv install
-works: the set-up and every result are on the browser's pages, and no terminal is needed.
-
-- Linux: the ``.desktop`` file runs without a terminal (``Terminal=false``) where
-  ``notify-send`` can tell the person what a page cannot (no browser could be opened, the
-  login failed before a page could say so); without it, in a terminal that stays open
-  until Enter (``--pause``).
-- Windows: a shortcut (``.lnk``) to ``pythonw.exe``, which opens no console window (the
-  desktop's message box tells what a page cannot); a ``.cmd`` file where there is no
-  ``pythonw.exe`` or the shortcut cannot be written.
-- macOS: a ``.command`` file, which Terminal.app opens by its nature; the terminal stays open
-  until Enter.
-"""
+"""Double-click launchers: a .desktop file (Linux), a .command (macOS), a shortcut (Windows)."""
 
 from __future__ import annotations
 
@@ -178,7 +164,10 @@ def install(
 ) -> Path:
     """Write the launcher for this OS (or ``kind``) into ``folder``; returns its path.
 
-    With ``profile``, the launcher logs in for that profile.
+    It runs ``<this interpreter> -m strava_auth_helper login --launcher`` (for ``profile``,
+    if given): on Linux with no terminal where ``notify-send`` can say what a page cannot,
+    else in one that waits for Enter; on Windows a shortcut to ``pythonw.exe`` (no console;
+    a ``.cmd`` where that cannot be); on macOS a ``.command``, which opens Terminal.
     """
     folder = folder or default_dir()
     if not folder.is_dir():

@@ -1,9 +1,4 @@
-"""Telling the person at the desktop, where a double-click's login has no terminal.
-
-Its pages are in the browser; where the browser cannot be opened, or the login fails before
-a page can say so, the desktop itself tells: a notification (``notify-send`` on Linux,
-``osascript`` on macOS) or a message box (Windows, whose launcher has no console).
-"""
+"""Telling the person at the desktop what a page cannot, where a double-click has no terminal."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""Windows shortcuts (``.lnk``) through the shell's own ``IShellLinkW``, with ctypes alone.
-
-A shortcut to ``pythonw.exe`` starts the login with no console window, which a ``.cmd`` file
-cannot. Written and read by Windows' shell itself (COM's ``ShellLink`` object and its
-``IPersistFile``), so no file format is written by hand.
-"""
+"""Windows shortcuts (``.lnk``) written and read by the shell's own ``IShellLinkW`` (ctypes)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""What a token file must hold, what a token and a profile name look like: standard library only.
-
-The valid-token path (``store.valid_token``) reads a token file with these rules alone, so
-this module imports nothing (a test proves it); every other module builds on the same rules.
-"""
+"""What a token file must hold, what a token and a profile name look like; imports nothing."""
 
 from __future__ import annotations
 

@@ -24,10 +24,7 @@ _FROM_REFRESH = ("access_token", "refresh_token", "expires_at", "expires_in", "t
 
 @dataclass(frozen=True)
 class Profile:
-    """A profile resolved once (``settings.resolve_profile``): its folder name, or None for none.
-
-    The folder name is the profile's name in lower case; None is the default token.
-    """
+    """A profile resolved once (``settings.resolve_profile``): its folder name, or None for none."""
 
     name: str | None = None
 

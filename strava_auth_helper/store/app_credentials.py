@@ -1,8 +1,4 @@
-"""The app's credentials saved by a login: the profile's own ``.env``, private and atomic.
-
-Only this package's ``.env`` files are written here; the person's own settings (the
-environment, ``./.env``) are never touched.
-"""
+"""The app's credentials a login saves: the profile's own ``.env``, private and atomic."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""Where the token file is: the profile, ``$STRAVA_TOKEN_FILE`` and the per-user config folder.
-
-Standard library only (a test proves it): the valid-token path asks it first, and the
-ordinary code (``store.paths``) asks the same :func:`token_location`, handing it
-platformdirs' folder. The default folder mirrors platformdirs' ``user_config_dir`` with the
-standard library on Linux/BSD and macOS (the tests check it against platformdirs); elsewhere
-platformdirs itself answers.
-"""
+"""Where the token file is, with the standard library alone (platformdirs' rule, mirrored)."""
 
 from __future__ import annotations
 

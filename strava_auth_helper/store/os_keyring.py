@@ -1,9 +1,4 @@
-"""The OS keyring's calls: bounded in time, and every failure one line that says what to do.
-
-Windows Credential Manager, macOS Keychain, the Secret Service on Linux desktops, through
-the ``keyring`` extra. Each token file whose refresh token lives there has an entry of its
-own (:func:`entry_name`), holding nothing but that refresh token (``refresh_tokens.Keyring``).
-"""
+"""The OS keyring's calls (the ``keyring`` extra): bounded in time, each failure one line."""
 
 from __future__ import annotations
 

@@ -1,16 +1,4 @@
-"""Private, atomic file writes: 0600 from creation, space reserved first, synced, replaced.
-
-A write is split in two so that callers can prove it will succeed before they do something
-that cannot be undone (a refresh rotates the refresh token): :func:`reserve` creates the
-temporary file and allocates its blocks, :meth:`Reservation.commit` fills it and moves it
-into place.
-
-Written for Linux, macOS and Windows alike: binary mode (``O_BINARY``, or Windows would turn
-each newline into two bytes), the temporary file closed before it replaces the target
-(Windows refuses to move an open file), a bounded retry where Windows refuses a replace or an
-unlink because another process has the file open, and ``F_FULLFSYNC`` where it exists (on
-macOS ``fsync`` does not reach stable storage).
-"""
+"""Private, atomic file writes: 0600 from creation, space reserved first, synced, replaced."""
 
 from __future__ import annotations
 
@@ -103,10 +91,11 @@ def full_sync(fd: int) -> None:
 def reserve(path: Path, size: int, *, failure_note: str = "") -> Iterator[Reservation]:
     """Create the temporary file (0600, exclusive) and allocate ``size`` bytes for it.
 
-    Folders it has to create get mode 0700; an existing folder that other users can write
-    to, or that another user owns, is refused. Leaving the block without a commit removes
-    the temporary file and changes nothing. ``failure_note`` ends the message of a failure
-    (what it means for the caller).
+    So callers know a write will succeed before they do what cannot be undone (a refresh rotates the
+    refresh token); :meth:`Reservation.commit` then fills and moves it. Folders it has to create get
+    mode 0700; an existing folder that other users can write to, or that another user owns, is
+    refused. Leaving the block without a commit removes the temporary file and changes nothing.
+    ``failure_note`` ends the message of a failure (what it means for the caller).
 
     Raises:
         UnsafeFolderError: the folder is not private enough (says how to fix it).

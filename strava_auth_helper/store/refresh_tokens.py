@@ -1,9 +1,4 @@
-"""Where a refresh token lives: one interface, two places (the token file, the OS keyring).
-
-A token file says where its refresh token lives (``refresh_token_in``); :func:`of` and
-:func:`place` are the one place that picks the :class:`Place` for it. The rest of the package
-asks a place to load, save or delete a refresh token and never looks into the keyring itself.
-"""
+"""Where a refresh token lives: one interface, two places (the token file, the OS keyring)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""The token file: read with an error that says what to do, and the one way it is written.
-
-Login, refresh and import all end in a token Strava has just issued, which may already have
-made the old one useless. So the space for the new file is set aside before Strava is asked,
-the refresh token is put where it lives before the file says the refresh happened (and into
-the file, with a warning, if the keyring refuses it then), and a failure to save afterwards is
-said plainly, in the same words for all three.
-"""
+"""The token file: read with an error that says what to do, and the one way it is written."""
 
 from __future__ import annotations
 

@@ -1,11 +1,4 @@
-"""The valid-token read: locate, read, check expiry, return; standard library only.
-
-``entry`` (``get_access_token()`` and the console script) asks here first. What it cannot
-answer (no file, a corrupt one, near expiry, a bad setting) it hands on as a :class:`Peek`:
-the ordinary code (``commands.refresh``) goes on from what was read, and says what is wrong.
-It imports only the standard library's cheapest parts and the package's rules
-(:mod:`..model.rules`, :mod:`.location`), which import nothing more (tests prove both).
-"""
+"""The valid-token read: locate, read, check expiry, return; the standard library only."""
 
 from __future__ import annotations
 

@@ -1,7 +1,4 @@
-"""Windows' sharing rules: a file operation retried while another process holds the file.
-
-Elsewhere a PermissionError is what it says.
-"""
+"""Windows' sharing rules: a file operation retried while another process holds the file."""
 
 from __future__ import annotations
 

@@ -64,12 +64,7 @@ def exchange_code(base_url: str, credentials: Credentials, code: str) -> _JsonDi
     Raises:
         StravaError: Strava refused, could not be reached or answered nonsense.
     """
-    form = {
-        "client_id": str(credentials.client_id),
-        "client_secret": credentials.client_secret,
-        "code": code,
-        "grant_type": "authorization_code",
-    }
+    form = _app_form(credentials, code=code, grant_type="authorization_code")
     return _token_answer(_post(base_url, "/oauth/token", form))
 
 
@@ -80,11 +75,9 @@ APP_CHECK_CODE = "strava-auth-helper-checks-the-app"
 def refused_credential(base_url: str, credentials: Credentials) -> str | None:
     """Which of the app's values Strava refuses: ``"client_id"``, ``"client_secret"`` or None.
 
-    Asked before Strava's authorize page is opened, with a code Strava never issued: Strava
-    checks the app before the code *(observed)*, so an answer about the code means both
-    values are right. A wrong client ID would otherwise end on Strava's own error page, with
-    no way back to this login. Anything else (no answer, another error) is None: the code
-    exchange still checks them.
+    Asked with a code Strava never issued: Strava checks the app before the code *(observed)*,
+    so an answer about the code means both are right. Anything else (no answer, another
+    error) is None: the code exchange still checks them.
     """
     try:
         exchange_code(base_url, credentials, APP_CHECK_CODE)
@@ -103,12 +96,7 @@ def refresh(base_url: str, credentials: Credentials, refresh_token: str) -> _Jso
         RateLimitError: Strava's rate limit was hit.
         StravaError: any other refusal, or Strava still unavailable after the retries.
     """
-    form = {
-        "client_id": str(credentials.client_id),
-        "client_secret": credentials.client_secret,
-        "refresh_token": refresh_token,
-        "grant_type": "refresh_token",
-    }
+    form = _app_form(credentials, refresh_token=refresh_token, grant_type="refresh_token")
     for delay in (*RETRY_DELAYS, None):
         try:
             return _token_answer(_post(base_url, "/oauth/token", form))
@@ -121,10 +109,10 @@ def refresh(base_url: str, credentials: Credentials, refresh_token: str) -> _Jso
 
 
 def revoke(base_url: str, credentials: Credentials, token: str, *, hint: str) -> None:
-    """Revoke the app's tokens for this athlete (``POST /oauth/revoke``).
+    """Revoke the app's tokens for this athlete (``POST /oauth/revoke``; either revokes both).
 
-    Either token revokes both; ``hint`` ("refresh_token" or "access_token") says which this
-    is. The app's credentials go in HTTP Basic, as Strava asks.
+    ``hint`` ("refresh_token" or "access_token") says which ``token`` is. The app's
+    credentials go in HTTP Basic, as Strava asks.
 
     Raises:
         StravaError: Strava refused or could not be reached (``status`` 404: no
@@ -169,6 +157,14 @@ def athlete_answer(api_base_url: str, access_token: str) -> requests.Response:
         StravaError: Strava refused or could not be reached.
     """
     return _send("GET", api_base_url, "/athlete", bearer=access_token)
+
+
+def _app_form(credentials: Credentials, **fields: str) -> dict[str, str]:
+    return {
+        "client_id": str(credentials.client_id),
+        "client_secret": credentials.client_secret,
+        **fields,
+    }
 
 
 def _post(base_url: str, path: str, form: dict[str, str]) -> requests.Response:

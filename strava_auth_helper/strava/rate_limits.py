@@ -1,9 +1,4 @@
-"""Strava's rate limits as its answers report them: the overall pair and the read pair.
-
-Each pair is "15-minute,daily" in ``X-RateLimit-Limit`` / ``X-RateLimit-Usage`` (every
-request) and ``X-ReadRateLimit-Limit`` / ``X-ReadRateLimit-Usage`` (reads, lower). The
-15-minute windows reset on the quarter hour, the daily ones at 00:00 UTC.
-"""
+"""Strava's rate limits as its answers report them: the overall pair and the read pair."""
 
 from __future__ import annotations
 
