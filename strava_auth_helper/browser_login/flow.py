@@ -146,7 +146,7 @@ class _Login:
             if arrival is None:
                 if self.credentials is not None:
                     title, text = ATHLETE_LIMIT
-                    self.frontend.say(f"{title}? {text.text()}")
+                    self.frontend.say(f"If {title}: {text.text()}")
                 raise LoginTimeoutError(
                     f"no answer from the browser within {timeout:g} s; "
                     f"{LOGIN_HINT} again (nothing was saved)"
