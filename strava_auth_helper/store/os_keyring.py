@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -39,6 +38,8 @@ def entry_name(profile: Profile, client_id: int | None, token_file: Path) -> str
     one (a new login replaces its own entry). The file records the name, so a file that is
     moved keeps finding its entry.
     """
+    import hashlib  # (only a login or a move names an entry: status and profiles never pay)
+
     where = os.path.normcase(os.path.abspath(token_file)).encode("utf-8", "surrogatepass")
     digest = hashlib.sha256(where).hexdigest()[:16]
     app = client_id if client_id is not None else "unknown"
