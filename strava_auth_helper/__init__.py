@@ -9,6 +9,7 @@ from .entry import get_access_token
 from .errors import (
     AppCredentialsError,
     AppInactiveError,
+    CodeRefusedError,
     ConfigError,
     HandedOverError,
     KeyringError,
@@ -94,6 +95,7 @@ def __getattr__(name: str) -> object:
 __all__ = [
     "AppCredentialsError",
     "AppInactiveError",
+    "CodeRefusedError",
     "ConfigError",
     "HandedOverError",
     "KeyringError",

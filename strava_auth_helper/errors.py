@@ -135,6 +135,18 @@ class AppCredentialsError(StravaError):
         self.field = field
 
 
+class CodeRefusedError(StravaError):
+    """Strava refused the login's one-time code; ``expired`` when it said the code expired.
+
+    A brand-new code refused as invalid is offered once more after a pause (Strava sometimes
+    refuses a fresh code and takes it seconds later).
+    """
+
+    def __init__(self, message: str, status: int | None, *, expired: bool) -> None:
+        super().__init__(message, status)
+        self.expired = expired
+
+
 class AppInactiveError(StravaError):
     """Strava refuses every call of this app (403 ``Application``/``Status``/``Inactive``).
 

@@ -262,11 +262,24 @@ class FoundCredentials:
     """Credentials, and the ``.env`` this package saved them to if the secret came from there.
 
     ``saved`` is one that a login may offer to replace; None for the person's own settings
-    (the environment, ``./.env``), which are never rewritten.
+    (the environment, ``./.env``), which are never rewritten. ``id_from`` and
+    ``secret_from`` say where each value was found (``$STRAVA_CLIENT_ID``, ``--client-id``,
+    ``STRAVA_CLIENT_SECRET in ./.env``...).
     """
 
     credentials: Credentials
     saved: Path | None = None
+    id_from: str = ""
+    secret_from: str = ""
+
+    def where(self, field: str) -> tuple[str, bool]:
+        """Where ``field`` ("client_id", "client_secret") was found; True: a person's own setting.
+
+        A person's own setting (the environment, ``./.env``, ``--client-id``) is never
+        rewritten by a login.
+        """
+        found = (self.id_from if field == "client_id" else self.secret_from) or "the settings"
+        return found, self.saved is None or str(self.saved) not in found
 
 
 def find_credentials(
@@ -287,8 +300,9 @@ def find_credentials(
     secret_found = _lookup(ENV_CLIENT_SECRET, name)
     if id_found is None or secret_found is None:
         raise MissingCredentialsError(missing_credentials_message())
-    secret, _, saved = secret_found
-    return FoundCredentials(Credentials(parse_client_id(*id_found), secret.strip()), saved)
+    secret, secret_from, saved = secret_found
+    credentials = Credentials(parse_client_id(*id_found), secret.strip())
+    return FoundCredentials(credentials, saved, id_found[1], secret_from)
 
 
 def missing_credentials_message() -> str:

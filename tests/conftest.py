@@ -28,7 +28,8 @@ from strava_auth_helper.demo.simulated_strava import (
     SimulatedStrava,
 )
 from strava_auth_helper.model.app import Credentials
-from tests.fakes import TLS, base_of, checked, fake_notify_send
+from strava_auth_helper.strava import api
+from tests.fakes import TLS, accept_app_checks, base_of, checked, fake_notify_send
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, WINDOWS, Ran
 from tests.secret_service import secret_service
 
@@ -41,6 +42,12 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """
     named = [str(arg).split("::", 1)[0] for arg in config.args]
     return 0 if named and all(name.endswith(".py") for name in named) else None
+
+
+@pytest.fixture(autouse=True)
+def short_code_retry(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refused fresh code is offered again at once (Strava's ~2 s, shortened)."""
+    monkeypatch.setattr(api, "CODE_RETRY_DELAY", 0.01)
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +95,7 @@ def strava(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     one-shot expectation was met.
     """
     monkeypatch.setenv("STRAVA_BASE_URL", base_of(httpserver))
+    accept_app_checks(httpserver)  # every login checks the app's credentials first
     yield httpserver
     checked(httpserver)
 

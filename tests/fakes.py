@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pytest_httpserver import HTTPServer
+from pytest_httpserver.httpserver import HandlerType, RequestMatcher
 from werkzeug import Request, Response
 
 from strava_auth_helper.model.app import Credentials
@@ -130,6 +131,73 @@ def expect_app_check(
     strava_server.expect_oneshot_request(
         "/oauth/token", method="POST", data=urlencode(form)
     ).respond_with_json(answer, status=status)
+
+
+class CodeExchange(RequestMatcher):
+    """``POST /oauth/token`` with a code, other than a check of the app's credentials."""
+
+    def __init__(self) -> None:
+        super().__init__("/oauth/token", method="POST")
+
+    def match_data(self, request: Request) -> bool:
+        form = request.form
+        return form.get("grant_type") == "authorization_code" and form["code"] != APP_CHECK_CODE
+
+
+def accept_app_checks(strava_server: HTTPServer) -> None:
+    """Strava accepts :data:`APP`'s credentials whenever a login checks them (any number)."""
+    form = {
+        "client_id": str(CLIENT_ID),
+        "client_secret": CLIENT_SECRET,
+        "code": APP_CHECK_CODE,
+        "grant_type": "authorization_code",
+    }
+    status, answer = APP_CHECK_ANSWERS[None]
+    strava_server.expect_request(
+        "/oauth/token", method="POST", data=urlencode(form)
+    ).respond_with_json(answer, status=status)
+
+
+def beyond_checks(strava_server: HTTPServer) -> list[Request]:
+    """The requests Strava got, but for the checks of the app's credentials."""
+    return [
+        request
+        for request, _ in strava_server.log
+        if request.form.get("code") != APP_CHECK_CODE or request.path != "/oauth/token"
+    ]
+
+
+def expect_exchange(
+    strava_server: HTTPServer, answer: dict[str, Any] | None = None, status: int = 200
+) -> None:
+    """Strava answers one code exchange (not a check of the app) with ``answer``."""
+    strava_server.expect(CodeExchange(), HandlerType.ONESHOT).respond_with_json(
+        token_answer() if answer is None else answer, status=status
+    )
+
+
+def expect_login(
+    strava_server: HTTPServer,
+    answer: dict[str, Any] | None = None,
+    *,
+    api: tuple[int, dict[str, Any]] = (200, {"id": 134815}),
+) -> None:
+    """Strava answers one login: the code's exchange, and the API call after it.
+
+    ``answer`` is the exchange's (default a token for Jane), ``api`` the status and body of
+    the API call that tells an inactive app.
+    """
+    expect_exchange(strava_server, answer)
+    expect_app_is_active(strava_server, *api)
+
+
+def expect_app_is_active(
+    strava_server: HTTPServer, status: int = 200, body: dict[str, Any] | None = None
+) -> None:
+    """Strava answers the API call a login makes once it has a token (``GET /athlete``)."""
+    strava_server.expect_oneshot_request("/api/v3/athlete", method="GET").respond_with_json(
+        {"id": 134815} if body is None else body, status=status
+    )
 
 
 def expect_refresh(strava_server: HTTPServer, status: int = 200, body: Any = None) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import LOGIN_COMMAND, AppCredentialsError, ConfigError, MissingCredentialsError
-from ..model.app import Credentials, parse_client_id
+from ..model.app import SETTINGS_URL, Credentials, parse_client_id
 from ..model.rules import looks_like_token
 from ..settings import FoundCredentials, missing_credentials_message, origin
 from ..strava import api
@@ -64,12 +64,15 @@ class AppCredentials:
         """
         problem, self.shown_id = None, client_id
         if found is not None:
-            if found.saved is None:
-                return found.credentials
             refused = self.refused(found.credentials)
             if refused is None:
                 self.saved_in = found.saved
                 return found.credentials
+            source, own = found.where(refused)
+            if own:  # the person's own setting: corrected where it is set, never replaced
+                raise AppCredentialsError(
+                    _refused_setting(refused, found.credentials.client_id, source), None, refused
+                )
             problem = refused_advice(refused, found.credentials.client_id, found.saved)
             self.shown_id = found.credentials.client_id
             if not (self.terminal or self.page):
@@ -161,3 +164,16 @@ class AppCredentials:
             self.catcher.serve_setup(self.setup_page)
         answer(self.setup_page())
         return True
+
+
+def _refused_setting(field: str, client_id: int, source: str) -> str:
+    """One line: the value Strava refused, where it is set, and where to copy it from."""
+    if field == "client_id":
+        return (
+            f"Strava knows no app with the Client ID {client_id} (from {source}): correct it "
+            f"there; your app's Client ID is on {SETTINGS_URL}"
+        )
+    return (
+        f"Strava did not accept the Client Secret from {source} for the app with the Client "
+        f"ID {client_id}: correct it there (copy it from {SETTINGS_URL}, press “show”)"
+    )

@@ -14,10 +14,12 @@ from typing import TextIO
 from ..errors import (
     LOGIN_HINT,
     AppCredentialsError,
+    AppInactiveError,
     LoginDeclinedError,
     LoginError,
     LoginTimeoutError,
     StravaAuthError,
+    StravaError,
 )
 from ..model.app import Credentials
 from ..model.rules import IN_FILE
@@ -38,7 +40,7 @@ from .arrivals import Arrival, Redirect
 from .catcher import Catcher, bind
 from .credentials import AppCredentials
 from .frontends import Frontend
-from .words import ATHLETE_LIMIT, failure_advice
+from .words import ATHLETE_LIMIT, STRAVA_ERROR_PAGE, failure_advice
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class LoginOptions:
     token_path: Path
     base_url: str
     scope: str = DEFAULT_SCOPE
+    api_url: str = ""  # the API's root ("": at base_url's /api/v3)
     port: int | None = None  # None: DEFAULT_PORT, or any free port if that one is busy
     timeout: float = DEFAULT_LOGIN_TIMEOUT
     force: bool = False
@@ -140,13 +143,14 @@ class _Login:
             self.frontend.show_address(url)
             timeout = self.options.timeout
         paste = self._open_browser_or_explain(url)
+        self.frontend.waiting(timeout, STRAVA_ERROR_PAGE if credentials else None)
         deadline = time.monotonic() + timeout
         while True:
             arrival = self.frontend.wait(self.catcher, max(0.0, deadline - time.monotonic()), paste)
             if arrival is None:
                 if self.credentials is not None:
-                    title, text = ATHLETE_LIMIT
-                    self.frontend.say(f"If {title}: {text.text()}")
+                    for title, text in (ATHLETE_LIMIT, STRAVA_ERROR_PAGE):
+                        self.frontend.say(f"If {title}: {text.text()}")
                 raise LoginTimeoutError(
                     f"no answer from the browser within {timeout:g} s; "
                     f"{LOGIN_HINT} again (nothing was saved)"
@@ -213,6 +217,10 @@ class _Login:
             return exc
         if self.app.keep:
             _keep(credentials, self.options.profile)
+        inactive = self._inactive(token)
+        if inactive is not None:  # saved: it works again once the app's owner renews
+            arrival.answer(pages.failed(str(inactive), audience, failure_advice(inactive)))
+            return inactive
         missing = missing_scopes(self.options.scope, redirect.scope)
         first = str(token.athlete.get("firstname") or "")
         path = self.options.token_path
@@ -230,6 +238,21 @@ class _Login:
 
         with TokenLock(options.token_path):
             return obtain_and_save(options.token_path, ask_strava)
+
+    def _inactive(self, token: Token) -> AppInactiveError | None:
+        """Strava's word that the app is inactive, though its OAuth worked; else None.
+
+        A lapsed app's code exchange and refresh still succeed *(observed)*; one API call
+        (``GET /athlete``) tells. Any other answer (a 404, none at all) lets the login finish.
+        """
+        api_url = self.options.api_url or f"{self.options.base_url}/api/v3"
+        try:
+            api.athlete_answer(api_url, token.access_token)
+        except AppInactiveError as exc:
+            return exc
+        except StravaError as exc:
+            log.debug("the app's API check went unanswered (%s): taken as active", exc.status)
+        return None
 
     def _ask_again(self, arrival: Arrival, exc: AppCredentialsError, refused: Credentials) -> bool:
         """Strava refused the app at the code exchange: ask again where someone can.

@@ -42,6 +42,14 @@ class Frontend:
         self.say("Open this address in a browser to authorize access to Strava:")
         self.say(url)
 
+    def waiting(self, timeout: float, hint: tuple[str, Words] | None) -> None:
+        """The login waits for the browser: for how long, how to cancel, and ``hint``."""
+        self.say(f"Waiting for the browser (up to {_span(timeout)}; {self.cancel} to cancel)...")
+        if hint is not None:
+            self.say(f"If {hint[0]}: {hint[1].text()}")
+
+    cancel = "press Ctrl+C"
+
     def browser_failed(self, url: str) -> None:
         """No browser could be opened for ``url``."""
         self.say("Could not open a browser: open the address above yourself.")
@@ -129,6 +137,8 @@ def running_kernel() -> bool:
 class NotebookFrontend(Frontend):
     """A clickable link instead of a bare address, and the input box for a pasted one."""
 
+    cancel = "interrupt the kernel"
+
     def show_address(self, url: str) -> None:
         """The authorize address as a link that opens in a new tab."""
         self._link("Authorize access to Strava:", url, "open Strava's authorize page")
@@ -161,3 +171,8 @@ class NotebookFrontend(Frontend):
                 catcher.offer(pasted)
             elif text.strip():
                 self.say(NOT_THIS_LOGIN)
+
+
+def _span(seconds: float) -> str:
+    """300 -> "5 min", 90 -> "90 s"."""
+    return f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from html import escape
 
 from ..errors import LOGIN_COMMAND
-from .words import ATHLETE_LIMIT, Words, link
+from .words import ATHLETE_LIMIT, STRAVA_ERROR_PAGE, Words, link
 
 #: Where the person is: at a terminal, after a double-click (no terminal), or in a notebook.
 TERMINAL, DESKTOP, NOTEBOOK = "terminal", "desktop", "notebook"
@@ -179,6 +179,7 @@ def declined(audience: str = TERMINAL) -> Page:
 #: What can go wrong at a login, and what to do, for the help part of a failure page.
 _HELP = [
     (ATHLETE_LIMIT[0], ATHLETE_LIMIT[1].html()),
+    (STRAVA_ERROR_PAGE[0], STRAVA_ERROR_PAGE[1].html()),
     (
         "Strava refuses the Client ID or Client Secret",
         f"Copy both again from {_settings_link()} (press “show” next to the secret). "

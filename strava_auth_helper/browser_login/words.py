@@ -9,8 +9,8 @@ from pathlib import Path
 from ..errors import (
     AppCredentialsError,
     AppInactiveError,
+    CodeRefusedError,
     StravaAuthError,
-    StravaError,
     StravaUnavailableError,
     TokenFileError,
 )
@@ -99,6 +99,21 @@ ATHLETE_LIMIT = (
     ),
 )
 
+#: Strava's own JSON error page, shown instead of its authorize page: nothing reaches the
+#: login. Said while a login waits, on the failure pages' help, and when it timed out.
+STRAVA_ERROR_PAGE = (
+    "Strava shows an error naming redirect_uri or client_id",
+    Words(
+        "Set the app's ",
+        strong("Authorization Callback Domain"),
+        " to ",
+        code("localhost"),
+        " and copy its Client ID again, both on ",
+        link("your API settings page"),
+        ".",
+    ),
+)
+
 #: What the set-up page says of a Client ID or Client Secret that cannot be one.
 NOT_A_CLIENT_ID = Words(
     "The ", strong("Client ID"), " is a number: Strava shows it above the Client Secret."
@@ -128,6 +143,9 @@ def failure_advice(exc: StravaAuthError) -> Words | None:
         return Words("Strava could not be reached: check this computer's internet connection.")
     if isinstance(exc, TokenFileError):
         return Words("Strava handed over the token, but it could not be saved on this computer.")
-    if isinstance(exc, StravaError) and "code was refused" in str(exc):
-        return Words("Strava's one-time code had expired or was used already.")
+    if isinstance(exc, CodeRefusedError):
+        return Words(
+            "Strava did not take its one-time code (it had expired, was used already, or "
+            "was refused twice)."
+        )
     return None

@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     options = LoginOptions(
         token_path=token_path(args.token_file, args.profile),
         base_url=settings.base_url(),
+        api_url=settings.api_base_url(),
         scope=args.scope,
         port=settings.login_port(args.port),
         timeout=args.timeout,

@@ -65,6 +65,7 @@ def login(
     options = LoginOptions(
         token_path=token_path(token_file, resolved),
         base_url=settings.base_url(),
+        api_url=settings.api_base_url(),
         scope=check_scopes(scope),
         port=settings.login_port(port),
         timeout=timeout,

@@ -23,8 +23,8 @@ _MAX_GRANTED = 16
 
 
 def split_scopes(scope: str | None) -> list[str]:
-    """'read, activity:read_all' -> ['read', 'activity:read_all']."""
-    return [s.strip() for s in (scope or "").split(",") if s.strip()]
+    """'read, activity:read_all' (or separated by spaces) -> ['read', 'activity:read_all']."""
+    return [s for s in re.split(r"[,\s]+", scope or "") if s]
 
 
 def granted_scope(value: object) -> str | None:

@@ -13,6 +13,7 @@ from ..errors import (
     LOGIN_HINT,
     AppCredentialsError,
     AppInactiveError,
+    CodeRefusedError,
     RateLimitError,
     ReauthorizationRequiredError,
     StravaError,
@@ -38,6 +39,9 @@ DEAUTHORIZE_RETIRED = date(2027, 6, 1)
 #: ``expires_in`` (Strava's ``expires_at`` is on its own clock).
 CLOCK_SKEW_TOLERANCE = 300
 _clock_told = False  # the clock warning is said once per process
+#: Seconds before a brand-new code Strava refused is offered once more: Strava sometimes
+#: refuses a fresh code and takes the same code about 2 s later *(observed)*.
+CODE_RETRY_DELAY = 2.0
 #: Strava's answers are a few KiB at most; a larger body is not parsed.
 MAX_BODY = 256 * 1024
 _JsonDict = dict[str, object]
@@ -58,13 +62,26 @@ def authorize_url(
     return f"{base_url}/oauth/authorize?" + urlencode(params, quote_via=quote, safe=",:/")
 
 
-def exchange_code(base_url: str, credentials: Credentials, code: str) -> _JsonDict:
-    """Trade the redirect's code for tokens (no retry: a code is single-use).
+def exchange_code(
+    base_url: str, credentials: Credentials, code: str, *, fresh: bool = True
+) -> _JsonDict:
+    """Trade the redirect's code for tokens.
+
+    A ``fresh`` code (just received) that Strava calls invalid is offered once more after
+    :data:`CODE_RETRY_DELAY`; nothing else is retried (a code is single-use).
 
     Raises:
-        StravaError: Strava refused, could not be reached or answered nonsense.
+        CodeRefusedError: Strava refused the code (twice, for a fresh one).
+        StravaError: Strava refused otherwise, could not be reached or answered nonsense.
     """
     form = _app_form(credentials, code=code, grant_type="authorization_code")
+    try:
+        return _token_answer(_post(base_url, "/oauth/token", form))
+    except CodeRefusedError as exc:
+        if not fresh or exc.expired:
+            raise
+    log.info("Strava refused the new code; offering it once more in %g s", CODE_RETRY_DELAY)
+    time.sleep(CODE_RETRY_DELAY)
     return _token_answer(_post(base_url, "/oauth/token", form))
 
 
@@ -80,7 +97,7 @@ def refused_credential(base_url: str, credentials: Credentials) -> str | None:
     error) is None: the code exchange still checks them.
     """
     try:
-        exchange_code(base_url, credentials, APP_CHECK_CODE)
+        exchange_code(base_url, credentials, APP_CHECK_CODE, fresh=False)
     except AppCredentialsError as exc:
         return exc.field
     except StravaError:
@@ -194,7 +211,7 @@ def _send(
             f"could not reach Strava at {base_url} ({exc.__class__.__name__})"
         ) from None
     if response.status_code >= 400:
-        raise _error_for(response, secrets)
+        raise _error_for(response, secrets, path, api=bearer is not None)
     return response
 
 
@@ -263,8 +280,9 @@ def _has_usable_tokens(data: _JsonDict) -> bool:
 
 
 def _error_for(
-    response: requests.Response, secrets: list[str | None]
+    response: requests.Response, secrets: list[str | None], path: str, *, api: bool
 ) -> StravaError | ReauthorizationRequiredError:
+    """What Strava's error answer means; ``api``: to an API call (the app's secret unseen)."""
     status = response.status_code
     message, errors = _parse_error_body(response)
     resources = {(e.get("resource"), e.get("code")) for e in errors}
@@ -294,8 +312,21 @@ def _error_for(
             f"{said}: the saved refresh token was revoked or replaced by a newer one; "
             f"{LOGIN_HINT} to authorize again"
         )
-    if any(r == "AuthorizationCode" for r, _ in resources):
-        return StravaError(f"{said}: the login code was refused; run the login again", status)
+    if any(r in ("AuthorizationCode", "RequestToken") for r, _ in resources):  # 2018's name
+        expired = any(c == "expired" for r, c in resources if r != "Application")
+        return CodeRefusedError(
+            f"{said}: the login code was refused; run the login again", status, expired=expired
+        )
+    if api and status == 401 and any(r == "Application" for r, _ in resources):
+        # the API never sees the app's secret: it is the token Strava does not take *(observed)*
+        return StravaError(f"{said}: Strava does not accept this access token", status)
+    if path == "/oauth/revoke" and status == 401:  # answered with no errors *(observed)*
+        return AppCredentialsError(
+            f"{said}: Strava did not accept the app's credentials; check {ENV_CLIENT_SECRET} "
+            "for this client ID",
+            status,
+            "client_secret",
+        )
     if status == 401 and any(r == "Application" for r, _ in resources):
         return AppCredentialsError(
             f"{said}: check {ENV_CLIENT_SECRET} for this client ID", status, "client_secret"

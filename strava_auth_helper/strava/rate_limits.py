@@ -69,10 +69,16 @@ def rate_limits(response: requests.Response) -> RateLimits:
 
 
 def read_rate_limits(headers: Mapping[str, str]) -> RateLimits:
-    """Both limits from an answer's headers (a pair that is missing or malformed is None)."""
+    """Both limits from an answer's headers (a pair that is missing or malformed is None).
+
+    ``headers`` may be any mapping: names are matched in any case, as HTTP has them (other
+    code hands them on as plain dicts with lower-case names).
+    """
+    named = {str(k).lower(): v for k, v in headers.items()}
     found = {}
     for name, limit_header, usage_header in PAIRS:
-        limits, usage = _pair(headers.get(limit_header)), _pair(headers.get(usage_header))
+        limits = _pair(named.get(limit_header.lower()))
+        usage = _pair(named.get(usage_header.lower()))
         found[name] = (
             RateLimit(name, limits[0], usage[0], limits[1], usage[1])
             if (limits and usage)
@@ -116,9 +122,12 @@ def _span(delta: timedelta) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _pair(header: str | None) -> tuple[int, int] | None:
+def _pair(header: object) -> tuple[int, int] | None:
+    """ "15-min,daily" ("601, 602" too: int() takes the space) as two numbers, else None."""
+    if not isinstance(header, str):
+        return None
     try:
-        first, second = (int(x) for x in (header or "").split(",")[:2])
+        first, second = (int(x) for x in header.split(",")[:2])
     except ValueError:
         return None
     return (first, second) if first >= 0 and second >= 0 else None

@@ -16,7 +16,7 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper.browser_login import browser
 from strava_auth_helper.browser_login.browser import Place
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import token_answer
+from tests.fakes import expect_login
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, PY_M, WINDOWS, http_get
 from tests.terminals import CliLogin
 
@@ -54,7 +54,7 @@ def bare_env(login_env: dict[str, str], strava: HTTPServer, fake_bin: Path) -> d
     The login's environment with no display, no SSH, no browser, no WSL: only the fake
     programs on PATH.
     """
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     keep = ("HOME", "LANG", "STRAVA_BASE_URL", "STRAVA_AUTH_CONFIG_DIR", "VIRTUAL_ENV")
     env = {k: v for k, v in login_env.items() if k in keep}
     env.update(

@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
+from pytest_httpserver.httpserver import HandlerType
 from werkzeug import Request, Response
 
 from strava_auth_helper import errors
@@ -21,7 +22,15 @@ from strava_auth_helper.browser_login import catcher
 from strava_auth_helper.browser_login import flow as login_mod
 from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import APP, token_answer
+from tests.fakes import (
+    APP,
+    CodeExchange,
+    beyond_checks,
+    expect_app_is_active,
+    expect_exchange,
+    expect_login,
+    token_answer,
+)
 from tests.helpers import (
     ACCESS,
     CLIENT_ID,
@@ -35,16 +44,10 @@ from tests.helpers import (
 from tests.terminals import LineQueue, LoginRun
 
 
-def expect_exchange(strava: HTTPServer, answer: dict[str, object] | None = None) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
-        answer or token_answer()
-    )
-
-
 def test_happy_path_saves_token_and_greets_athlete(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
 
     page = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))
@@ -57,7 +60,7 @@ def test_happy_path_saves_token_and_greets_athlete(
     assert page.headers["Referrer-Policy"] == "no-referrer"
     result = run.finish()
     strava.check_assertions()
-    form = strava.log[0][0].form
+    form = beyond_checks(strava)[0].form
     assert form.to_dict() == {
         "client_id": str(CLIENT_ID),
         "client_secret": CLIENT_SECRET,
@@ -101,25 +104,25 @@ def test_state_is_fresh_for_every_login(login_options: LoginOptions) -> None:
 def test_forged_state_is_refused_then_real_one_accepted(
     strava: HTTPServer, login_options: LoginOptions
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
 
     forged = http_get(run.redirect(state="forged", code="evil", scope="read"))
     missing = http_get(run.redirect(code="evil", scope="read"))
     assert forged.status_code == 400
     assert missing.status_code == 400
-    assert strava.log == []  # nothing was exchanged
+    assert beyond_checks(strava) == []  # nothing was exchanged
 
     real = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))
     assert real.status_code == 200
     run.finish()
-    assert strava.log[0][0].form["code"] == CODE
+    assert beyond_checks(strava)[0].form["code"] == CODE
 
 
 def test_stray_paths_get_404_and_login_keeps_waiting(
     strava: HTTPServer, login_options: LoginOptions
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     base = f"http://127.0.0.1:{run.port}"
 
@@ -127,7 +130,7 @@ def test_stray_paths_get_404_and_login_keeps_waiting(
     assert http_get(base + "/", params={"state": run.state, "code": CODE}).status_code == 404
     assert http_post(run.redirect(state=run.state, code=CODE)).status_code == 405
     assert http_get(base + "/authorization?" + "x" * 5000).status_code == 414
-    assert strava.log == []
+    assert beyond_checks(strava) == []
 
     assert http_get(run.redirect(state=run.state, code=CODE, scope="read")).ok
     run.finish()
@@ -137,7 +140,7 @@ def test_stray_paths_get_404_and_login_keeps_waiting(
 def test_foreign_host_header_is_refused(
     strava: HTTPServer, login_options: LoginOptions, host: str
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     sock = socket.create_connection(("127.0.0.1", run.port))
     host_line = f"Host: {host.format(port=run.port)}\r\n" if host else ""
@@ -148,7 +151,7 @@ def test_foreign_host_header_is_refused(
     answer = sock.makefile("rb").read()
     sock.close()
     assert answer.startswith(b"HTTP/1.0 400")
-    assert strava.log == []
+    assert beyond_checks(strava) == []
 
     ok = http_get(
         run.redirect(state=run.state, code=CODE, scope="read"),
@@ -161,7 +164,7 @@ def test_foreign_host_header_is_refused(
 def test_idle_connection_does_not_block_the_redirect(
     strava: HTTPServer, login_options: LoginOptions
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     with socket.create_connection(("127.0.0.1", run.port)) as idle:
         idle.sendall(b"GET /authoriz")  # and then nothing
@@ -170,7 +173,7 @@ def test_idle_connection_does_not_block_the_redirect(
 
 
 def test_malformed_request_keeps_waiting(strava: HTTPServer, login_options: LoginOptions) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     with socket.create_connection(("127.0.0.1", run.port)) as sock:
         sock.sendall(b"\x16\x03\x01 garbage that is not http\r\n\r\n")
@@ -182,11 +185,11 @@ def test_malformed_request_keeps_waiting(strava: HTTPServer, login_options: Logi
 def test_second_redirect_after_success_is_not_exchanged(
     strava: HTTPServer, login_options: LoginOptions
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     assert http_get(run.redirect(state=run.state, code=CODE)).ok
     run.finish()
-    assert len(strava.log) == 1
+    assert len(beyond_checks(strava)) == 2  # the exchange and the API's word
 
 
 def test_declined_writes_nothing(login_options: LoginOptions, token_path: Path) -> None:
@@ -220,7 +223,7 @@ def test_busy_default_port_falls_back(
 ) -> None:
     monkeypatch.setattr(catcher, "DEFAULT_PORT", busy_port)
     login_options.port = None
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     assert run.port != busy_port
     assert f"Port {busy_port} is busy" in run.out.text
@@ -242,7 +245,7 @@ def test_partial_scopes_are_saved_and_named(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
     login_options.scope = "read,activity:read_all,profile:read_all"
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     page = http_get(run.redirect(state=run.state, code=CODE, scope="read"))
     assert "activity:read_all" in page.text
@@ -285,9 +288,8 @@ def test_strava_refusal_shows_its_message_and_keeps_old_file(
 ) -> None:
     token_path.parent.mkdir(parents=True)
     token_path.write_bytes(b'{"old": "token bytes"}')
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
-        body, status=status
-    )
+    for _ in range(2 if status == 400 else 1):  # a fresh code refused is offered twice
+        expect_exchange(strava, body, status)
     run = LoginRun(login_options)
     page = http_get(run.redirect(state=run.state, code=CODE, scope="read"))
     assert page.status_code == 502
@@ -301,7 +303,7 @@ def test_strava_refusal_shows_its_message_and_keeps_old_file(
 def test_invalid_json_from_strava_is_an_error(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_data(
+    strava.expect(CodeExchange(), HandlerType.ONESHOT).respond_with_data(
         "<html>oops</html>", content_type="text/html"
     )
     run = LoginRun(login_options)
@@ -326,7 +328,7 @@ def test_connection_reset_is_an_error(
 def test_escapes_what_it_echoes(strava: HTTPServer, login_options: LoginOptions) -> None:
     answer = token_answer()
     answer["athlete"]["firstname"] = "<script>alert(1)</script>"
-    expect_exchange(strava, answer)
+    expect_login(strava, answer)
     run = LoginRun(login_options)
     page = http_get(run.redirect(state=run.state, code=CODE, scope="read,<b>x</b>"))
     assert "<script>" not in page.text
@@ -336,7 +338,7 @@ def test_escapes_what_it_echoes(strava: HTTPServer, login_options: LoginOptions)
 
 
 def test_pages_never_show_secrets(strava: HTTPServer, login_options: LoginOptions) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     page = http_get(run.redirect(state=run.state, code=CODE, scope="read"))
     result = run.finish()
@@ -349,7 +351,7 @@ def test_pages_never_show_secrets(strava: HTTPServer, login_options: LoginOption
 def test_file_and_folder_are_private(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     http_get(run.redirect(state=run.state, code=CODE))
     run.finish()
@@ -369,7 +371,7 @@ def login_with_a_paste(login_options: LoginOptions) -> tuple[LoginRun, io.FileIO
 def test_pasted_redirect_url_completes_login(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run, keyboard = login_with_a_paste(login_options)
     with keyboard as w:
         w.write(b"not a url\n")
@@ -377,7 +379,7 @@ def test_pasted_redirect_url_completes_login(
         real = run.redirect(state=run.state, code=CODE, scope="read,activity:read_all")
         w.write(real.encode() + b"#_=_\n")  # Strava's fragment, pasted along with the rest
     assert run.finish().missing_scopes == []
-    assert strava.log[0][0].form["code"] == CODE
+    assert beyond_checks(strava)[0].form["code"] == CODE
     assert "not this login's" in run.out.text
     assert read_token(token_path).scope == "read,activity:read_all"  # no #_=_ in it
 
@@ -396,17 +398,17 @@ def test_pasted_redirect_url_completes_login(
 def test_a_paste_with_the_right_state_but_nothing_in_it_is_refused_as_over_http(
     strava: HTTPServer, login_options: LoginOptions, pasted: str
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run, keyboard = login_with_a_paste(login_options)
     with keyboard as w:
         w.write(pasted.format(state=run.state).encode() + b"\n")
         run.out.wait_for("That is not this login's")  # refused, and the login waits on
-        assert strava.log == []
+        assert beyond_checks(strava) == []
         nothing = http_get(run.redirect(state=run.state, code=""))  # the same over HTTP
         assert nothing.status_code == 400
         assert http_get(run.redirect(state=run.state, code=CODE)).ok
         run.finish()
-    assert strava.log[0][0].form["code"] == CODE
+    assert beyond_checks(strava)[0].form["code"] == CODE
 
 
 def test_a_login_that_timed_out_says_what_strava_may_have_said_instead(
@@ -422,7 +424,7 @@ def test_a_login_that_timed_out_says_what_strava_may_have_said_instead(
 def test_a_login_that_went_through_says_nothing_of_it(
     strava: HTTPServer, login_options: LoginOptions
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     assert http_get(run.redirect(state=run.state, code=CODE, scope="read")).ok
     run.finish()
@@ -430,18 +432,18 @@ def test_a_login_that_went_through_says_nothing_of_it(
 
 
 def test_pasted_bare_code_completes_login(strava: HTTPServer, login_options: LoginOptions) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     login_options.paste_input = io.StringIO(CODE + "\n")
     run = LoginRun(login_options)
     result = run.finish()
-    assert strava.log[0][0].form["code"] == CODE
+    assert beyond_checks(strava)[0].form["code"] == CODE
     assert result.token.scope is None
 
 
 def test_end_of_input_does_not_end_the_wait(
     strava: HTTPServer, login_options: LoginOptions
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     login_options.paste_input = io.StringIO("")  # at end of file at once, like </dev/null
     run = LoginRun(login_options)
     assert http_get(run.redirect(state=run.state, code=CODE)).ok
@@ -451,7 +453,7 @@ def test_end_of_input_does_not_end_the_wait(
 def test_blocking_browser_does_not_deadlock(
     strava: HTTPServer, login_options: LoginOptions, token_path: Path
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     release = threading.Event()
     opened: list[str] = []
 
@@ -488,7 +490,7 @@ def test_failing_browser_is_not_fatal(strava: HTTPServer, login_options: LoginOp
     def broken_browser(url: str) -> bool:
         raise RuntimeError("no display")
 
-    expect_exchange(strava)
+    expect_login(strava)
     login_options.open_browser = True
     out = LineQueue()
     done: list[object] = []
@@ -519,7 +521,8 @@ def test_a_redirect_taken_before_the_timeout_is_seen_through(
         assert timeout_over.wait(30), "the timer never fired"
         return Response(json.dumps(token_answer()), content_type="application/json")
 
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_handler(slow_exchange)
+    strava.expect(CodeExchange(), HandlerType.ONESHOT).respond_with_handler(slow_exchange)
+    expect_app_is_active(strava)
     run = LoginRun(login_options)
     timer = threading.Timer(login_options.timeout + 0.3, timeout_over.set)
     timer.start()
@@ -564,12 +567,12 @@ def raw_request(port: int | None, data: bytes) -> bytes:
 def test_absolute_targets_and_two_hosts_are_refused(
     strava: HTTPServer, login_options: LoginOptions, head: str, status: int
 ) -> None:
-    expect_exchange(strava)
+    expect_login(strava)
     run = LoginRun(login_options)
     query = f"state={run.state}&code={CODE}"
     request = head.format(query=query, host=f"127.0.0.1:{run.port}") + "\r\n"
     assert raw_request(run.port, request.encode()).startswith(f"HTTP/1.0 {status}".encode())
-    assert strava.log == []
+    assert beyond_checks(strava) == []
     assert http_get(run.redirect(state=run.state, code=CODE)).ok  # still waiting
     run.finish()
 

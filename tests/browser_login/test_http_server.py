@@ -21,7 +21,7 @@ import requests
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
-from tests.fakes import token_answer
+from tests.fakes import expect_login
 from tests.helpers import CODE
 from tests.terminals import started_login
 
@@ -84,7 +84,7 @@ def closed_by_server(sock: socket.socket, timeout: float = 5) -> bool:
 def test_a_flood_of_slow_connections_does_not_starve_the_redirect(
     strava: HTTPServer, tmp_path: Path
 ) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     args = ["login", "--no-browser", "--port", "0", "--timeout", "60"]
     login, url = started_login(
         [sys.executable, "-c", LIMITED, *args, "--token-file", str(tmp_path / "t.json")],

@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import expect_app_check, token_answer
+from tests.fakes import expect_app_check, expect_login
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, http_get
 from tests.terminals import LoginRun, browse_redirect, fill_setup_page
 
@@ -119,7 +119,7 @@ def test_accepted_values_go_on_to_strava_and_are_kept_after_the_token(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     expect_app_check(strava)
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     assert setup_run.setup_url is not None
     went = fill_setup_page(setup_run.setup_url, CLIENT_ID, CLIENT_SECRET)
     assert went.status_code == 303
@@ -146,7 +146,7 @@ def test_a_secret_strava_refuses_at_the_exchange_brings_the_page_back(
         {"message": "Authorization Error", "errors": [{"resource": "Application"}]}, status=401
     )
     expect_app_check(strava)
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     assert setup_run.setup_url is not None
     went = fill_setup_page(setup_run.setup_url, CLIENT_ID, "mistyped-secret")
     page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")

@@ -24,7 +24,15 @@ from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_auth
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import expect_app_check, expect_refresh, stored, token_answer
+from tests.fakes import (
+    beyond_checks,
+    expect_app_check,
+    expect_exchange,
+    expect_login,
+    expect_refresh,
+    stored,
+    token_answer,
+)
 from tests.helpers import (
     ACCESS,
     CLIENT_ID,
@@ -72,7 +80,7 @@ def assert_no_secrets(*texts: str) -> None:
 
 @pytest.mark.usefixtures("with_creds")
 def test_login_end_to_end(entry: list[str], strava: HTTPServer, tmp_path: Path) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     token_file = tmp_path / "t.json"
     login = CliLogin(entry, "--token-file", str(token_file))
     page = login.browse(code=CODE, scope="read,activity:read_all")
@@ -87,7 +95,7 @@ def test_login_end_to_end(entry: list[str], strava: HTTPServer, tmp_path: Path) 
 
 @pytest.mark.usefixtures("with_creds")
 def test_partial_scopes_exit_3_and_name_them(strava: HTTPServer, tmp_path: Path) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
     login.browse(code=CODE, scope="read")
     code, out, err = login.finish()
@@ -111,7 +119,8 @@ def test_declined_is_one_line_and_nonzero(strava: HTTPServer, tmp_path: Path) ->
 
 @pytest.mark.usefixtures("with_creds")
 def test_strava_error_is_one_line_and_secret_free(strava: HTTPServer, tmp_path: Path) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
+    expect_exchange(
+        strava,
         {
             "message": "Bad Request",
             "errors": [{"resource": "AuthorizationCode", "code": "expired"}],
@@ -202,7 +211,7 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
 ) -> None:
     expect_app_check(strava, secret="mistyped-secret", refused="client_secret")  # first...
     expect_app_check(strava)
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     cmd = [*PY_M, "login", "--no-browser", "--port", "0"]
     term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
     term.expect("Client ID: ")
@@ -226,8 +235,9 @@ def test_terminal_prompts_for_credentials_and_saves_them_privately(
     saved = isolated_env / ".env"
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     assert CLIENT_SECRET in saved.read_text()
-    assert strava.log[-1][0].form["client_secret"] == CLIENT_SECRET
-    assert strava.log[-1][0].form["code"] == CODE
+    exchange = beyond_checks(strava)[0]  # (then the API call that tells an inactive app)
+    assert exchange.form["client_secret"] == CLIENT_SECRET
+    assert exchange.form["code"] == CODE
 
 
 @NEEDS_PTY
@@ -239,7 +249,7 @@ def test_a_secret_refused_at_the_exchange_is_asked_again_at_the_terminal(
         {"message": "Authorization Error", "errors": [{"resource": "Application"}]}, status=401
     )
     expect_app_check(strava)  # the value typed again is checked before Strava's page opens
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     term = PtyProcess(
         [*PY_M, "login", "--no-browser", "--port", "0", "--token-file"] + [str(tmp_path / "t.json")]
     )
@@ -521,7 +531,7 @@ def test_ctrl_c_exits_cleanly_and_releases_the_port(strava: HTTPServer, tmp_path
 @pytest.mark.usefixtures("with_creds")
 @pytest.mark.parametrize("before", [True, False])
 def test_verbose_logs_hold_no_secrets(strava: HTTPServer, tmp_path: Path, before: bool) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     args = ("--token-file", str(tmp_path / "t.json"))
     login = CliLogin([*PY_M, "-v"], *args) if before else CliLogin(PY_M, *args, "-v")
     page = login.browse(code=CODE, scope="read,activity:read_all")
@@ -596,7 +606,7 @@ def test_the_athletes_name_reaches_the_terminal_without_control_characters(
 ) -> None:
     answer = token_answer()
     answer["athlete"]["firstname"] = "Jane\x1b[2J\nroot# "
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(answer)
+    expect_login(strava, answer)
     login = CliLogin(PY_M, "--token-file", str(tmp_path / "t.json"))
     login.browse(code=CODE, scope="read,activity:read_all")
     code, out, err = login.finish()
@@ -654,7 +664,7 @@ def test_after_a_browser_login_the_pause_gets_the_next_enter(
 ) -> None:
     # --no-browser offers a paste on the terminal; the browser's redirect ends the login
     # instead, and the paste reader must let go of the terminal for --pause's Enter.
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     cmd = [*PY_M, "login", "--no-browser", "--pause", "--port", "0", "--timeout", "30"]
     term = PtyProcess([*cmd, "--token-file", str(tmp_path / "t.json")])
     term.expect("/authorization")

@@ -39,8 +39,9 @@ def test_a_working_token_and_the_rate_limits_left(
     ran = cli("status", "--check", "--token-file", str(token_path))
     assert ran.code == 0, ran.err
     assert "Strava:     the token works" in ran.out
-    assert "requests 199/200 left this 15 minutes, 1999/2000 today" in ran.out
-    assert "reads 99/100 left this 15 minutes, 999/1000 today" in ran.out
+    # the login's API call was the first; the check's the second
+    assert "requests 198/200 left this 15 minutes, 1998/2000 today" in ran.out
+    assert "reads 98/100 left this 15 minutes, 998/1000 today" in ran.out
     assert sim_env.requests[before:] == ["GET /api/v3/athlete"]  # one call, no refresh
     plain = cli("status", "--token-file", str(token_path))
     assert "Strava:" not in plain.out

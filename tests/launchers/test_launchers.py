@@ -22,7 +22,7 @@ from strava_auth_helper.launchers import windows_shortcut
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import expect_app_check, fake_notify_send, token_answer
+from tests.fakes import expect_app_check, expect_login, fake_notify_send
 from tests.helpers import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -212,7 +212,7 @@ def test_launcher_command_line_runs_the_login_for_real(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     with monkeypatch.context() as installing:  # no notify-send here: a terminal that pauses
         installing.setenv("PATH", str(tmp_path / "empty"))
         path = launcher.install(tmp_path, kind=kind, python=weird_python)
@@ -241,7 +241,7 @@ def test_double_click_sets_up_in_the_browser_and_keeps_only_what_strava_accepted
 ) -> None:
     expect_app_check(strava, secret="mistyped-secret", refused="client_secret")
     expect_app_check(strava)
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     argv = parse_desktop_exec(
         launcher.install(tmp_path, kind="linux", python=weird_python).read_text()
     )
@@ -268,7 +268,7 @@ def test_double_click_sets_up_in_the_browser_and_keeps_only_what_strava_accepted
     assert CLIENT_SECRET in saved.read_text()
 
     expect_app_check(strava)  # the next double-click: the saved app, checked once...
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     second, url = started_login(argv, env=login_env, stdin=subprocess.DEVNULL)
     assert "/oauth/authorize" in url  # ...and straight to Strava's page
     assert "Connected, Jane!" in browse_redirect(url, code=CODE, scope="read,activity:read_all")
@@ -282,7 +282,7 @@ def test_saved_credentials_strava_refuses_are_offered_for_replacement(
     save_credentials(Credentials(CLIENT_ID, "an-old-secret"))
     expect_app_check(strava, secret="an-old-secret", refused="client_secret")
     expect_app_check(strava)
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     proc, url = started_login([*PY_M, "login", "--launcher"], env=login_env)
     page = http_get(url)
     assert "/setup/" in url
@@ -329,8 +329,11 @@ def test_a_launcher_whose_browser_cannot_open_tells_the_desktop(
     }
     proc, url = started_login([*PY_M, "login", "--launcher", "--timeout", "30"], env=env)
     try:
-        line = proc.stdout.readline() if proc.stdout else ""
-        assert "Could not open a browser" in line
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline()]  # after "Waiting for the browser" and its hint
+        while lines[-1] and "Could not open a browser" not in lines[-1] and len(lines) < 5:
+            lines.append(proc.stdout.readline())
+        assert "Could not open a browser" in lines[-1], lines
         said = notified.read_text()  # notify-send ran before that line was printed
         assert "Could not open a browser" in said
         assert url in said  # the address to open, in the notification itself
@@ -423,9 +426,7 @@ def test_the_windows_launcher_is_a_shortcut_to_pythonw_that_logs_in(
             "STRAVA_AUTH_PORT": "0",  # never the default port in a test
         }
         expect_app_check(strava)
-        strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(
-            token_answer()
-        )
+        expect_login(strava)
         # As a double-click does: Windows' shell opens the shortcut.
         started = time.time()
         subprocess.run(["cmd", "/c", "start", "", str(path)], env=env, check=True, timeout=60)
@@ -472,7 +473,7 @@ def test_the_desktop_launcher_opened_by_gio_under_x_reaches_the_browser_without_
         "STRAVA_AUTH_PORT": "0",  # never the default port in a test
     }
     expect_app_check(strava)
-    strava.expect_oneshot_request("/oauth/token", method="POST").respond_with_json(token_answer())
+    expect_login(strava)
     gio = subprocess.Popen(
         ["xvfb-run", "-a", "gio", "launch", str(desktop_file)],
         env=env,
