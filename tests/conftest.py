@@ -130,6 +130,12 @@ def sim() -> Iterator[SimulatedStrava]:
 
 
 @pytest.fixture
+def rotating(sim: SimulatedStrava) -> None:
+    """The simulation hands out a new refresh token on every refresh (Strava may, any time)."""
+    sim.state.rotate_every = 1
+
+
+@pytest.fixture
 def sim_env(sim: SimulatedStrava, monkeypatch: pytest.MonkeyPatch) -> SimulatedStrava:
     """The simulation's address and app credentials in the environment, as a user's would be."""
     monkeypatch.setenv("STRAVA_BASE_URL", sim.base_url)

@@ -54,6 +54,7 @@ def run_demo(
     path = token_file if token_file else Path(str(scratch), "token.json")
     try:
         with SimulatedStrava() as sim, mock.patch.dict(os.environ, _demo_env(sim, path)):
+            sim.state.rotate_every = 1  # shown: Strava may hand out a new one on any refresh
             _say(out, f"Demo: a simulated Strava is running at {sim.base_url}")
             _say(out, f"Demo: the token goes to {'a throw-away file, ' if scratch else ''}{path}")
             _login(sim, path, open_browser=open_browser, port=port, out=out)

@@ -1,29 +1,34 @@
-"""A simulated Strava on 127.0.0.1, as Strava's documentation describes it."""
+"""A simulated Strava on 127.0.0.1: its pages and endpoints (what they answer: strava_rules)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import ssl
-import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from html import escape
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from ..browser_login import pages
 from ..browser_login.http_server import HeadTrackingHandler, LoopbackHTTPServer
 from ..model.scopes import SCOPES
+from .strava_rules import (
+    ATHLETE,
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    State,
+    check_authorize,
+    error,
+    loopback_redirect_uri,
+    revoke,
+    token_answer,
+)
 
-DEMO_CLIENT_ID = 1
-DEMO_CLIENT_SECRET = "demo-client-secret"  # noqa: S105 - the simulation's own, not a real secret
-ACCESS_LIFETIME = 6 * 3600
+__all__ = ["DEMO_CLIENT_ID", "DEMO_CLIENT_SECRET", "SimulatedStrava", "loopback_redirect_uri"]
 RATE_LIMITS = (200, 2000)  # requests per 15 minutes, per day
 READ_RATE_LIMITS = (100, 1000)  # reads ("non-upload" requests) per 15 minutes, per day
-ATHLETE = {"id": 1000001, "firstname": "Demo", "lastname": "Athlete", "city": "Loopback"}
 ACTIVITIES = [
     {"id": 9001, "name": "Morning Run", "sport_type": "Run", "distance": 8012.5, "private": False},
     {"id": 9002, "name": "Lunch Ride", "sport_type": "Ride", "distance": 31250.0, "private": False},
@@ -37,17 +42,6 @@ ACTIVITIES = [
 ]
 
 
-@dataclass
-class _State:
-    codes: dict[str, str] = field(default_factory=dict)  # code -> granted scope
-    access: dict[str, int] = field(default_factory=dict)  # access token -> expires_at
-    scope: str = ""  # what the athlete granted
-    refresh_token: str | None = None
-    requests: list[str] = field(default_factory=list)  # "POST /oauth/token refresh_token", ...
-    api_calls: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
 class SimulatedStrava:
     """Serve the simulation on 127.0.0.1 (port 0: any free port) until closed.
 
@@ -58,7 +52,7 @@ class SimulatedStrava:
     """
 
     def __init__(self, port: int = 0, *, ssl_context: ssl.SSLContext | None = None) -> None:
-        self.state = _State()
+        self.state = State()
         self._server = _Server(port, _Handler, ssl_context=ssl_context)
         self._api_server = _Server(0, _Handler, ssl_context=ssl_context)
         self._server.api_prefix, self._api_server.api_prefix = "/api/v3", ""
@@ -147,7 +141,7 @@ def authorize_page(requested: list[str], query: dict[str, str]) -> pages.Page:
 
 
 class _Server(LoopbackHTTPServer):
-    state: _State
+    state: State
     api_prefix: str  # where the API's paths start: "/api/v3", or "" on the API's own host
     serves_oauth = True  # the API's own host serves the API only
 
@@ -173,14 +167,14 @@ class _Handler(HeadTrackingHandler):
         elif api_path == "/athlete/activities":
             self._api("activity:read", _activities)
         else:
-            self._json(404, _error("Record Not Found", "resource", "", "not found"))
+            self._json(404, error("Record Not Found", "resource", "", "not found"))
 
     def do_POST(self) -> None:
         url = urlsplit(self.path)
         form = {**parse_qs(url.query), **self._form()}  # (stravalib 1.x sends the query)
         got = {k: v[0] for k, v in form.items()}
         if not self.server.serves_oauth:
-            self._json(404, _error("Record Not Found", "resource", "", "not found"))
+            self._json(404, error("Record Not Found", "resource", "", "not found"))
         elif url.path == "/oauth/accept":
             self._accept(form)
         elif url.path == "/oauth/token":
@@ -191,7 +185,7 @@ class _Handler(HeadTrackingHandler):
             bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
             self._deauthorize(got.get("access_token") or bearer)
         else:
-            self._json(404, _error("Record Not Found", "resource", "", "not found"))
+            self._json(404, error("Record Not Found", "resource", "", "not found"))
 
     def _form(self) -> dict[str, list[str]]:
         length = min(int(self.headers.get("Content-Length") or 0), 65536)
@@ -199,17 +193,17 @@ class _Handler(HeadTrackingHandler):
 
     def _authorize_page(self, query_string: str) -> None:
         query = {k: v[0] for k, v in parse_qs(query_string).items()}
-        problem = _check_authorize(query)
+        problem = check_authorize(query)
         if problem:
-            self._json(400, _error("Bad Request", "Application", problem, "invalid"))
+            self._json(400, error("Bad Request", "Application", problem, "invalid"))
             return
         requested = [s for s in query.get("scope", "read").split(",") if s in SCOPES]
         self._html(200, authorize_page(requested, query))
 
     def _accept(self, form: dict[str, list[str]]) -> None:
         redirect_uri = form.get("redirect_uri", [""])[0]
-        if _check_authorize({"client_id": "1", "redirect_uri": redirect_uri}):
-            self._json(400, _error("Bad Request", "Application", "redirect_uri", "invalid"))
+        if check_authorize({"client_id": "1", "redirect_uri": redirect_uri}):
+            self._json(400, error("Bad Request", "Application", "redirect_uri", "invalid"))
             return
         params = {"state": form.get("state", [""])[0]}
         if form.get("action", [""])[0] == "cancel":
@@ -226,34 +220,20 @@ class _Handler(HeadTrackingHandler):
         state = self.server.state
         with state.lock:
             state.requests.append(f"POST /oauth/token {got.get('grant_type')}")
-            status, body = _token_answer(state, got)
+            status, body = token_answer(state, got)
         self._json(status, body)
 
     def _revoke(self, token: str) -> None:
-        """``POST /oauth/revoke``: the app's HTTP Basic credentials and either token.
-
-        Revoking one revokes both, and an unknown token is no error (RFC 7009).
-        """
-        state = self.server.state
-        if _basic_credentials(self.headers.get("Authorization")) != (
-            str(DEMO_CLIENT_ID),
-            DEMO_CLIENT_SECRET,
-        ):
-            self._json(401, _error("Authorization Error", "Application", "", "invalid"))
-            return
-        with state.lock:
-            state.requests.append("POST /oauth/revoke")
-            if token and (token == state.refresh_token or token in state.access):
-                state.access.clear()
-                state.refresh_token = None
-        self._json(200, {})
+        with self.server.state.lock:
+            status, body = revoke(self.server.state, self.headers.get("Authorization"), token)
+        self._json(status, body)
 
     def _deauthorize(self, token: str) -> None:
         state = self.server.state
         with state.lock:
             state.requests.append("POST /oauth/deauthorize")
             if state.access.get(token, 0) <= time.time():
-                self._json(401, _error("Authorization Error", "Athlete", "access_token", "invalid"))
+                self._json(401, error("Authorization Error", "Athlete", "access_token", "invalid"))
                 return
             state.access.clear()
             state.refresh_token = None
@@ -269,17 +249,20 @@ class _Handler(HeadTrackingHandler):
             calls = state.api_calls
             live = bool(token) and state.access.get(token, 0) > time.time()
             scope = set(state.scope.split(","))
+            refusal = state.api_refusal
         rate = {  # every API call here is a read: both pairs count it
             "X-RateLimit-Limit": ",".join(map(str, RATE_LIMITS)),
             "X-RateLimit-Usage": f"{calls},{calls}",
             "X-ReadRateLimit-Limit": ",".join(map(str, READ_RATE_LIMITS)),
             "X-ReadRateLimit-Usage": f"{calls},{calls}",
         }
-        if not live:
-            body = _error("Authorization Error", "Athlete", "access_token", "invalid")
+        if refusal is not None:  # (an inactive app: before the token is even looked at)
+            self._json(*refusal, rate)
+        elif not live:
+            body = error("Authorization Error", "Athlete", "access_token", "invalid")
             self._json(401, body, rate)
         elif needs is not None and not scope & {needs, needs + "_all"}:
-            body = _error("Authorization Error", "AccessToken", f"{needs}_permission", "missing")
+            body = error("Authorization Error", "AccessToken", f"{needs}_permission", "missing")
             self._json(401, body, rate)
         else:
             self._json(200, answer(scope), rate)
@@ -308,81 +291,3 @@ def _activities(scope: set[str]) -> list[dict[str, object]]:
         }
         for i, activity in enumerate(shown)
     ]
-
-
-def _check_authorize(query: dict[str, str]) -> str | None:
-    """The field Strava would complain about, if any."""
-    if query.get("client_id") != str(DEMO_CLIENT_ID):
-        return "client_id"
-    if not loopback_redirect_uri(query.get("redirect_uri", "")):
-        return "redirect_uri"
-    return None
-
-
-def loopback_redirect_uri(uri: str) -> bool:
-    r"""True for an http(s) address on 127.0.0.1 or localhost, read as a browser reads it.
-
-    No backslash (a browser takes it for a slash, so ``http://evil\\@127.0.0.1/`` goes to
-    evil), no user name, no other scheme (``javascript:``), no missing one (``//host``).
-    """
-    if "\\" in uri or any(c.isspace() or ord(c) < 32 for c in uri):
-        return False
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not uri.startswith(parts.scheme + "://"):
-        return False
-    host, _, port = parts.netloc.rpartition(":") if ":" in parts.netloc else (parts.netloc, "", "")
-    return host in ("127.0.0.1", "localhost") and (port == "" or port.isdigit())
-
-
-def _basic_credentials(header: str | None) -> tuple[str, str] | None:
-    """(user, password) of an HTTP Basic ``Authorization`` header, else None."""
-    scheme, _, encoded = (header or "").partition(" ")
-    if scheme.lower() != "basic":
-        return None
-    try:
-        user, colon, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return (user, password) if colon else None
-
-
-def _error(message: str, resource: str, field_name: str, code: str) -> dict[str, object]:
-    return {
-        "message": message,
-        "errors": [{"resource": resource, "field": field_name, "code": code}],
-    }
-
-
-def _token_answer(state: _State, got: dict[str, str]) -> tuple[int, dict[str, object]]:
-    if got.get("client_id") != str(DEMO_CLIENT_ID):
-        return 400, _error("Bad Request", "Application", "client_id", "invalid")
-    if got.get("client_secret") != DEMO_CLIENT_SECRET:
-        return 401, _error("Authorization Error", "Application", "", "invalid")
-    grant = got.get("grant_type")
-    if grant == "authorization_code":
-        scope = state.codes.pop(got.get("code", ""), None)  # single use
-        if scope is None:
-            return 400, _error("Bad Request", "AuthorizationCode", "code", "invalid")
-        state.scope = scope
-        return 200, {**_issue(state, new_access=True), "athlete": ATHLETE}
-    if grant == "refresh_token":
-        if not state.refresh_token or got.get("refresh_token") != state.refresh_token:
-            return 400, _error("Bad Request", "RefreshToken", "refresh_token", "invalid")
-        current = max(state.access.values(), default=0)
-        return 200, _issue(state, new_access=current - time.time() <= 3600)
-    return 400, _error("Bad Request", "grant_type", "", "invalid")
-
-
-def _issue(state: _State, *, new_access: bool) -> dict[str, object]:
-    now = int(time.time())
-    if new_access or not state.access:
-        state.access[secrets.token_hex(20)] = now + ACCESS_LIFETIME
-    access, expires_at = max(state.access.items(), key=lambda kv: kv[1])
-    state.refresh_token = secrets.token_hex(20)  # rotation: the old one is refused from now on
-    return {
-        "token_type": "Bearer",
-        "access_token": access,
-        "expires_at": expires_at,
-        "expires_in": expires_at - now,
-        "refresh_token": state.refresh_token,
-    }

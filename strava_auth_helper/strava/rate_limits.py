@@ -123,7 +123,7 @@ def _span(delta: timedelta) -> str:
 
 
 def _pair(header: object) -> tuple[int, int] | None:
-    """ "15-min,daily" ("601, 602" too: int() takes the space) as two numbers, else None."""
+    """Usage or limit as two numbers ("601,602"; "601, 602" too), else None."""
     if not isinstance(header, str):
         return None
     try:

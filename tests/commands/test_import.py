@@ -18,6 +18,10 @@ from tests.terminals import sim_login
 Importer = Callable[..., Ran]
 
 
+#: Strava here hands out a new refresh token on every refresh: these tests are about them.
+pytestmark = pytest.mark.usefixtures("rotating")
+
+
 @pytest.fixture
 def run_import(cli: Callable[..., Ran]) -> Importer:
     """``strava-auth import --token-file PATH [ARGS]`` with ``stdin`` on standard input."""

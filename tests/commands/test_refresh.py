@@ -385,6 +385,7 @@ def test_a_lapsed_app_is_not_a_dead_token_and_the_file_is_kept(
     assert token_path.read_bytes() == before
 
 
+@pytest.mark.usefixtures("rotating")
 def test_a_forced_refresh_cannot_end_an_access_token_early_and_says_so(
     sim_env: SimulatedStrava, token_path: Path, cli: Callable[..., Ran]
 ) -> None:
@@ -402,6 +403,7 @@ def test_a_forced_refresh_cannot_end_an_access_token_early_and_says_so(
     assert "kept the same" not in ran.out
 
 
+@pytest.mark.usefixtures("rotating")
 def test_once_strava_rotates_the_old_refresh_token_is_dead_and_the_new_one_already_saved(
     sim_env: SimulatedStrava, token_path: Path
 ) -> None:

@@ -28,6 +28,10 @@ from tests.terminals import PtyProcess, kill_hard, sim_login
 
 Cli = Callable[..., Ran]
 
+#: Strava here hands out a new refresh token on every refresh: these tests are about them.
+pytestmark = pytest.mark.usefixtures("rotating")
+
+
 RECORDER = """
 import pathlib, sys
 folder = pathlib.Path(sys.argv[1])
