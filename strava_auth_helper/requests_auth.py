@@ -179,9 +179,14 @@ def is_strava_api(url: str | None) -> bool:
 
 
 def _token_rejected(response: requests.Response) -> bool:
-    """Strava says the access token itself is invalid or expired (refreshing can help)."""
+    """Strava says the access token itself is invalid or expired (refreshing can help).
+
+    Also an ``Application`` 401 with no field: the API never sees the app's secret, so it
+    is the token that was refused *(observed)*.
+    """
     return any(
-        e.get("field") == "access_token" and e.get("code") in ("invalid", "expired")
+        (e.get("field") == "access_token" and e.get("code") in ("invalid", "expired"))
+        or (e.get("resource") == "Application" and not e.get("field"))
         for e in error_list(response)
     )
 

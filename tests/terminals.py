@@ -11,6 +11,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.error
 from collections.abc import Iterable, Iterator
 from html import unescape
 from pathlib import Path
@@ -217,9 +218,9 @@ def sim_login(sim: SimulatedStrava, token_path: Path, scope: str = DEFAULT_SCOPE
     try:
         return run_login(options, app, out=io.StringIO(), opener=athlete)
     except StravaAuthError:
-        if failures:
+        if failures and not isinstance(failures[0], urllib.error.HTTPError):
             raise failures[0] from None
-        raise
+        raise  # (the page it answered with said so too)
 
 
 class LoginRun:

@@ -7,7 +7,13 @@ import logging
 from pathlib import Path
 
 from .. import settings
-from ..errors import KeyringError, MissingExtraError, ReauthorizationRequiredError, StravaError
+from ..errors import (
+    AppCredentialsError,
+    KeyringError,
+    MissingExtraError,
+    ReauthorizationRequiredError,
+    StravaError,
+)
 from ..model.token import Profile, Token
 from ..store import refresh_tokens
 from ..store.lock import TokenLock
@@ -78,8 +84,9 @@ _HINT = "refresh_token"
 
 
 def _kept(exc: StravaError) -> StravaError:
+    then = "correct it" if isinstance(exc, AppCredentialsError) else "try again"
     return StravaError(
-        f"{exc}; the token file was kept: try again, or use --local-only to delete it anyway",
+        f"{exc}; the token file was kept: {then}, or use --local-only to delete it anyway",
         exc.status,
     )
 
