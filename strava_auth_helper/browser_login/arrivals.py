@@ -42,12 +42,20 @@ class Redirect:
         return self.code is not None or self.error is not None
 
 
-def state_matches(given: str | None, expected: str) -> bool:
-    """Constant-time comparison of the redirect's ``state``."""
-    return given is not None and hmac.compare_digest(given.encode(), expected.encode())
+States = str | tuple[str, ...]
 
 
-def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
+def state_matches(given: str | None, expected: States) -> bool:
+    """Constant-time comparison of the redirect's ``state`` with each one ``expected``."""
+    if given is None:
+        return False
+    found = False
+    for state in (expected,) if isinstance(expected, str) else expected:
+        found |= bool(state) and hmac.compare_digest(given.encode(), state.encode())
+    return found
+
+
+def redirect_from_query(query: str, expected_state: States) -> Redirect | None:
     """The redirect in a query string, or None when ``state`` is missing or wrong."""
     params = {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
     if not state_matches(params.get("state"), expected_state):
@@ -56,7 +64,7 @@ def redirect_from_query(query: str, expected_state: str) -> Redirect | None:
     return Redirect(params.get("code") or None, granted_scope(params.get("scope")), error)
 
 
-def parse_pasted(text: str, expected_state: str) -> Redirect | None:
+def parse_pasted(text: str, expected_state: States) -> Redirect | None:
     """A pasted redirect address or bare code; None if it is neither.
 
     An address must have this login's ``state``, and a code or an error.

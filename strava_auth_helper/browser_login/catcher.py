@@ -37,7 +37,8 @@ class Catcher:
 
     def __init__(self, port: int, state: str = "") -> None:
         """Bind at once (raises ``OSError`` if the port is taken) without serving yet."""
-        self.state = state
+        self.state = state  # the newest try's (the address shown)
+        self.states: tuple[str, ...] = (state,)  # every state of the try under way
         self._server = _Server(port, _Handler)
         self._server.catcher = self
         self._arrivals: queue.Queue[Arrival] = queue.Queue()
@@ -84,9 +85,14 @@ class Catcher:
             return None
         return self._setup_page
 
-    def expect(self, state: str) -> None:
-        """Start a try: take the next valid redirect for ``state``."""
+    def expect(self, state: str, *, same_try: bool = False) -> None:
+        """Start a try: take the next valid redirect for ``state``.
+
+        With ``same_try`` (the same app's credentials sent to Strava again: a form submitted
+        twice) the try's earlier states stay valid too: the browser may follow either.
+        """
         with self._lock:
+            self.states = (*self.states, state) if same_try else (state,)
             self.state = state
             self._open = True
 
@@ -181,7 +187,7 @@ class _Handler(HeadTrackingHandler):
             setup = catcher.setup_page(url.path)
             self._send(setup() if setup is not None else pages.not_found())
             return
-        redirect = redirect_from_query(url.query, catcher.state)
+        redirect = redirect_from_query(url.query, catcher.states)
         if redirect is None:
             self._send(pages.wrong_state(catcher.audience))
         elif not redirect.complete:

@@ -184,8 +184,9 @@ class _Login:
     def _authorize(self, credentials: Credentials) -> str:
         """Start a try with ``credentials``: a new ``state``; returns Strava's address."""
         state = secrets.token_urlsafe(32)  # 256 random bits
+        same_try = credentials == self.credentials  # a form submitted twice: both states hold
         self.credentials = credentials
-        self.catcher.expect(state)
+        self.catcher.expect(state, same_try=same_try)
         return api.authorize_url(
             self.options.base_url,
             credentials.client_id,

@@ -116,7 +116,7 @@ class Frontend:
             reader.stop()
 
     def _pasted(self, line: str, catcher: Catcher) -> bool:
-        redirect = parse_pasted(line, catcher.state)
+        redirect = parse_pasted(line, catcher.states)
         if redirect is None:
             self.say(NOT_THIS_LOGIN)
             return False
@@ -166,7 +166,7 @@ class NotebookFrontend(Frontend):
             if arrival is not None:
                 return arrival
             text = input(PASTE_PROMPT)
-            pasted = parse_pasted(text, catcher.state)
+            pasted = parse_pasted(text, catcher.states)
             if pasted is not None:
                 catcher.offer(pasted)
             elif text.strip():

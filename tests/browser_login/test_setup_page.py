@@ -12,7 +12,7 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import expect_app_check, expect_login
+from tests.fakes import beyond_checks, expect_app_check, expect_login
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, http_get
 from tests.terminals import LoginRun, browse_redirect, fill_setup_page
 
@@ -162,3 +162,47 @@ def test_a_secret_strava_refuses_at_the_exchange_brings_the_page_back(
     )
     setup_run.finish()
     assert f"STRAVA_CLIENT_SECRET='{CLIENT_SECRET}'" in (isolated_env / ".env").read_text()
+
+
+@pytest.mark.parametrize("followed", [0, 1])
+def test_a_double_submitted_form_still_logs_in_whichever_address_the_browser_follows(
+    setup_run: LoginRun, strava: HTTPServer, token_path: Path, followed: int
+) -> None:
+    expect_login(strava)
+    assert setup_run.setup_url is not None
+    went = [fill_setup_page(setup_run.setup_url, CLIENT_ID, CLIENT_SECRET) for _ in range(2)]
+    assert [w.status_code for w in went] == [303, 303]  # both sent on to Strava
+    location = went[followed].headers["Location"]
+    setup_run.authorize(location)
+    page = browse_redirect(location, code=CODE, scope="read,activity:read_all")
+    assert "Connected, Jane!" in page
+    setup_run.finish()
+    assert read_token(token_path).athlete["id"] == 134815
+
+
+def test_a_refused_form_from_a_second_tab_leaves_the_try_under_way_alone(
+    setup_run: LoginRun, strava: HTTPServer, token_path: Path
+) -> None:
+    expect_app_check(strava, secret="a-wrong-secret", refused="client_secret")
+    expect_login(strava)
+    assert setup_run.setup_url is not None
+    went = fill_setup_page(setup_run.setup_url, CLIENT_ID, CLIENT_SECRET)
+    refused = fill_setup_page(setup_run.setup_url, CLIENT_ID, "a-wrong-secret")  # another tab
+    assert refused.status_code == 401
+    location = went.headers["Location"]
+    setup_run.authorize(location)
+    assert "Connected, Jane!" in browse_redirect(
+        location, code=CODE, scope="read,activity:read_all"
+    )
+    setup_run.finish()
+    exchange = beyond_checks(strava)[0]
+    assert exchange.form["code"] == CODE
+    assert exchange.form["client_secret"] == CLIENT_SECRET  # not the one known to be wrong
+
+
+def test_before_any_try_an_empty_state_is_no_redirect(setup_run: LoginRun) -> None:
+    assert setup_run.setup_url is not None
+    callback = setup_run.setup_url.split("/setup/")[0] + "/authorization"
+    page = http_get(callback, params={"state": "", "code": CODE})
+    assert page.status_code == 400  # the unexpected-link page: no try is under way
+    assert http_get(setup_run.setup_url).status_code == 200  # the login goes on
