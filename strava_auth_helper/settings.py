@@ -13,7 +13,14 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from .errors import ConfigError, MissingCredentialsError
-from .model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, SETTINGS_URL, Credentials, parse_client_id
+from .model.app import (
+    ENV_CLIENT_ID,
+    ENV_CLIENT_SECRET,
+    SETTINGS_URL,
+    Credentials,
+    parse_client_id,
+    parse_client_secret,
+)
 from .model.rules import MAX_PROFILE_NAME, MAX_TOKEN, looks_like_token, profile_folder_name
 from .model.token import NO_PROFILE, Profile
 from .safe_text import clean
@@ -220,21 +227,24 @@ def parse_port(text: str, source: str) -> int:
     raise ConfigError(f"{source} is not a port number from 0 to 65535: {text[:10]!r}")
 
 
-def _lookup(name: str, profile: Profile) -> tuple[str, str, Path | None] | None:
+def _lookup(name: str, profile: Profile, saved: bool = True) -> tuple[str, str, Path | None] | None:
     """``name``'s value, where it was found, and the ``.env`` of this package's it was in.
 
-    Looked for in the environment, ./.env, the profile's .env, then the config folder's
-    .env; the file is None for the person's own settings (the first two).
+    Looked for in the environment, ./.env, then (unless not ``saved``) the profile's .env
+    and the config folder's .env; the file is None for the person's own settings (the first
+    two). The files this package wrote are read as written (no ``${...}`` expansion).
     """
     value = os.environ.get(name)
     if value:
         return value, f"${name}", None
-    env_files = [Path.cwd() / ".env", config_env_file(profile), config_dir() / ".env"]
+    env_files = [Path.cwd() / ".env"]
+    env_files += [config_env_file(profile), config_dir() / ".env"] if saved else []
     for path in dict.fromkeys(env_files):  # without a profile the last two are one
-        label = "./.env" if path == env_files[0] else str(path)
+        own = path == env_files[0]
+        label = "./.env" if own else str(path)
         if path.is_file():
             try:
-                found = dotenv_values(path).get(name)
+                found = dotenv_values(path, interpolate=own).get(name)
             except (OSError, UnicodeDecodeError) as exc:
                 raise ConfigError(f"cannot read {label}: {exc.__class__.__name__}") from None
             if found:
@@ -283,9 +293,15 @@ class FoundCredentials:
 
 
 def find_credentials(
-    client_id: int | str | None = None, *, profile: str | Profile | None = None
+    client_id: int | str | None = None,
+    *,
+    profile: str | Profile | None = None,
+    saved: bool = True,
 ) -> FoundCredentials:
     """:func:`load_credentials`, and where the secret was found.
+
+    Not ``saved``: only the person's own settings, none this package saved (after
+    ``--reset-credentials``, another profile's must not stand in for the forgotten ones).
 
     Raises:
         MissingCredentialsError: one or both values are nowhere to be found.
@@ -295,13 +311,13 @@ def find_credentials(
     if client_id is not None:
         id_found: tuple[str, str] | None = (str(client_id), "--client-id")
     else:
-        found = _lookup(ENV_CLIENT_ID, name)
+        found = _lookup(ENV_CLIENT_ID, name, saved)
         id_found = None if found is None else found[:2]
-    secret_found = _lookup(ENV_CLIENT_SECRET, name)
+    secret_found = _lookup(ENV_CLIENT_SECRET, name, saved)
     if id_found is None or secret_found is None:
         raise MissingCredentialsError(missing_credentials_message())
     secret, secret_from, saved = secret_found
-    credentials = Credentials(parse_client_id(*id_found), secret.strip())
+    credentials = Credentials(parse_client_id(*id_found), parse_client_secret(secret, secret_from))
     return FoundCredentials(credentials, saved, id_found[1], secret_from)
 
 

@@ -15,20 +15,18 @@ from ..errors import (
     LOGIN_HINT,
     AppCredentialsError,
     AppInactiveError,
+    ConfigError,
     LoginDeclinedError,
     LoginError,
     LoginTimeoutError,
     StravaAuthError,
     StravaError,
 )
-from ..model.app import Credentials
+from ..model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials
 from ..model.rules import IN_FILE
 from ..model.scopes import DEFAULT_SCOPE, missing_scopes
 from ..model.token import NO_PROFILE, Profile, Token
-from ..settings import (
-    DEFAULT_LOGIN_TIMEOUT,
-    FoundCredentials,
-)
+from ..settings import DEFAULT_LOGIN_TIMEOUT, FoundCredentials, find_credentials
 from ..store import refresh_tokens
 from ..store.app_credentials import save_credentials
 from ..store.lock import TokenLock
@@ -218,6 +216,10 @@ class _Login:
             return exc
         if self.app.keep:
             _keep(credentials, self.options.profile)
+            overridden = _overridden(credentials, self.options)
+            if overridden is not None:  # the token is saved; its refreshes would be refused
+                arrival.answer(pages.failed(str(overridden), audience))
+                return overridden
         inactive = self._inactive(token)
         if inactive is not None:  # saved: it works again once the app's owner renews
             arrival.answer(pages.failed(str(inactive), audience, failure_advice(inactive)))
@@ -298,6 +300,28 @@ def _keep(credentials: Credentials, profile: Profile) -> None:
         log.warning("the app's credentials could not be saved (%s)", exc.__class__.__name__)
         return
     log.info("the app's credentials are saved in %s", where)
+
+
+def _overridden(accepted: Credentials, options: LoginOptions) -> ConfigError | None:
+    """Where a person's own setting wins over credentials Strava just accepted; else None.
+
+    Their environment and ``./.env`` are read before anything saved here, so a value there
+    that differs would be used by every refresh, and refused.
+    """
+    try:
+        found = find_credentials(options.client_id, profile=options.profile)
+    except ConfigError:
+        return None
+    if found.credentials == accepted:
+        return None
+    field = "client_id" if found.credentials.client_id != accepted.client_id else "client_secret"
+    source, _ = found.where(field)
+    name = ENV_CLIENT_ID if field == "client_id" else ENV_CLIENT_SECRET
+    return ConfigError(
+        f"logged in and saved, but {name} from {source} is not the value Strava accepted on "
+        "this login, and it is used first: correct it or remove it there, or every refresh "
+        "will be refused"
+    )
 
 
 def _declined(redirect: Redirect, audience: str) -> tuple[StravaAuthError, pages.Page]:

@@ -8,7 +8,7 @@ from html import escape
 from typing import TextIO
 
 from ..errors import ConfigError
-from ..model.app import SETTINGS_URL, Credentials, parse_client_id
+from ..model.app import SETTINGS_URL, Credentials, parse_client_id, parse_client_secret
 from ..safe_text import print_safely
 from ..settings import missing_credentials_message
 from .arrivals import Arrival, parse_pasted
@@ -88,7 +88,7 @@ class Frontend:
             raise ConfigError(missing_credentials_message()) from None
         if not secret:
             raise ConfigError("no client secret given")
-        return Credentials(client_id, secret)
+        return Credentials(client_id, parse_client_secret(secret, "your input"))
 
     def keep_credentials(self) -> bool:
         """Whether typed credentials are to be saved once Strava accepted them (Enter: yes)."""

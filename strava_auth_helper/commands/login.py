@@ -112,7 +112,8 @@ def log_in(options: LoginOptions) -> LoginResult:
 
 def _found(options: LoginOptions) -> FoundCredentials | None:
     try:
-        return settings.find_credentials(options.client_id, profile=options.profile)
+        saved = not options.reset_credentials  # (not another profile's, just forgotten)
+        return settings.find_credentials(options.client_id, profile=options.profile, saved=saved)
     except MissingCredentialsError:
         return None  # asked for, at the terminal or on the set-up page
 

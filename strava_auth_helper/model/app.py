@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from .rules import looks_like_token
 
 #: Strava's page of the person's apps: their client ID and secret, and their status.
 SETTINGS_URL = "https://www.strava.com/settings/api"
@@ -36,3 +37,19 @@ def parse_client_id(value: str | int, source: str) -> int:
             f"(the 'Client ID' at {SETTINGS_URL}, not the secret)"
         )
     return int(text)
+
+
+def parse_client_secret(value: str, source: str) -> str:
+    """A client secret as typed or read, without surrounding spaces.
+
+    Raises:
+        ConfigError: it holds what no secret can (a character pasted along with it, unseen,
+            would break the HTTP header it goes in); the value is never repeated.
+    """
+    text = value.strip()
+    if not looks_like_token(text):
+        raise ConfigError(
+            f"the client secret from {source} holds characters a Client Secret cannot have "
+            f"(an invisible one, pasted along with it?): copy it again from {SETTINGS_URL}"
+        )
+    return text

@@ -60,7 +60,7 @@ def saved_client_id(profile: Profile) -> int | None:
 
 def _values(path: Path) -> dict[str, str | None]:
     try:
-        return dotenv_values(path)
+        return dotenv_values(path, interpolate=False)
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc.__class__.__name__}") from None
 

@@ -10,9 +10,10 @@ import pytest
 import requests
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper import errors
 from strava_auth_helper.browser_login.flow import LoginOptions
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import beyond_checks, expect_app_check, expect_login
+from tests.fakes import beyond_checks, expect_app_check, expect_exchange, expect_login
 from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, http_get
 from tests.terminals import LoginRun, browse_redirect, fill_setup_page
 
@@ -206,3 +207,26 @@ def test_before_any_try_an_empty_state_is_no_redirect(setup_run: LoginRun) -> No
     page = http_get(callback, params={"state": "", "code": CODE})
     assert page.status_code == 400  # the unexpected-link page: no try is under way
     assert http_get(setup_run.setup_url).status_code == 200  # the login goes on
+
+
+def test_a_secret_in_the_environment_that_would_win_over_the_page_s_is_named(
+    setup_run: LoginRun,
+    strava: HTTPServer,
+    token_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Only the secret is set (wrong): the page asks for both, Strava takes the page's; but
+    # the environment is read first, so every refresh would send the wrong one.
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", "a-wrong-secret")
+    expect_exchange(strava)
+    assert setup_run.setup_url is not None
+    went = fill_setup_page(setup_run.setup_url, CLIENT_ID, CLIENT_SECRET)
+    setup_run.authorize(went.headers["Location"])
+    page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
+    assert "Connected" not in page
+    assert "STRAVA_CLIENT_SECRET from $STRAVA_CLIENT_SECRET" in page
+    error = setup_run.failure()
+    assert isinstance(error, errors.ConfigError)
+    assert "STRAVA_CLIENT_SECRET from $STRAVA_CLIENT_SECRET" in str(error)
+    assert "a-wrong-secret" not in str(error) + page
+    assert read_token(token_path).athlete["id"] == 134815  # saved all the same
