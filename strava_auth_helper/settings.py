@@ -316,9 +316,9 @@ def find_credentials(
     secret_found = _lookup(ENV_CLIENT_SECRET, name, saved)
     if id_found is None or secret_found is None:
         raise MissingCredentialsError(missing_credentials_message())
-    secret, secret_from, saved = secret_found
+    secret, secret_from, saved_in = secret_found
     credentials = Credentials(parse_client_id(*id_found), parse_client_secret(secret, secret_from))
-    return FoundCredentials(credentials, saved, id_found[1], secret_from)
+    return FoundCredentials(credentials, saved_in, id_found[1], secret_from)
 
 
 def missing_credentials_message() -> str:

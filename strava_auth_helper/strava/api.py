@@ -202,7 +202,13 @@ def _send(
     secrets += [basic[1]] if basic else []
     try:
         response = requests.request(
-            method, base_url + path, data=form, headers=headers, auth=basic, timeout=TIMEOUT
+            method,
+            base_url + path,
+            data=form,
+            headers=headers,
+            auth=basic,
+            timeout=TIMEOUT,
+            allow_redirects=method != "POST",  # a POST carries the app's secret: never on
         )
     except requests.Timeout:
         raise StravaUnavailableError(f"Strava did not answer in time ({path})") from None
@@ -212,6 +218,13 @@ def _send(
         ) from None
     if response.status_code >= 400:
         raise _error_for(response, secrets, path, api=bearer is not None)
+    if response.is_redirect:
+        where = safe(response.headers.get("Location", ""), secrets, 100)
+        raise StravaError(
+            f"Strava answered {response.status_code} with a redirect to {where!r} ({path}): "
+            "not followed, as it would carry the app's secret on; check STRAVA_BASE_URL",
+            response.status_code,
+        )
     return response
 
 

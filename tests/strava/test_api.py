@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,13 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import get_access_token
 from strava_auth_helper.errors import StravaError
+from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.token_file import read_token
 from strava_auth_helper.strava import api
 from tests.fakes import base_of, refresh_answer, stored
-from tests.helpers import ACCESS
+from tests.helpers import ACCESS, CLIENT_ID, CLIENT_SECRET, CODE, REFRESH
+
+CREDS = Credentials(CLIENT_ID, CLIENT_SECRET)
 
 ATHLETE_ANSWERS = {
     "larger than any answer": '{"id": 1, "bio": "' + "x" * (api.MAX_BODY + 1) + '"}',
@@ -66,3 +70,44 @@ def test_a_clock_hours_ahead_keeps_a_token_for_its_real_life_and_says_so_once(
 def test_a_clock_within_five_minutes_of_stravas_is_taken_at_its_word() -> None:
     answer: dict[str, object] = {"expires_at": 1_000_000 + 21600 + 200, "expires_in": 21600}
     assert api.in_local_time(answer, now=1_000_000) == answer
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[HTTPServer]:
+    """Another origin, where a redirect from Strava's OAuth endpoints would send the form."""
+    server = HTTPServer()
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda base: api.refresh(base, CREDS, REFRESH),
+        lambda base: api.exchange_code(base, CREDS, CODE),
+        lambda base: api.revoke(base, CREDS, REFRESH, hint="refresh_token"),
+    ],
+    ids=["refresh", "exchange", "revoke"],
+)
+def test_no_oauth_post_follows_a_redirect(
+    httpserver: HTTPServer,
+    elsewhere: HTTPServer,
+    status: int,
+    call: Callable[[str], object],
+) -> None:
+    target = elsewhere.url_for("/collect")
+    httpserver.expect_request("/oauth/token").respond_with_data(
+        "", status=status, headers={"Location": target}
+    )
+    httpserver.expect_request("/oauth/revoke").respond_with_data(
+        "", status=status, headers={"Location": target}
+    )
+    with pytest.raises(StravaError) as caught:
+        call(base_of(httpserver))
+    assert elsewhere.log == []  # the secret and the token went nowhere else
+    assert "not followed" in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert CLIENT_SECRET not in str(caught.value)
