@@ -10,6 +10,8 @@ import sys
 log = logging.getLogger(__name__)
 
 TITLE = "Strava login"
+#: Seconds a notifier may take before it is given up (a hung notify-send must not hang us).
+NOTIFY_TIMEOUT = 10.0
 
 
 def notify(message: str, *, title: str = TITLE) -> bool:
@@ -26,7 +28,7 @@ def notify(message: str, *, title: str = TITLE) -> bool:
         if notifier is None:
             return False
         return _run([notifier, "--app-name", title, "--expire-time", "0", title, message])
-    except OSError:
+    except (OSError, subprocess.SubprocessError):  # not there, or hung: timed out and killed
         log.debug("could not show a notification", exc_info=True)
         return False
 
@@ -37,7 +39,7 @@ def can_notify() -> bool:
 
 
 def _run(argv: list[str]) -> bool:
-    done = subprocess.run(argv, capture_output=True, timeout=10, check=False)
+    done = subprocess.run(argv, capture_output=True, timeout=NOTIFY_TIMEOUT, check=False)
     return done.returncode == 0
 
 

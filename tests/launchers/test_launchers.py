@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper import settings
 from strava_auth_helper.errors import ConfigError
 from strava_auth_helper.launchers import files as launcher
-from strava_auth_helper.launchers import windows_shortcut
+from strava_auth_helper.launchers import notify, windows_shortcut
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.token_file import read_token
@@ -30,12 +31,14 @@ from tests.helpers import (
     CONSOLE_SCRIPT,
     PY_M,
     WINDOWS,
+    Ran,
     http_get,
     require,
 )
 from tests.terminals import browse_redirect, fill_setup_page, started_login
 
 #: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
+Cli = Callable[..., Ran]
 POSIX_LAUNCHERS = pytest.mark.skipif(WINDOWS, reason="runs the Linux and macOS launchers (sh)")
 
 WEIRD = 'Mon dossier "été" $HOME 100% \\ ü'
@@ -493,3 +496,19 @@ def test_the_desktop_launcher_opened_by_gio_under_x_reaches_the_browser_without_
     assert read_token(token_path).athlete["id"] == 134815
     assert CLIENT_SECRET in (isolated_env / ".env").read_text()
     assert not notified.exists()  # nothing went wrong that a page could not say
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="notify-send is Linux's")
+def test_a_hanging_notify_send_still_lets_the_launchers_error_line_out(
+    cli: Cli, busy_port: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hanging = tmp_path / "bin" / "notify-send"
+    hanging.parent.mkdir()
+    hanging.write_text("#!/bin/sh\nexec sleep 60\n")  # a desktop whose notifier never answers
+    hanging.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{hanging.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(notify, "NOTIFY_TIMEOUT", 0.5)
+    ran = cli("login", "--launcher", "--port", str(busy_port))
+    assert ran.code == 1
+    assert ran.err.startswith(f"strava-auth: error: port {busy_port} is already in use")
+    assert ran.err.count("\n") == 1  # the one line, and no TimeoutExpired traceback
