@@ -67,7 +67,15 @@ def render(
 
 
 def desktop_entry(argv: list[str], name: str = NAME, *, terminal: bool = True) -> str:
-    """A freedesktop.org Desktop Entry that runs ``argv`` (in a terminal, or without one)."""
+    """A freedesktop.org Desktop Entry that runs ``argv`` (in a terminal, or without one).
+
+    A program whose path holds ``%`` is run by ``env``: GLib looks for it by its escaped
+    name (``%%``), finds none and refuses the whole file.
+    """
+    if "%" in argv[0]:
+        if "=" in argv[0]:  # env would take it for a variable to set
+            raise ConfigError("the interpreter's path holds both % and =; cannot write a launcher")
+        argv = ["env", *argv]
     exec_line = " ".join(_desktop_quote(a) for a in argv)
     return (
         "[Desktop Entry]\n"

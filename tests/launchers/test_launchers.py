@@ -512,3 +512,30 @@ def test_a_hanging_notify_send_still_lets_the_launchers_error_line_out(
     assert ran.code == 1
     assert ran.err.startswith(f"strava-auth: error: port {busy_port} is already in use")
     assert ran.err.count("\n") == 1  # the one line, and no TimeoutExpired traceback
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="gio and Xvfb are Linux's")
+def test_a_launcher_under_a_folder_with_a_percent_sign_is_launched_by_gio(tmp_path: Path) -> None:
+    require(shutil.which("gio") is not None, "gio", "apt-get install libglib2.0-bin")
+    require(shutil.which("xvfb-run") is not None, "Xvfb", "apt-get install xvfb")
+    folder = tmp_path / "100% strava"
+    folder.mkdir()
+    python = folder / "python"  # stands in for the interpreter: says how it was run
+    python.write_text('#!/bin/sh\nprintf "ran: %s\\n" "$@"\n')
+    python.chmod(0o755)
+    desktop_file = launcher.install(tmp_path, kind="linux", python=str(python))
+    assert parse_desktop_exec(desktop_file.read_text())[:2] == ["env", str(python)]
+    launched = subprocess.run(  # (its output ends once the program it started has ended too)
+        ["xvfb-run", "-a", "gio", "launch", str(desktop_file)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    ran = [line.removeprefix("ran: ") for line in launched.stdout.splitlines()]
+    assert ran[:4] == ["-m", "strava_auth_helper", "login", "--launcher"]
+
+
+def test_a_percent_and_an_equals_sign_in_the_interpreters_path_is_one_line() -> None:
+    with pytest.raises(ConfigError, match="both % and ="):
+        launcher.render("linux", "/home/a=b/100% strava/python")
