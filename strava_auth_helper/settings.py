@@ -199,6 +199,12 @@ def _url_setting(name: str) -> str:
     url = os.environ.get(name, "").strip()
     if url and not url.startswith(("http://", "https://")):
         raise ConfigError(f"{name} must start with http:// or https:// (got {clean(url, 80)!r})")
+    host = urlsplit(url).hostname or ""
+    if url.startswith("http://") and host not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigError(
+            f"{name} is http:// to another computer ({clean(host, 60)}): the client secret "
+            "and tokens would cross the network unencrypted; use https://"
+        )
     return url.rstrip("/")
 
 

@@ -111,6 +111,13 @@ APP_CHECK_ANSWERS: dict[str | None, tuple[int, dict[str, Any]]] = {
             "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
         },
     ),
+    "inactive": (
+        403,
+        {
+            "message": "Forbidden",
+            "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
+        },
+    ),
 }
 
 

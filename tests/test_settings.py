@@ -111,6 +111,31 @@ def test_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
         settings.base_url()
 
 
+@pytest.mark.parametrize("name", ["STRAVA_BASE_URL", "STRAVA_API_URL"])
+@pytest.mark.parametrize(
+    ("url", "taken"),
+    [
+        ("http://strava.example.org", False),
+        ("http://192.168.1.5:8080", False),
+        ("http://localhost:5001", True),
+        ("http://127.0.0.1:9", True),
+        ("http://[::1]:9", True),
+        ("https://strava.example.org", True),
+    ],
+)
+def test_secrets_never_go_in_clear_to_another_computer(
+    monkeypatch: pytest.MonkeyPatch, name: str, url: str, taken: bool
+) -> None:
+    monkeypatch.setenv(name, url)
+    read = settings.base_url if name == "STRAVA_BASE_URL" else settings.api_base_url
+    if taken:
+        assert read() == url
+        return
+    with pytest.raises(ConfigError, match=f"{name} .*https://") as caught:
+        read()
+    assert "\n" not in str(caught.value)
+
+
 def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -> None:
     isolated_env.mkdir()
     (isolated_env / ".env").write_text("OTHER=1\nSTRAVA_CLIENT_ID=5\n")
@@ -121,7 +146,7 @@ def test_save_credentials_is_private_and_keeps_other_lines(isolated_env: Path) -
     assert "OTHER=1" in text
     assert "STRAVA_CLIENT_ID=5" not in text
     assert load_credentials() == Credentials(77, "new'secret\\x")
-    assert os.listdir(isolated_env) == [".env"]
+    assert sorted(os.listdir(isolated_env)) == [".env", ".env.lock"]  # no temporary file
 
 
 def test_save_credentials_creates_a_private_file(isolated_env: Path) -> None:

@@ -170,7 +170,11 @@ class _Login:
         """The login's outcome (a result or an error to raise); None: it goes on."""
         if isinstance(arrival.what, Redirect):
             return self._on_redirect(arrival, arrival.what)
-        accepted = self.app.from_form(arrival.what)  # the set-up page's form
+        try:
+            accepted = self.app.from_form(arrival.what)  # the set-up page's form
+        except AppInactiveError as exc:
+            arrival.answer(pages.failed(str(exc), self.audience, failure_advice(exc)))
+            return exc
         arrival.answer(self._authorize(accepted) if isinstance(accepted, Credentials) else accepted)
         return None
 

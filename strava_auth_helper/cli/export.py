@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from ..model.token import Token
     from ..store.paths import token_path
 
+    if sys.stdout is None:  # started with it closed (>&-)
+        raise ConfigError("standard output is closed: the token has nowhere to go (kept here)")
     if sys.stdout.isatty() and not args.yes:
         raise ConfigError(
             "standard output is a terminal, where the refresh token would stay in the "

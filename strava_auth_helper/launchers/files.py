@@ -139,7 +139,8 @@ def windows_cmd(argv: list[str], short_python: str | None = None) -> str:
 
 
 def _cmd_line(argv: list[str]) -> str:
-    return " ".join(f'"{a}"' if any(c in a for c in " &^()") else a for a in argv)
+    # cmd.exe splits at spaces, ; , and = too, and runs & ^ ( ) as its own: such paths quoted
+    return " ".join(f'"{a}"' if any(c in a for c in " &^();,=") else a for a in argv)
 
 
 def short_path(path: str) -> str | None:

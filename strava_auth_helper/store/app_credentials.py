@@ -9,6 +9,7 @@ from dotenv import dotenv_values
 from ..errors import ConfigError
 from ..model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials, parse_client_id
 from ..model.token import NO_PROFILE, Profile
+from .lock import TokenLock
 from .paths import config_env_file
 from .private_files import make_private_dirs, write_private
 
@@ -20,12 +21,13 @@ def save_credentials(credentials: Credentials, profile: Profile = NO_PROFILE) ->
     """
     path = config_env_file(profile)
     make_private_dirs(path.parent)
-    lines = _other_lines(path)
-    lines += [
-        f"{ENV_CLIENT_ID}={credentials.client_id}",
-        f"{ENV_CLIENT_SECRET}={_dotenv_quote(credentials.client_secret)}",
-    ]
-    write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
+    with TokenLock(path):  # another login saving at once: one after the other
+        lines = _other_lines(path)
+        lines += [
+            f"{ENV_CLIENT_ID}={credentials.client_id}",
+            f"{ENV_CLIENT_SECRET}={_dotenv_quote(credentials.client_secret)}",
+        ]
+        write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
     return path
 
 
@@ -40,11 +42,13 @@ def forget_credentials(profile: Profile = NO_PROFILE) -> Path | None:
     values = _values(path)
     if ENV_CLIENT_ID not in values and ENV_CLIENT_SECRET not in values:
         return None
-    lines = _other_lines(path)
-    if any(line.strip() for line in lines):
-        write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
-    else:
-        path.unlink()
+    with TokenLock(path) as lock:
+        lines = _other_lines(path)
+        if any(line.strip() for line in lines):
+            write_private(path, ("\n".join(lines) + "\n").encode("utf-8"))
+        else:
+            path.unlink()
+            lock.discard()
     return path
 
 

@@ -95,11 +95,16 @@ def refused_credential(base_url: str, credentials: Credentials) -> str | None:
     Asked with a code Strava never issued: Strava checks the app before the code *(observed)*,
     so an answer about the code means both are right. Anything else (no answer, another
     error) is None: the code exchange still checks them.
+
+    Raises:
+        AppInactiveError: Strava says the app is inactive (no login can help).
     """
     try:
         exchange_code(base_url, credentials, APP_CHECK_CODE, fresh=False)
     except AppCredentialsError as exc:
         return exc.field
+    except AppInactiveError:
+        raise  # Strava's page cannot help: said before it opens
     except StravaError:
         return None
     return None  # pragma: no cover - Strava took a code it never issued

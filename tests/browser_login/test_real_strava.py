@@ -17,8 +17,8 @@ from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_auth
 from strava_auth_helper.demo.strava_rules import APP_401, INACTIVE
 from strava_auth_helper.settings import find_credentials
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import APP, beyond_checks, expect_login
-from tests.helpers import CODE, Ran, http_get
+from tests.fakes import APP, beyond_checks, expect_app_check, expect_login
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, Ran, http_get
 from tests.terminals import LoginRun, sim_login
 
 Cli = Callable[..., Ran]
@@ -192,3 +192,16 @@ def test_logout_with_a_wrong_secret_names_it_and_keeps_the_token(
     assert "try again" not in ran.err
     assert "a-wrong-secret" not in ran.err
     assert token_path.exists()
+
+
+def test_credentials_from_the_settings_of_an_inactive_app_end_before_any_page(
+    strava: HTTPServer, cli: Cli, token_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expect_app_check(strava, refused="inactive")
+    monkeypatch.setenv("STRAVA_CLIENT_ID", str(CLIENT_ID))
+    monkeypatch.setenv("STRAVA_CLIENT_SECRET", CLIENT_SECRET)
+    ran = cli("login", "--no-browser", "--port", "0", "--token-file", str(token_path))
+    assert ran.code == 6
+    assert ran.err.count("\n") == 1
+    assert "inactive" in ran.err
+    assert "oauth/authorize" not in ran.out

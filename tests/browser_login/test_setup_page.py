@@ -230,3 +230,17 @@ def test_a_secret_in_the_environment_that_would_win_over_the_page_s_is_named(
     assert "STRAVA_CLIENT_SECRET from $STRAVA_CLIENT_SECRET" in str(error)
     assert "a-wrong-secret" not in str(error) + page
     assert read_token(token_path).athlete["id"] == 134815  # saved all the same
+
+
+def test_an_app_strava_calls_inactive_at_the_check_never_reaches_stravas_page(
+    setup_run: LoginRun, strava: HTTPServer, token_path: Path
+) -> None:
+    expect_app_check(strava, refused="inactive")
+    assert setup_run.setup_url is not None
+    answer = fill_setup_page(setup_run.setup_url, CLIENT_ID, CLIENT_SECRET)
+    assert answer.status_code != 303  # not sent on to Strava's page
+    assert "inactive" in answer.text
+    error = setup_run.failure()
+    assert isinstance(error, errors.AppInactiveError)
+    assert error.exit_code == 6
+    assert not token_path.exists()

@@ -91,7 +91,7 @@ def test_desktop_exec_round_trips_awkward_paths() -> None:
     name, content = launcher.render("linux", python)
     assert name.endswith(".desktop")
     assert "Terminal=true" in content
-    assert parse_desktop_exec(content) == launcher.command(python)
+    assert parse_desktop_exec(content) == ["env", *launcher.command(python)]  # (it has a %)
     assert parse_desktop_exec(content)[-2:] == ["--launcher", "--pause"]
 
 
@@ -138,6 +138,13 @@ def test_windows_cmd_quotes_and_escapes() -> None:
     assert last == f"{quoted} -m strava_auth_helper login --launcher --pause"
     with pytest.raises(ConfigError):
         launcher.render("windows", 'C:\\a"b\\python.exe')
+
+
+@pytest.mark.parametrize("folder", ["a;b", "a,b", "a=b"])
+def test_windows_cmd_quotes_what_cmd_exe_splits_at(folder: str) -> None:
+    python = f"C:\\{folder}\\python.exe"
+    last = launcher.render("windows", python)[1].split("\r\n")[-2]
+    assert last.startswith(f'"{python}" -m strava_auth_helper')
 
 
 def test_line_breaks_are_refused() -> None:
