@@ -8,7 +8,9 @@ from pathlib import Path
 
 from .. import settings
 from ..errors import (
+    COMMAND,
     AppCredentialsError,
+    HandedOverError,
     KeyringError,
     MissingExtraError,
     ReauthorizationRequiredError,
@@ -37,9 +39,17 @@ def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
         StravaError: Strava could not be told; the token file is kept (unless ``local_only``).
     """
     with TokenLock(path) as lock:
-        token = read_token(path)  # fails clearly when there is nothing to log out of
-        told = False if local_only else _tell_strava(path, token, profile)
-        _forget_refresh_token(token, local_only=local_only)
+        try:
+            token: Token | None = read_token(path)  # fails clearly when there is nothing
+        except HandedOverError as exc:
+            if not local_only:
+                raise HandedOverError(
+                    f"{exc}; to clear the record of it here: `{COMMAND} logout --local-only`"
+                ) from None
+            token = None  # no token here: the record of where it went is all that goes
+        told = False if local_only or token is None else _tell_strava(path, token, profile)
+        if token is not None:
+            _forget_refresh_token(token, local_only=local_only)
         retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
         lock.discard()
     if profile.name and path.parent == profile_dir(profile):

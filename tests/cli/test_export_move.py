@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper import HandedOverError, get_access_token
 from strava_auth_helper.store.token_file import read_token
 from tests.fakes import expect_refresh, stored
-from tests.helpers import ACCESS, NEW_REFRESH, REFRESH, Ran
+from tests.helpers import ACCESS, NEW_REFRESH, PY_M, REFRESH, WINDOWS, Ran
 
 Cli = Callable[..., Ran]
 
@@ -68,3 +70,50 @@ def test_to_without_move_is_a_usage_mistake_and_changes_nothing(cli: Cli, token_
     assert "add --move" in ran.err
     assert ran.out == ""
     assert token_path.read_bytes() == before
+
+
+def test_logout_local_only_clears_a_handed_over_file(cli: Cli, token_path: Path) -> None:
+    stored(token_path, 3600)
+    assert cli("export", "--move", "--token-file", str(token_path)).code == 0
+    plain = cli("logout", "--token-file", str(token_path))
+    assert plain.code == 1
+    assert "handed over" in plain.err  # it says where the token went...
+    assert "--local-only" in plain.err  # ...and how to clear the record here
+    ran = cli("logout", "--local-only", "--token-file", str(token_path))
+    assert ran.code == 0, ran.err
+    assert not token_path.exists()
+
+
+@pytest.mark.skipif(WINDOWS, reason="closes standard output with the POSIX shell's >&-")
+def test_export_move_with_standard_output_closed_is_one_line_and_keeps_the_token(
+    token_path: Path,
+) -> None:
+    stored(token_path, 3600)
+    before = token_path.read_bytes()
+    ran = subprocess.run(
+        ["sh", "-c", 'exec "$@" >&-', "sh", *PY_M, "export", "--move"]
+        + ["--token-file", str(token_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ran.returncode == 1
+    assert ran.stderr.count("\n") == 1
+    assert "standard output is closed" in ran.stderr
+    assert token_path.read_bytes() == before
+
+
+@pytest.mark.skipif(WINDOWS, reason="a POSIX shell's pipeline")
+def test_export_move_into_a_consumer_that_is_gone_keeps_the_token(token_path: Path) -> None:
+    # A consumer that exits before reading: the write fails, and nothing is handed over.
+    stored(token_path, 3600)
+    before = token_path.read_bytes()
+    command = " ".join(shlex.quote(a) for a in [*PY_M, "export", "--move"])
+    ran = subprocess.run(
+        ["sh", "-c", f"{command} --token-file {shlex.quote(str(token_path))} | true"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "Traceback" not in ran.stderr
+    assert token_path.read_bytes() == before  # still here, to hand over again
