@@ -55,6 +55,8 @@ docs: venv
 	@echo "== the docs site, strictly (sphinx-build -W --keep-going)"
 	$(BIN)/pip install -q -e '.[docs]'
 	$(BIN)/sphinx-build -q -W --keep-going -b html docs docs/_build/html
+	@# a flag copied from the site must work: no "--scope" turned into an en dash
+	@! grep -rlE '–[a-z]' docs/_build/html --include='*.html' || (echo "en dash before a word"; false)
 
 actionlint: venv
 	@echo "== the GitHub workflows and the worked example (actionlint)"

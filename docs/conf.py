@@ -32,6 +32,7 @@ source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build"]
 myst_heading_anchors = 3  # links to a section by its title: page.md#a-heading
 myst_enable_extensions = ["colon_fence"]
+smartquotes = False  # "--force" stays two hyphens (an en dash cannot be copied into a shell)
 
 html_theme = "furo"
 html_title = f"strava-auth-helper {release}"

@@ -67,13 +67,12 @@ def add_common(parser: ArgumentParser) -> None:
     )
 
 
-def add_token_file(parser: ArgumentParser) -> None:
-    """--token-file."""
-    parser.add_argument(
-        "--token-file",
-        metavar="PATH",
-        help="token file (default: $STRAVA_TOKEN_FILE, else token.json in the config folder)",
-    )
+def add_token_file(
+    parser: ArgumentParser,
+    default: str = "$STRAVA_TOKEN_FILE, else token.json in the config folder",
+) -> None:
+    """--token-file, and what it is when not given."""
+    parser.add_argument("--token-file", metavar="PATH", help=f"token file (default: {default})")
 
 
 def add_browser_options(parser: ArgumentParser) -> None:

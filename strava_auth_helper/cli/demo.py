@@ -17,7 +17,7 @@ def configure(parser: ArgumentParser) -> None:
         "Strava app or account needed. The token goes to a throw-away file unless "
         "--token-file is given."
     )
-    common.add_token_file(parser)
+    common.add_token_file(parser, "a throw-away file; never $STRAVA_TOKEN_FILE")
     common.add_browser_options(parser)
     common.add_flag(
         parser,

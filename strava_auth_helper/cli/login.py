@@ -37,8 +37,18 @@ def configure(parser: ArgumentParser) -> None:
         metavar="SECONDS",
         help="give up after this long (default: %(default)g)",
     )
+    parser.add_argument(
+        "--add-scope",
+        type=common.scope,
+        metavar="SCOPE",
+        help="ask for these scopes on top of those the token has (the token here is replaced "
+        "only once Strava granted the new one)",
+    )
     common.add_flag(
-        parser, "--force", "ask Strava to show the authorize page again (approval_prompt=force)"
+        parser,
+        "--force",
+        "ask Strava to show the authorize page again (approval_prompt=force; done by itself "
+        "when a login asks for more scopes than the token has)",
     )
     common.add_flag(
         parser, "--pause", "wait for Enter before exiting (used by the double-click launchers)"
@@ -67,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     """Log in; the login itself says who logged in and where the token went."""
     from ..browser_login import pages
     from ..browser_login.flow import LoginOptions
-    from ..commands.login import log_in
+    from ..commands.login import log_in, with_added
     from ..store.paths import token_path
 
     options = LoginOptions(
@@ -87,5 +97,7 @@ def run(args: argparse.Namespace) -> int:
         setup_in_browser=args.setup_in_browser or args.launcher,
         reset_credentials=args.reset_credentials,
     )
+    if args.add_scope:
+        options.scope = with_added(options, args.add_scope)
     log_in(options)
     return 0

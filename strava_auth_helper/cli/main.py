@@ -82,7 +82,10 @@ def build_parser(command: str | None = None) -> ArgumentParser:
     parser.add_argument("--profile", metavar="NAME", type=common.profile, help=common.PROFILE_HELP)
     sub = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
     for name, (module_name, summary) in COMMANDS.items():
-        command_parser = sub.add_parser(name, help=summary)
+        # every command's help starts with what it does (its own description may say more)
+        command_parser = sub.add_parser(
+            name, help=summary, description=summary[:1].upper() + summary[1:] + "."
+        )
         if command in (None, name):
             module = import_module(f".{module_name}", __package__)
             common.add_common(command_parser)

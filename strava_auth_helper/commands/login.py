@@ -8,15 +8,21 @@ from .. import settings
 from ..browser_login import pages
 from ..browser_login.flow import LoginOptions, LoginResult, run_login
 from ..browser_login.frontends import Frontend, NotebookFrontend, running_kernel
-from ..errors import LOGIN_COMMAND, MissingCredentialsError, ScopesNotGrantedError
+from ..errors import (
+    LOGIN_COMMAND,
+    MissingCredentialsError,
+    ScopesNotGrantedError,
+    StravaAuthError,
+)
 from ..launchers.notify import notify
-from ..model.scopes import DEFAULT_SCOPE, check_scopes
+from ..model.scopes import DEFAULT_SCOPE, check_scopes, missing_scopes, split_scopes
 from ..model.token import Token
 from ..settings import FoundCredentials
 from ..store import refresh_tokens
 from ..store.app_credentials import forget_credentials
 from ..store.location import PathArg
 from ..store.paths import token_path
+from ..store.token_file import read_token
 
 
 def login(
@@ -88,6 +94,9 @@ def log_in(options: LoginOptions) -> LoginResult:
         StravaAuthError: as for :func:`login`.
     """
     refresh_tokens.place(options.store).check_usable()  # before a code is spent
+    # Asked for more than the token has: with approval_prompt=auto Strava would only grant
+    # again, unasked, what was granted before.
+    options.force = options.force or bool(missing_scopes(options.scope, _granted(options)))
     frontend = _frontend(options)
     if options.reset_credentials:
         forgotten = forget_credentials(options.profile)
@@ -108,6 +117,24 @@ def log_in(options: LoginOptions) -> LoginResult:
             result.missing_scopes,
         )
     return result
+
+
+def _granted(options: LoginOptions) -> str | None:
+    """The scopes the token there was granted (None: no usable token, or not said)."""
+    try:
+        return read_token(options.token_path).scope
+    except StravaAuthError:
+        return None
+
+
+def with_added(options: LoginOptions, added: str) -> str:
+    """What the token there was granted, and ``added``: what a login asks to add permissions.
+
+    Raises:
+        NotLoggedInError, TokenFileError: there is no token to add to.
+    """
+    granted = read_token(options.token_path).scope
+    return check_scopes(",".join([*split_scopes(granted), *split_scopes(added)]))
 
 
 def _found(options: LoginOptions) -> FoundCredentials | None:

@@ -101,6 +101,9 @@ def press_authorize(
 ) -> str:
     """Play the athlete without a browser: open the authorize page and press a button.
 
+    Where Strava sends the athlete straight back (``approval_prompt=auto`` after an earlier
+    grant), there is no button to press.
+
     Returns the body of the page the redirect lands on (the loopback catcher's page).
     """
     query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
@@ -113,6 +116,9 @@ def press_authorize(
     # context of its first use, so it would not see a CA bundle ($SSL_CERT_FILE) set later.
     https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
     opener = urllib.request.build_opener(https)
+    with opener.open(authorize_url, timeout=30) as page:
+        if page.geturl() != authorize_url:  # approval_prompt=auto: sent back at once, unasked
+            return str(page.read().decode("utf-8"))
     with opener.open(accept, data=body, timeout=30) as answer:
         return str(answer.read().decode("utf-8"))
 
@@ -197,6 +203,11 @@ class _Handler(HeadTrackingHandler):
         if problem:
             self._json(400, error("Bad Request", "Application", problem, "invalid"))
             return
+        with self.server.state.lock:
+            before = self.server.state.authorized
+        if before is not None and query.get("approval_prompt") != "force":
+            self._redirect(query["redirect_uri"], query.get("state", ""), before)  # unasked
+            return
         requested = [s for s in query.get("scope", "read").split(",") if s in SCOPES]
         self._html(200, authorize_page(requested, query))
 
@@ -205,15 +216,24 @@ class _Handler(HeadTrackingHandler):
         if check_authorize({"client_id": "1", "redirect_uri": redirect_uri}):
             self._json(400, error("Bad Request", "Application", "redirect_uri", "invalid"))
             return
-        params = {"state": form.get("state", [""])[0]}
+        state = form.get("state", [""])[0]
         if form.get("action", [""])[0] == "cancel":
-            params["error"] = "access_denied"
-        else:
-            code = secrets.token_hex(20)
-            scope = ",".join(s for s in SCOPES if s in form.get("scope", []))
-            with self.server.state.lock:
-                self.server.state.codes[code] = scope
-            params.update(code=code, scope=scope)
+            params = {"state": state, "error": "access_denied"}
+            self.send_body(
+                302, b"", "text/plain", {"Location": f"{redirect_uri}?{urlencode(params)}"}
+            )
+            return
+        scope = ",".join(s for s in SCOPES if s in form.get("scope", []))
+        with self.server.state.lock:
+            self.server.state.authorized = scope
+        self._redirect(redirect_uri, state, scope)
+
+    def _redirect(self, redirect_uri: str, state: str, scope: str) -> None:
+        """Back to the app with a new code for ``scope``."""
+        code = secrets.token_hex(20)
+        with self.server.state.lock:
+            self.server.state.codes[code] = scope
+        params = {"state": state, "code": code, "scope": scope}
         self.send_body(302, b"", "text/plain", {"Location": f"{redirect_uri}?{urlencode(params)}"})
 
     def _token(self, got: dict[str, str]) -> None:
@@ -236,7 +256,7 @@ class _Handler(HeadTrackingHandler):
                 self._json(401, error("Authorization Error", "Athlete", "access_token", "invalid"))
                 return
             state.access.clear()
-            state.refresh_token = None
+            state.refresh_token, state.authorized = None, None
         self._json(200, {"access_token": token})
 
     def _api(self, needs: str | None, answer: _Answer) -> None:

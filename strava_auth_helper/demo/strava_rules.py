@@ -51,6 +51,8 @@ class State:
     #: What every API call is answered instead (e.g. :data:`INACTIVE`); OAuth is unchanged.
     api_refusal: _Answer | None = None
     refusals: dict[str, int] = field(default_factory=dict)  # code -> times refused so far
+    #: What the athlete last authorized: ``approval_prompt=auto`` grants it again, unasked.
+    authorized: str | None = None
 
 
 def check_authorize(query: dict[str, str]) -> str | None:
@@ -88,7 +90,7 @@ def revoke(state: State, authorization: str | None, token: str) -> _Answer:
     state.requests.append("POST /oauth/revoke")
     if token and (token == state.refresh_token or token in state.access):
         state.access.clear()
-        state.refresh_token = None
+        state.refresh_token, state.authorized = None, None
     return 200, {}
 
 

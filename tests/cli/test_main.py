@@ -20,6 +20,7 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from strava_auth_helper import TokenFileError, get_access_token
+from strava_auth_helper.cli.main import COMMANDS
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
@@ -704,3 +705,17 @@ def test_every_command_through_the_console_script(sim_env: SimulatedStrava, tmp_
     assert logged_out.returncode == 0, logged_out.stderr
     assert "access revoked at Strava" in logged_out.stdout
     assert not other.exists()
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_every_commands_help_starts_with_what_it_does(cli: Cli, command: str) -> None:
+    ran = cli(command, "--help")
+    assert ran.code == 0
+    first = ran.out.split("\n\n")[1]  # after the usage
+    assert not first.startswith(("options:", "positional arguments:")), first
+    assert first[0].isupper(), first
+    assert first.rstrip().endswith("."), first
+
+
+def test_the_demos_help_does_not_claim_strava_token_file(cli: Cli) -> None:
+    assert "never $STRAVA_TOKEN_FILE" in " ".join(cli("demo", "--help").out.split())
