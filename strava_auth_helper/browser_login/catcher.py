@@ -47,6 +47,7 @@ class Catcher:
         self._timed_out = False
         self._setup_page: Callable[[], pages.Page] | None = None
         self.setup_path: str | None = None  # the set-up page's one-time path, once served
+        self._shortcut: tuple[str, str] | None = None  # (short path, where it leads)
         self.audience = pages.TERMINAL  # whom the catcher's own pages speak to
 
     @property
@@ -77,6 +78,19 @@ class Catcher:
             self.setup_path = self.setup_path or SETUP_PREFIX + secrets.token_urlsafe(24)
             self._setup_page = page
         return f"http://{HOST}:{self.port}{self.setup_path}"
+
+    def shortcut(self, url: str) -> str:
+        """A short address, to type by hand, that sends the browser on to ``url``."""
+        with self._lock:
+            self._shortcut = ("/go/" + secrets.token_urlsafe(6), url)  # 48 random bits
+        return f"http://{HOST}:{self.port}{self._shortcut[0]}"
+
+    def shortcut_target(self, path: str) -> str | None:
+        """Where the short address at ``path`` sends the browser; None: no such address."""
+        path_and_url = self._shortcut
+        if path_and_url is None or not hmac.compare_digest(path, path_and_url[0]):
+            return None
+        return path_and_url[1]
 
     def setup_page(self, path: str) -> Callable[[], pages.Page] | None:
         """The set-up page, where ``path`` is its one-time path; else None."""
@@ -183,6 +197,10 @@ class _Handler(HeadTrackingHandler):
         if not self.path.startswith("/") or url.scheme or url.netloc:  # absolute-form, //host
             self._send(pages.bad_request("Unexpected request target."))
             return
+        target = catcher.shortcut_target(url.path)
+        if target is not None:
+            self._send_on(target)
+            return
         if url.path != CALLBACK_PATH:
             setup = catcher.setup_page(url.path)
             self._send(setup() if setup is not None else pages.not_found())
@@ -207,12 +225,15 @@ class _Handler(HeadTrackingHandler):
         try:
             if isinstance(reply, pages.Page):
                 self._send(reply)
-            else:  # on to Strava's authorize page (303: the browser GETs it)
-                headers = dict(_PAGE_HEADERS, Location=reply)
-                headers["Referrer-Policy"] = "no-referrer"  # Strava is not told of this page
-                self.send_body(303, b"", "text/plain; charset=utf-8", headers)
+            else:  # on to Strava's authorize page
+                self._send_on(reply)
         finally:
             arrival.replied()
+
+    def _send_on(self, location: str) -> None:
+        """303: the browser GETs ``location`` (Strava is not told of this page)."""
+        headers = dict(_PAGE_HEADERS, Location=location, **{"Referrer-Policy": "no-referrer"})
+        self.send_body(303, b"", "text/plain; charset=utf-8", headers)
 
     def do_POST(self) -> None:
         """The set-up form; nothing else takes a POST."""

@@ -120,6 +120,7 @@ class _Login:
         if options.open_browser:
             self.place = browser.Place(browser.DESKTOP) if opener else browser.detect()
         self.credentials: Credentials | None = None  # of the try under way
+        self.short = ""  # the short address that leads to the page the browser should show
         self.app = AppCredentials(
             options.base_url,
             catcher,
@@ -141,7 +142,7 @@ class _Login:
             self.frontend.show_address(url)
             timeout = self.options.timeout
         paste = self._open_browser_or_explain(url)
-        self.frontend.waiting(timeout, STRAVA_ERROR_PAGE if credentials else None)
+        self.frontend.waiting(timeout, STRAVA_ERROR_PAGE if credentials else None, self.short)
         deadline = time.monotonic() + timeout
         while True:
             arrival = self.frontend.wait(self.catcher, max(0.0, deadline - time.monotonic()), paste)
@@ -282,10 +283,12 @@ class _Login:
 
         Returns where to read a pasted address from, if that is offered.
         """
+        self.short = self.catcher.shortcut(url)  # to type where no browser opens, or again
         if self.place is not None:
             if self.place.has_browser:
                 opener = self.opener or partial(browser.open_url, place=self.place)
-                browser.open_in_background(opener, url, self.frontend.browser_failed)
+                failed = partial(self.frontend.browser_failed, self.short)
+                browser.open_in_background(opener, url, lambda _: failed())
                 return None
             for line in browser.instructions(self.place, self.catcher.port):
                 self.frontend.say(line)

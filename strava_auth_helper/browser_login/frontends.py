@@ -42,16 +42,19 @@ class Frontend:
         self.say("Open this address in a browser to authorize access to Strava:")
         self.say(url)
 
-    def waiting(self, timeout: float, hint: tuple[str, Words] | None) -> None:
-        """The login waits for the browser: for how long, how to cancel, and ``hint``."""
+    def waiting(self, timeout: float, hint: tuple[str, Words] | None, short: str = "") -> None:
+        """The login waits for the browser: for how long, how to cancel, and ``hint``.
+
+        ``short`` is a short address that leads to the page the browser should show.
+        """
         self.say(f"Waiting for the browser (up to {_span(timeout)}; {self.cancel} to cancel)...")
         if hint is not None:
             self.say(f"If {hint[0]}: {hint[1].text()}")
 
     cancel = "press Ctrl+C"
 
-    def browser_failed(self, url: str) -> None:
-        """No browser could be opened for ``url``."""
+    def browser_failed(self, short: str) -> None:
+        """No browser could be opened; ``short`` leads where it should have gone."""
         self.say("Could not open a browser: open the address above yourself.")
 
     def show_setup(self, url: str) -> None:

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     """Log in; the login itself says who logged in and where the token went."""
     from ..browser_login import pages
     from ..browser_login.flow import LoginOptions
-    from ..commands.login import log_in, with_added
+    from ..commands.login import bring_back, log_in, with_added
     from ..store.paths import token_path
 
     options = LoginOptions(
@@ -99,5 +99,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.add_scope:
         options.scope = with_added(options, args.add_scope)
+    if args.launcher and bring_back(options):  # double-clicked while one waits
+        return 0
     log_in(options)
     return 0

@@ -103,9 +103,10 @@ def _run(args: argparse.Namespace) -> int:
     except StravaAuthError as exc:
         common.error(str(exc))
         if getattr(args, "launcher", False):  # no terminal shows that line: the desktop does
+            from ..commands.login import for_the_desktop
             from ..launchers.notify import notify
 
-            notify(f"The login did not finish: {exc}")
+            notify(for_the_desktop(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         common.error("cancelled")

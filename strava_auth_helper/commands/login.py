@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import sys
+from pathlib import Path
 
 from .. import settings
-from ..browser_login import pages
+from ..browser_login import browser, pages
 from ..browser_login.flow import LoginOptions, LoginResult, run_login
 from ..browser_login.frontends import Frontend, NotebookFrontend, running_kernel
+from ..browser_login.words import Words
 from ..errors import (
     LOGIN_COMMAND,
+    AppInactiveError,
+    LoginDeclinedError,
+    LoginTimeoutError,
     MissingCredentialsError,
+    PortInUseError,
     ScopesNotGrantedError,
     StravaAuthError,
 )
@@ -21,7 +30,8 @@ from ..settings import FoundCredentials
 from ..store import refresh_tokens
 from ..store.app_credentials import forget_credentials
 from ..store.location import PathArg
-from ..store.paths import token_path
+from ..store.paths import config_dir, token_path
+from ..store.private_files import write_private
 from ..store.token_file import read_token
 
 
@@ -105,7 +115,11 @@ def log_in(options: LoginOptions) -> LoginResult:
             if forgotten
             else "No app credentials were saved on this computer (for this profile)."
         )
-    result = run_login(options, _found(options), frontend=frontend)
+    try:
+        result = run_login(options, _found(options), frontend=frontend)
+    finally:
+        if isinstance(frontend, DesktopFrontend):
+            frontend.done()
     frontend.say(f"Logged in as {result.token.athlete_name}; token saved to {result.token_path}")
     if result.missing_scopes:
         raise ScopesNotGrantedError(
@@ -149,15 +163,84 @@ def _frontend(options: LoginOptions) -> Frontend:
     if running_kernel():
         return NotebookFrontend()
     if options.audience == pages.DESKTOP:
-        return DesktopFrontend()
+        return DesktopFrontend(waiting_record(options))
     typing = not options.setup_in_browser and sys.stdin is not None and sys.stdin.isatty()
     return Frontend(prompts=typing)
 
 
 class DesktopFrontend(Frontend):
-    """A double-click's login: lines as a terminal's, and the desktop told what matters."""
+    """A double-click's login: lines as a terminal's, and the desktop told what matters.
 
-    def browser_failed(self, url: str) -> None:
-        """The browser could not be opened: the address goes to a notification (then the line)."""
-        notify(f"Could not open a browser. Open this address in one to log in:\n{url}")
-        super().browser_failed(url)
+    While it waits, a second double-click finds it (:func:`bring_back`) by ``record``.
+    """
+
+    def __init__(self, record: Path) -> None:
+        super().__init__()
+        self.record = record
+
+    def waiting(self, timeout: float, hint: tuple[str, Words] | None, short: str = "") -> None:
+        """As at a terminal; and where this login waits, for the next double-click."""
+        super().waiting(timeout, hint, short)
+        with contextlib.suppress(OSError, StravaAuthError):  # then a second one starts anew
+            write_private(self.record, json.dumps({"pid": os.getpid(), "at": short}).encode())
+
+    def done(self) -> None:
+        """The login is over: it no longer says it waits (unless another one said so since)."""
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            if json.loads(self.record.read_bytes())["pid"] == os.getpid():
+                self.record.unlink()
+
+    def browser_failed(self, short: str) -> None:
+        """The browser could not be opened: a short address goes to a notification."""
+        notify(f"Your web browser could not be opened. Open it, and go to {short} to log in.")
+        super().browser_failed(short)
+
+
+def waiting_record(options: LoginOptions) -> Path:
+    """Where a launcher's login says it waits (one per profile)."""
+    name = f"login-waiting-{options.profile.name}" if options.profile.name else "login-waiting"
+    return config_dir() / f"{name}.json"
+
+
+def bring_back(options: LoginOptions) -> bool:
+    """A launcher's login for this profile is waiting already: show its page again.
+
+    True where it answered and the browser was sent there; False: start a login.
+    """
+    record = waiting_record(options)
+    try:
+        address = str(json.loads(record.read_bytes())["at"])
+        import requests  # (a launcher's login only)
+
+        alive = requests.get(address, allow_redirects=False, timeout=3).status_code == 303
+    except (OSError, ValueError, KeyError, TypeError, ImportError):
+        alive = False
+    if not alive:
+        return False
+    place = browser.detect()
+    return place.has_browser and browser.open_url(address, place=place)
+
+
+def for_the_desktop(exc: StravaAuthError) -> str:
+    """What a double-click's notification says of ``exc``: what happened, and what to click."""
+    again = "double-click the launcher again"
+    if isinstance(exc, ScopesNotGrantedError):
+        return (
+            "You are logged in, but some permissions were left unticked on Strava's page, so "
+            f"scripts that need them will fail. To grant them, {again}: every box ticked."
+        )
+    if isinstance(exc, LoginDeclinedError):
+        return f"Nothing was saved: Cancel was pressed on Strava's page. To log in, {again}."
+    if isinstance(exc, LoginTimeoutError):
+        return f"The login stopped waiting for the browser; nothing was saved. To retry, {again}."
+    if isinstance(exc, PortInUseError):
+        return (
+            "The login could not start: another program is using the port it needs. Close "
+            f"that program (or wait a minute), then {again}."
+        )
+    if isinstance(exc, AppInactiveError):
+        return (
+            "Strava says this app is inactive: only its owner can renew it, on Strava's API "
+            "settings page (strava.com/settings/api)."
+        )
+    return f"The login did not finish: {exc}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import stat
@@ -14,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import requests
 from pytest_httpserver import HTTPServer
 
 from strava_auth_helper import settings
@@ -345,8 +347,13 @@ def test_a_launcher_whose_browser_cannot_open_tells_the_desktop(
             lines.append(proc.stdout.readline())
         assert "Could not open a browser" in lines[-1], lines
         said = notified.read_text()  # notify-send ran before that line was printed
-        assert "Could not open a browser" in said
-        assert url in said  # the address to open, in the notification itself
+        assert "Your web browser could not be opened" in said
+        short = re.search(r"http://127\.0\.0\.1:\d+/go/\S+(?= to log in)", said)
+        assert short is not None, said  # a short address to type, not Strava's long one
+        assert len(short[0]) < 40
+        went = requests.get(short[0], allow_redirects=False, timeout=10)
+        assert went.status_code == 303
+        assert went.headers["Location"] == url  # it leads where the browser should have gone
     finally:
         proc.kill()
         proc.communicate()
