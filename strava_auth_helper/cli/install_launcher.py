@@ -6,6 +6,7 @@ import argparse
 from argparse import ArgumentParser
 from pathlib import Path
 
+from ..errors import COMMAND
 from . import common
 
 
@@ -21,8 +22,16 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Write the launcher for this OS."""
-    from ..launchers.files import install
+    from ..launchers.files import install, platform_kind
+    from ..launchers.notify import can_notify, has_terminal
 
     path = install(args.dir.expanduser() if args.dir else None, profile=args.profile.name)
     common.say(f"Launcher written to {path}: double-click it to log in to Strava.")
+    if platform_kind() == "linux" and not can_notify():  # then it opens a terminal window
+        none = "" if has_terminal() else ", and no terminal emulator: double-clicking it fails"
+        common.say(
+            "This desktop has no notify-send, zenity or kdialog to show what a browser page "
+            f"cannot, so the launcher opens a terminal window{none}. Install one (e.g. "
+            f"`sudo apt install libnotify-bin`), then run `{COMMAND} install-launcher` again."
+        )
     return 0

@@ -68,7 +68,8 @@ def configure(parser: ArgumentParser) -> None:
         parser,
         "--launcher",
         "run as the double-click launchers do: no terminal needed (set-up and every result "
-        "on the browser's pages, a desktop notification where the browser cannot be opened)",
+        "on the browser's pages; a desktop notification where no browser can be opened or "
+        "the login does not succeed)",
     )
     common.add_store(parser)
 

@@ -24,18 +24,40 @@ def notify(message: str, *, title: str = TITLE) -> bool:
                 f"display notification {_applescript(message)} with title {_applescript(title)}"
             )
             return _run(["osascript", "-e", script])
-        notifier = shutil.which("notify-send")
-        if notifier is None:
-            return False
-        return _run([notifier, "--app-name", title, "--expire-time", "0", title, message])
+        argv = _linux_notifier(title, message)
+        return argv is not None and _run(argv)
     except (OSError, subprocess.SubprocessError):  # not there, or hung: timed out and killed
         log.debug("could not show a notification", exc_info=True)
         return False
 
 
+#: What a Linux desktop may tell a person with, best first.
+NOTIFIERS = ("notify-send", "zenity", "kdialog")
+#: Terminal emulators a desktop opens for ``Terminal=true`` (GLib's list, and the common ones).
+TERMINALS = ("x-terminal-emulator", "gnome-terminal", "konsole", "xfce4-terminal", "xterm")
+
+
 def can_notify() -> bool:
-    """A notification can be shown here (Linux: ``notify-send`` is installed)."""
-    return sys.platform in ("win32", "darwin") or shutil.which("notify-send") is not None
+    """A notification can be shown here (Linux: one of :data:`NOTIFIERS` is installed)."""
+    return sys.platform in ("win32", "darwin") or any(map(shutil.which, NOTIFIERS))
+
+
+def has_terminal() -> bool:
+    """A terminal emulator is installed (a ``Terminal=true`` launcher needs one)."""
+    return any(map(shutil.which, TERMINALS))
+
+
+def _linux_notifier(title: str, message: str) -> list[str] | None:
+    for name in NOTIFIERS:
+        path = shutil.which(name)
+        if path is None:
+            continue
+        if name == "notify-send":
+            return [path, "--app-name", title, "--expire-time", "0", title, message]
+        if name == "zenity":
+            return [path, "--notification", f"--text={title}: {message}"]
+        return [path, "--title", title, "--passivepopup", message, "0"]
+    return None
 
 
 def _run(argv: list[str]) -> bool:

@@ -5,19 +5,22 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from pytest_httpserver import HTTPServer
 
+from strava_auth_helper.launchers import notify
 from tests.fakes import expect_login, fake_notify_send
-from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, PY_M, http_get
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, CODE, PY_M, Ran, http_get
 from tests.terminals import started_login
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="notify-send is how a Linux desktop is told"
 )
+Cli = Callable[..., Ran]
 TERMINAL_WORDS = ("strava-auth", "--force", "login(", "python", "$ ")
 
 
@@ -93,3 +96,35 @@ def test_a_second_double_click_brings_back_the_waiting_login(
     finally:
         first.kill()
         first.communicate()
+
+
+def test_without_any_notifier_install_time_says_what_is_missing_and_how_to_get_it(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "nothing"))  # no notifier, no terminal
+    ran = cli("install-launcher", "--dir", str(tmp_path))
+    assert ran.code == 0, ran.err
+    assert "Terminal=true" in (tmp_path / "strava-login.desktop").read_text()
+    said = " ".join(ran.out.split())
+    assert "no notify-send, zenity or kdialog" in said
+    assert "no terminal emulator: double-clicking it fails" in said
+    assert "sudo apt install libnotify-bin" in said
+
+
+def test_zenity_alone_is_enough_to_need_no_terminal(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    zenity = folder / "zenity"
+    zenity.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{folder}/told"\n')
+    zenity.chmod(0o755)
+    monkeypatch.setenv("PATH", str(folder))
+    ran = cli("install-launcher", "--dir", str(tmp_path))
+    assert ran.code == 0, ran.err
+    assert "Terminal=false" in (tmp_path / "strava-login.desktop").read_text()
+    assert ran.out.count("\n") == 1  # nothing missing to say
+    assert notify.notify("The login did not finish.")
+    assert (folder / "told").read_text() == (
+        "--notification\n--text=Strava login: The login did not finish.\n"
+    )
