@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 
+import requests
+
 import strava_auth_helper
 from strava_auth_helper import StravaAuthError
 
@@ -31,8 +33,9 @@ def main() -> int:
     try:
         athlete = strava_auth_helper.stravalib_client().get_athlete()
         lines = recent_activities()
-    except StravaAuthError as exc:  # not logged in, no stravalib (the extra), Strava refused
-        print(f"error: {exc}", file=sys.stderr)
+    except (StravaAuthError, requests.HTTPError) as exc:  # not logged in, no stravalib (the
+        # extra), Strava refused: stravalib's errors are requests' (a missing permission too)
+        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 1
     print(f"Hello {athlete.firstname}! Your five most recent activities:")
     for line in lines:

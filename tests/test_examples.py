@@ -63,6 +63,24 @@ def test_stravalib_example_runs_with_the_real_stravalib(
     ]
 
 
+def test_the_stravalib_example_with_a_missing_permission_is_one_line_naming_it(
+    secure_sim: SimulatedStrava, token_path: Path
+) -> None:
+    sim_login(secure_sim, token_path, scope="read")  # no activity:read: the list is refused
+    ran = subprocess.run(
+        [sys.executable, str(EXAMPLES / "stravalib_client.py")],
+        env={**os.environ, "STRAVA_TOKEN_FILE": str(token_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 1
+    assert ran.stderr.count("\n") == 1, ran.stderr  # no traceback
+    assert "activity:read" in ran.stderr
+    assert "--force" in ran.stderr  # how to grant it
+
+
 def test_the_stravalib_example_without_the_extra_is_one_line(sim_env: SimulatedStrava) -> None:
     hide = (
         "import runpy, sys\n"
