@@ -127,6 +127,12 @@ def _after(audience: str) -> str:
     """What happens now, for this person."""
     if audience == TERMINAL:
         return "<p>The terminal has the rest: you can close this tab.</p>"
+    if audience == DESKTOP:  # someone who double-clicked: words, no code, no hidden folder
+        return (
+            "<p>It is saved on this computer, readable only by you: the programs here that "
+            "use it can now reach your Strava data. There is nothing else to do; you can "
+            "close this tab.</p>"
+        )
     return (
         "<p>You can close this tab. Scripts on this computer can now use Strava:</p>"
         "<pre>from strava_auth_helper import get_access_token\n"
@@ -163,7 +169,8 @@ def success(
         )
     else:
         title = f"Connected, {first_name}!" if first_name else "Connected to Strava"
-    body += f"<p>The token was saved to <code>{escape(token_path)}</code>.</p>"
+    if audience != DESKTOP:
+        body += f"<p>The token was saved to <code>{escape(token_path)}</code>.</p>"
     return render(200, title, body + _after(audience), "warn" if missing else "ok", footer="")
 
 
@@ -199,8 +206,16 @@ _HELP = [
 ]
 
 
-def _help() -> str:
-    items = "".join(f"<li><strong>{title}</strong>: {text}</li>" for title, text in _HELP)
+#: The last help item for a double-click's pages: nobody is asked to paste anything there.
+_UNREACHED_DESKTOP = (
+    "A firewall or security software may keep the browser from reaching this computer's "
+    "login: allow it, then double-click the launcher again."
+)
+
+
+def _help(audience: str = TERMINAL) -> str:
+    helps = _HELP if audience != DESKTOP else [*_HELP[:-1], (_HELP[-1][0], _UNREACHED_DESKTOP)]
+    items = "".join(f"<li><strong>{title}</strong>: {text}</li>" for title, text in helps)
     return (
         '<details id="help"><summary>Help with common problems</summary>'
         f'<ul class="plain">{items}</ul></details>'
@@ -217,7 +232,7 @@ def failed(message: str, audience: str = TERMINAL, advice: Words | None = None) 
         f"<p>{said}</p>"
         "<p>Nothing was saved. When that is sorted out, " + try_again(audience) + ".</p>"
         f'<p class="note"><strong>Details:</strong> {escape(message)}</p>'
-        + _help()
+        + _help(audience)
         + f"<p>{_settings_link('Your Strava API settings')}</p>"
     )
     return render(502, "Login failed", body, "bad")
@@ -341,7 +356,7 @@ def setup(
     page = render(
         200 if problem is None else 401,
         "Connect this computer to Strava",
-        said + steps + form + kept + _help(),
+        said + steps + form + kept + _help(DESKTOP),  # (only where a browser opens)
         "",
         footer="",
         script=_COPY_SCRIPT,

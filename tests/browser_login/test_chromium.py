@@ -431,7 +431,10 @@ def test_a_person_sets_up_in_the_browser_and_logs_in_as_the_launcher_does(
         page.wait_for_url("http://127.0.0.1:*/authorization?*")
         page.screenshot(path=tmp_path / "success-desktop.png", full_page=True)
         assert page.inner_text("h1") == "Connected, Demo!"
-        assert "get_access_token()" in page.inner_text("main")
+        said = page.inner_text("main")
+        assert "There is nothing else to do; you can close this tab." in said  # in words:
+        assert "get_access_token" not in said  # no code, and no hidden folder's path
+        assert str(token_path) not in said
         status = login.wait(timeout=30)
     assert status == 0, (profile.parent / "login.err").read_text()
     assert read_token(token_path).athlete["firstname"] == "Demo"

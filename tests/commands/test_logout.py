@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -19,12 +20,14 @@ from werkzeug import Request, Response
 from strava_auth_helper.commands.logout import logout
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.errors import ReauthorizationRequiredError, StravaError
+from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.model.token import NO_PROFILE
 from strava_auth_helper.settings import load_credentials
+from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.lock import TokenLock
 from strava_auth_helper.strava import api
 from tests.fakes import refresh_answer, stored
-from tests.helpers import ACCESS, CLIENT_ID, CLIENT_SECRET, NEW_ACCESS, NEW_REFRESH, REFRESH
+from tests.helpers import ACCESS, CLIENT_ID, CLIENT_SECRET, NEW_ACCESS, NEW_REFRESH, REFRESH, Ran
 from tests.terminals import sim_login
 
 
@@ -143,3 +146,21 @@ def test_the_simulation_revokes_both_tokens_whichever_is_given(sim_env: Simulate
         timeout=10,
     )
     assert answer.status_code == 401  # and so is the access token
+
+
+@pytest.mark.usefixtures("with_creds")
+def test_logout_says_the_apps_credentials_stay_and_forgets_them_when_asked(
+    cli: Callable[..., Ran], token_path: Path, isolated_env: Path
+) -> None:
+    save_credentials(Credentials(CLIENT_ID, CLIENT_SECRET))
+    stored(token_path, 3600)
+    kept = cli("logout", "--local-only", "--token-file", str(token_path))
+    assert kept.code == 0, kept.err
+    assert "stay saved in" in kept.out
+    assert "logout --forget-app" in kept.out
+    assert (isolated_env / ".env").exists()
+    stored(token_path, 3600)
+    gone = cli("logout", "--local-only", "--forget-app", "--token-file", str(token_path))
+    assert gone.code == 0, gone.err
+    assert "Forgot the app's credentials" in gone.out
+    assert not (isolated_env / ".env").exists()

@@ -269,8 +269,9 @@ def test_double_click_sets_up_in_the_browser_and_keeps_only_what_strava_accepted
     assert went.status_code == 303
     page = browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
     assert "Connected, Jane!" in page
-    assert "You can close this tab" in page
-    assert "get_access_token()" in page  # what their scripts do now
+    assert "you can close this tab" in page
+    assert "get_access_token" not in page  # what they can do now, in words: no code
+    assert str(token_path) not in page  # nor a hidden folder's path
     assert "terminal" not in page.lower()  # nobody here has one
     out, err = first.communicate(timeout=30)
     assert first.returncode == 0, err
@@ -300,6 +301,7 @@ def test_saved_credentials_strava_refuses_are_offered_for_replacement(
     assert "/setup/" in url
     assert "Strava did not accept the <strong>Client Secret</strong>" in page.text
     assert str(isolated_env / ".env") in page.text  # which saved value, and where
+    assert f'required value="{CLIENT_ID}"' in page.text  # the Client ID kept in its field
     went = fill_setup_page(url, CLIENT_ID, CLIENT_SECRET)
     browse_redirect(went.headers["Location"], code=CODE, scope="read,activity:read_all")
     assert proc.wait(timeout=30) == 0
