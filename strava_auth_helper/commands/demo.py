@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -86,11 +87,18 @@ def _serve(env: dict[str, str], out: TextIO) -> None:
     _say(
         out, f"\ne.g. `{COMMAND} status`, or from a clone `{python} examples/requests_athlete.py`."
     )
+    for name in ("SIGTERM", "SIGHUP"):  # stopped otherwise (kill, a closed terminal): the same
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), _interrupt)
     _say(out, "Press Ctrl-C to stop it.")
     try:
         threading.Event().wait()
     except KeyboardInterrupt:
         _say(out, "\nDemo: stopped.")
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # unwinds as Ctrl-C does: the throw-away token file goes too
 
 
 def setting_line(name: str, value: str, windows: bool = os.name == "nt") -> str:

@@ -111,3 +111,28 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> 
     assert demo_run.returncode == 0, err
     assert "Demo: stopped." in out
     assert not Path(settings["STRAVA_TOKEN_FILE"]).exists()
+
+
+@pytest.mark.skipif(WINDOWS, reason="SIGTERM and SIGHUP are POSIX's ways to end a process")
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
+def test_serve_ended_by_a_signal_still_deletes_its_throw_away_token(stop: str) -> None:
+    demo_run = subprocess.Popen(
+        [sys.executable, "-m", "strava_auth_helper", "demo", "--no-browser", "--serve"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert demo_run.stdout is not None
+    token_file = None
+    for line in demo_run.stdout:
+        if line.startswith("export STRAVA_TOKEN_FILE="):
+            token_file = Path(shlex.split(line.split("=", 1)[1])[0])
+        if line.startswith("Press Ctrl-C"):
+            break
+    assert token_file is not None
+    assert token_file.exists()
+    demo_run.send_signal(getattr(signal, stop))  # kill, or the terminal closed
+    out, _ = demo_run.communicate(timeout=30)
+    assert "Demo: deleted the throw-away token file." in out
+    assert not token_file.parent.exists()
