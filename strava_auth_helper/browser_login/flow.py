@@ -223,11 +223,12 @@ class _Login:
             _keep(credentials, self.options.profile)
             overridden = _overridden(credentials, self.options)
             if overridden is not None:  # the token is saved; its refreshes would be refused
-                arrival.answer(pages.failed(str(overridden), audience))
+                arrival.answer(pages.failed(str(overridden), audience, saved=True))
                 return overridden
         inactive = self._inactive(token)
         if inactive is not None:  # saved: it works again once the app's owner renews
-            arrival.answer(pages.failed(str(inactive), audience, failure_advice(inactive)))
+            advice = failure_advice(inactive)
+            arrival.answer(pages.failed(str(inactive), audience, advice, saved=True))
             return inactive
         missing = missing_scopes(self.options.scope, redirect.scope)
         first = str(token.athlete.get("firstname") or "")

@@ -222,20 +222,27 @@ def _help(audience: str = TERMINAL) -> str:
     )
 
 
-def failed(message: str, audience: str = TERMINAL, advice: Words | None = None) -> Page:
+def failed(
+    message: str, audience: str = TERMINAL, advice: Words | None = None, *, saved: bool = False
+) -> Page:
     """The login failed: what to do in a person's words, Strava's own words, and help.
 
-    ``message`` is the error's text, shown as what Strava or the login said.
+    ``message`` is the error's text, shown as what Strava or the login said; ``saved``: the
+    token was saved all the same (it works once what is said is sorted out).
     """
     said = advice.html() if advice is not None else "Strava did not hand over the token."
+    then = (
+        "The token was saved all the same: it works once that is sorted out."
+        if saved
+        else f"Nothing was saved. When that is sorted out, {try_again(audience)}."
+    )
     body = (
-        f"<p>{said}</p>"
-        "<p>Nothing was saved. When that is sorted out, " + try_again(audience) + ".</p>"
+        f"<p>{said}</p><p>{then}</p>"
         f'<p class="note"><strong>Details:</strong> {escape(message)}</p>'
         + _help(audience)
         + f"<p>{_settings_link('Your Strava API settings')}</p>"
     )
-    return render(502, "Login failed", body, "bad")
+    return render(502, "Saved, but not working yet" if saved else "Login failed", body, "bad")
 
 
 def asked_again_in_terminal(advice: Words) -> Page:

@@ -24,14 +24,14 @@ from pytest_httpserver import HTTPServer
 
 from strava_auth_helper.browser_login import pages
 from strava_auth_helper.browser_login.flow import LoginOptions
-from strava_auth_helper.browser_login.words import Words, refused_advice
+from strava_auth_helper.browser_login.words import Words, failure_advice, refused_advice
 from strava_auth_helper.demo.simulated_strava import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     SimulatedStrava,
     authorize_page,
 )
-from strava_auth_helper.errors import LoginDeclinedError
+from strava_auth_helper.errors import AppInactiveError, LoginDeclinedError
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.settings import FoundCredentials
 from strava_auth_helper.store.token_file import read_token
@@ -149,6 +149,15 @@ ALL_PAGES = {
         "Zoë", ["read", "activity:read_all"], [], "/home/z/t.json", pages.DESKTOP
     ),
     "missing-scope": pages.success("Zoë", ["read"], ["activity:read_all"], "/home/z/t.json"),
+    "missing-scope-desktop": pages.success(
+        "Zoë", ["read"], ["activity:read_all"], "/home/z/t.json", pages.DESKTOP
+    ),
+    "inactive-desktop": pages.failed(
+        "Strava answered 403 Forbidden (Application/Status/Inactive)",
+        pages.DESKTOP,
+        failure_advice(AppInactiveError("inactive", 403)),
+        saved=True,
+    ),
     "missing-scope-notebook": pages.success(
         "Zoë", ["read"], ["activity:read_all"], "/home/z/t.json", pages.NOTEBOOK
     ),

@@ -73,6 +73,8 @@ def test_the_inactive_apps_page_is_what_the_browser_shows(
     page = http_get(run.redirect(state=run.state, code=CODE, scope="read,activity:read_all"))
     assert "Connected" not in page.text
     assert "inactive" in page.text
+    assert "The token was saved all the same" in page.text
+    assert "Nothing was saved" not in page.text
     assert isinstance(run.failure(), errors.AppInactiveError)
     assert token_path.exists()
 
