@@ -128,16 +128,21 @@ def expect_app_check(
     refused: str | None = None,
 ) -> None:
     """Strava answers one check of these credentials before a login (register it first)."""
+    status, answer = APP_CHECK_ANSWERS[refused]
+    strava_server.expect_oneshot_request(
+        "/oauth/token", method="POST", data=_check_form(client_id, secret)
+    ).respond_with_json(answer, status=status)
+
+
+def _check_form(client_id: int, secret: str) -> str:
+    """The form of a check of the app's credentials, as the package sends it."""
     form = {
         "client_id": str(client_id),
         "client_secret": secret,
         "code": APP_CHECK_CODE,
         "grant_type": "authorization_code",
     }
-    status, answer = APP_CHECK_ANSWERS[refused]
-    strava_server.expect_oneshot_request(
-        "/oauth/token", method="POST", data=urlencode(form)
-    ).respond_with_json(answer, status=status)
+    return urlencode(form)
 
 
 class CodeExchange(RequestMatcher):
@@ -153,15 +158,9 @@ class CodeExchange(RequestMatcher):
 
 def accept_app_checks(strava_server: HTTPServer) -> None:
     """Strava accepts :data:`APP`'s credentials whenever a login checks them (any number)."""
-    form = {
-        "client_id": str(CLIENT_ID),
-        "client_secret": CLIENT_SECRET,
-        "code": APP_CHECK_CODE,
-        "grant_type": "authorization_code",
-    }
     status, answer = APP_CHECK_ANSWERS[None]
     strava_server.expect_request(
-        "/oauth/token", method="POST", data=urlencode(form)
+        "/oauth/token", method="POST", data=_check_form(CLIENT_ID, CLIENT_SECRET)
     ).respond_with_json(answer, status=status)
 
 

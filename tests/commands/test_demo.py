@@ -64,7 +64,8 @@ def test_demo_falls_back_to_approving_where_no_browser_opens() -> None:
     assert "Logged in as Demo Athlete" in result.stdout
 
 
-def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> None:
+def served_demo() -> tuple[subprocess.Popen[str], list[str], dict[str, str]]:
+    """``demo --serve`` running: its process, the lines that set its settings, and those."""
     demo_run = subprocess.Popen(
         [sys.executable, "-m", "strava_auth_helper", "demo", "--no-browser", "--serve"],
         stdin=subprocess.DEVNULL,
@@ -82,6 +83,11 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> 
             settings[name] = value if WINDOWS else shlex.split(value)[0]
         if line.startswith("Press Ctrl-C"):
             break
+    return demo_run, lines, settings
+
+
+def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> None:
+    demo_run, lines, settings = served_demo()
     assert set(settings) == {
         "STRAVA_BASE_URL",
         "STRAVA_API_URL",  # the example's API calls go to the API's own host, as from 2027
@@ -116,21 +122,8 @@ def test_serve_keeps_the_simulation_for_other_shells_scripts(tmp_path: Path) -> 
 @pytest.mark.skipif(WINDOWS, reason="SIGTERM and SIGHUP are POSIX's ways to end a process")
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGHUP"])
 def test_serve_ended_by_a_signal_still_deletes_its_throw_away_token(stop: str) -> None:
-    demo_run = subprocess.Popen(
-        [sys.executable, "-m", "strava_auth_helper", "demo", "--no-browser", "--serve"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert demo_run.stdout is not None
-    token_file = None
-    for line in demo_run.stdout:
-        if line.startswith("export STRAVA_TOKEN_FILE="):
-            token_file = Path(shlex.split(line.split("=", 1)[1])[0])
-        if line.startswith("Press Ctrl-C"):
-            break
-    assert token_file is not None
+    demo_run, _, settings = served_demo()
+    token_file = Path(settings["STRAVA_TOKEN_FILE"])
     assert token_file.exists()
     demo_run.send_signal(getattr(signal, stop))  # kill, or the terminal closed
     out, _ = demo_run.communicate(timeout=30)
