@@ -127,7 +127,8 @@ def test_revoke_with_wrong_credentials_names_the_secret(httpserver: HTTPServer) 
 
 
 def test_an_inactive_app_is_told_apart(httpserver: HTTPServer) -> None:
-    # Strava's V3 changelog (1 June 2026): a lapsed Standard Tier app gets this on every call.
+    # dreeveapp/dreeve#2562 (2026): this body on GET /api/v3/athlete/activities while "the
+    # OAuth token refresh request succeeds"; stravalib/stravalib#730 (2026): the same 403.
     body = _errors("Forbidden", ("Application", "Status", "Inactive"))
     serve(httpserver, "/api/v3/athlete", 403, body, method="GET")
     with pytest.raises(errors.AppInactiveError):
