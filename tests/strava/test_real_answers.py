@@ -136,7 +136,8 @@ def test_an_inactive_app_is_told_apart(httpserver: HTTPServer) -> None:
 
 
 def test_a_missing_permission_is_named(httpserver: HTTPServer) -> None:
-    # Strava's docs (authentication, "Scopes"): a call beyond the granted scope.
+    # node-strava/node-strava-v3#97 and iamstuartwilson/strava#51 (2020): a call beyond the
+    # granted scope (GET /athlete/activities with read only).
     body = _errors("Authorization Error", ("AccessToken", "activity:read_permission", "missing"))
     serve(httpserver, "/api/v3/athlete/activities", 401, body, method="GET")
     response = requests.get(base_of(httpserver) + "/api/v3/athlete/activities", timeout=10)
