@@ -9,7 +9,6 @@ from dotenv import dotenv_values
 from ..errors import ConfigError
 from ..model.app import ENV_CLIENT_ID, ENV_CLIENT_SECRET, Credentials, parse_client_id
 from ..model.token import NO_PROFILE, Profile
-from .lock import TokenLock
 from .paths import config_env_file
 from .private_files import make_private_dirs, write_private
 
@@ -19,6 +18,8 @@ def save_credentials(credentials: Credentials, profile: Profile = NO_PROFILE) ->
 
     Replaced in one step (no reader ever sees half a file), mode 0600.
     """
+    from .lock import TokenLock  # (only here: `profiles` and `status` read, and need no lock)
+
     path = config_env_file(profile)
     make_private_dirs(path.parent)
     with TokenLock(path):  # another login saving at once: one after the other
@@ -42,6 +43,8 @@ def forget_credentials(profile: Profile = NO_PROFILE) -> Path | None:
     values = _values(path)
     if ENV_CLIENT_ID not in values and ENV_CLIENT_SECRET not in values:
         return None
+    from .lock import TokenLock
+
     with TokenLock(path) as lock:
         lines = _other_lines(path)
         if any(line.strip() for line in lines):
