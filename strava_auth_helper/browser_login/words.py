@@ -46,8 +46,11 @@ class Words:
         return "".join(p.html() if isinstance(p, Mark) else escape(p, False) for p in self.parts)
 
     def text(self) -> str:
-        """For a terminal: the marks' text alone."""
-        return "".join(p.text if isinstance(p, Mark) else p for p in self.parts)
+        """For a terminal: the marks' text, a link's address after it (nothing to click)."""
+        return "".join(
+            (f"{p.text} ({p.href})" if p.kind == "a" else p.text) if isinstance(p, Mark) else p
+            for p in self.parts
+        )
 
     def __add__(self, other: Words) -> Words:
         return Words(*self.parts, *other.parts)

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from strava_auth_helper.browser_login.words import refused_advice
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava
 from strava_auth_helper.store.token_file import read_token
 from tests.helpers import ROOT
@@ -123,3 +124,8 @@ def test_the_example_notebook_logs_in_with_a_link_and_a_pasted_address(
     assert read_token(isolated_env / "token.json").athlete["firstname"] == "Demo"
     printed, _ = run_cell(kernel, activities_cell)
     assert printed.splitlines() == ["Morning Run", "Lunch Ride", "Hill Repeats"]
+
+
+def test_advice_at_a_terminal_keeps_a_links_address() -> None:
+    said = refused_advice("client_secret", 4242).text()
+    assert "your API settings page (https://www.strava.com/settings/api)" in said
