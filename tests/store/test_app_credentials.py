@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from strava_auth_helper.browser_login import pages
+from strava_auth_helper.browser_login.frontends import Frontend
 from strava_auth_helper.errors import ConfigError
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.model.token import NO_PROFILE, Profile
@@ -76,3 +80,39 @@ def test_logout_with_such_a_secret_is_one_line_and_keeps_the_token(
     assert ran.err.count("\n") == 1
     assert "Traceback" not in ran.err
     assert token_path.exists()
+
+
+def test_a_secret_typed_with_an_invisible_character_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("builtins.input", lambda prompt: str(CLIENT_ID))
+    monkeypatch.setattr("getpass.getpass", lambda prompt: CLIENT_SECRET + "\u200b")
+    with pytest.raises(ConfigError) as caught:
+        Frontend(io.StringIO()).ask_credentials(None)
+    assert "your input" in str(caught.value)
+    assert CLIENT_SECRET not in str(caught.value)
+
+
+def test_two_logins_saving_the_apps_credentials_at_once_take_turns(isolated_env: Path) -> None:
+    errors: list[BaseException] = []
+
+    def save_many(secret: str) -> None:
+        try:
+            for _ in range(40):
+                save_credentials(Credentials(CLIENT_ID, secret))
+        except BaseException as exc:  # handed to the test
+            errors.append(exc)
+
+    savers = [threading.Thread(target=save_many, args=(s,)) for s in ("secret-one", "secret-two")]
+    for saver in savers:
+        saver.start()
+    for saver in savers:
+        saver.join(60)
+    assert errors == []  # neither replaced nor removed the other's temporary file
+    assert find_credentials().credentials.client_secret in ("secret-one", "secret-two")
+
+
+def test_a_double_clicks_failure_page_asks_for_no_paste() -> None:
+    for page in (pages.failed("x", pages.DESKTOP), pages.setup("/setup/k", strava_origin="")):
+        assert "paste" not in page.html.lower()
+    assert "paste" in pages.failed("x", pages.TERMINAL).html.lower()  # a terminal may take one
