@@ -75,20 +75,45 @@ def resolve_profile(given: str | Profile | None = None) -> Profile:
 
 
 def refresh_token_from_env() -> str | None:
-    """``$STRAVA_REFRESH_TOKEN`` (a CI runner's or a server's secret), or None if unset.
+    """The refresh token a CI runner or a server holds as a secret, or None if there is none.
+
+    ``$STRAVA_REFRESH_TOKEN``; else the file named by ``$STRAVA_REFRESH_TOKEN_FILE`` (Docker
+    and Kubernetes secrets) or systemd's ``$CREDENTIALS_DIRECTORY/strava_refresh_token``.
 
     Raises:
-        ConfigError: it is set but is not a refresh token (the value is never repeated).
+        ConfigError: it is not a refresh token, or its file cannot be read (the value is
+            never repeated).
     """
-    value = os.environ.get(ENV_REFRESH_TOKEN, "").strip()
+    value, where = os.environ.get(ENV_REFRESH_TOKEN, "").strip(), f"${ENV_REFRESH_TOKEN}"
+    path = refresh_token_file() if not value else None
+    if path is not None:
+        where = str(path)
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.__class__.__name__
+            raise ConfigError(f"cannot read the refresh token in {where}: {reason}") from None
     if not value:
         return None
     if not looks_like_token(value):
         raise ConfigError(
-            f"{ENV_REFRESH_TOKEN} is set but is not a refresh token (1 to {MAX_TOKEN} "
-            "printable characters, no spaces): check the secret it comes from"
+            f"{where} holds no refresh token (1 to {MAX_TOKEN} printable characters, no "
+            "spaces): check the secret it comes from"
         )
     return value
+
+
+def refresh_token_file() -> Path | None:
+    """The file a refresh token is kept in as a secret (``_FILE``, systemd's), if any.
+
+    Where ``$STRAVA_REFRESH_TOKEN`` is set, that wins and this is not looked at.
+    """
+    named = os.environ.get(f"{ENV_REFRESH_TOKEN}_FILE", "").strip()
+    if named:
+        return Path(named)
+    folder = os.environ.get("CREDENTIALS_DIRECTORY", "").strip()
+    systemd = Path(folder, "strava_refresh_token") if folder else None
+    return systemd if systemd is not None and systemd.is_file() else None
 
 
 def on_rotate_command() -> list[str] | None:

@@ -96,3 +96,16 @@ def require(found: bool, what: str, how: str) -> None:
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"{what} is missing in CI: {how} (.ci/run should have done it)")
     pytest.skip(f"{what} not installed; to run this test: {how}")
+
+
+# Runs Python with the file-permission checks back on for root (CI runs as root, and root
+# ignores folder modes): CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH leave the bounding set.
+WITHOUT_ROOT_PRIVILEGES = (
+    "import ctypes, os, sys\n"
+    "if os.geteuid() == 0:\n"
+    "    libc = ctypes.CDLL(None, use_errno=True)\n"
+    "    for capability in (1, 2):\n"
+    "        if libc.prctl(24, capability, 0, 0, 0) != 0:\n"
+    "            sys.exit(77)\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
+)

@@ -12,7 +12,7 @@ from typing import TypeVar
 from .. import settings
 from ..errors import ConfigError
 from ..model.app import parse_client_id
-from ..model.rules import MAX_MIN_TTL, min_ttl_in_range
+from ..model.rules import DEFAULT_MIN_TTL, MAX_MIN_TTL, min_ttl_in_range
 from ..model.scopes import check_scopes
 from ..model.token import PLACES
 from ..safe_text import print_safely
@@ -145,3 +145,10 @@ client_id = usage_error_for(lambda text: parse_client_id(text, "--client-id"))
 port = usage_error_for(lambda text: settings.parse_port(text, "--port"))
 min_ttl = usage_error_for(seconds(min_ttl_in_range, f"a number of seconds from 0 to {MAX_MIN_TTL}"))
 positive_seconds = usage_error_for(seconds(lambda s: s > 0, "a positive number of seconds"))
+
+
+def add_min_ttl(parser: ArgumentParser, help: str) -> None:  # noqa: A002 - argparse's
+    """--min-ttl SECONDS, with what it means for the command (``help``)."""
+    parser.add_argument(
+        "--min-ttl", type=min_ttl, default=DEFAULT_MIN_TTL, metavar="SECONDS", help=help
+    )

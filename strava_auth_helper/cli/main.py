@@ -21,6 +21,7 @@ from .command_line import split_command
 COMMANDS = {
     "login": ("login", "authorize in the browser and save the token"),
     "token": ("token", "print a live access token (refreshing it first if needed)"),
+    "exec": ("exec_", "run a command with a live access token in its environment"),
     "status": ("status", "show who is logged in and when the token expires"),
     "refresh": (
         "refresh",

@@ -221,26 +221,27 @@ def bring_back(options: LoginOptions) -> bool:
     return place.has_browser and browser.open_url(address, place=place)
 
 
+#: What a double-click's notification says of a login that ended so (and what to click).
+_FOR_THE_DESKTOP = {
+    ScopesNotGrantedError: "You are logged in, but some permissions were left unticked on "
+    "Strava's page, so scripts that need them will fail. To grant them, {again}: every box "
+    "ticked.",
+    LoginDeclinedError: "Nothing was saved: Cancel was pressed on Strava's page. To log in, "
+    "{again}.",
+    LoginTimeoutError: "The login stopped waiting for the browser; nothing was saved. To "
+    "retry, {again}.",
+    PortInUseError: "The login could not start: another program is using the port it needs. "
+    "Close that program (or wait a minute), then {again}.",
+    AppInactiveError: "Strava says this app is inactive: only its owner can renew it, on "
+    "Strava's API settings page (strava.com/settings/api).",
+}
+
+
 def for_the_desktop(exc: StravaAuthError) -> str:
     """What a double-click's notification says of ``exc``: what happened, and what to click."""
-    again = "double-click the launcher again"
-    if isinstance(exc, ScopesNotGrantedError):
-        return (
-            "You are logged in, but some permissions were left unticked on Strava's page, so "
-            f"scripts that need them will fail. To grant them, {again}: every box ticked."
-        )
-    if isinstance(exc, LoginDeclinedError):
-        return f"Nothing was saved: Cancel was pressed on Strava's page. To log in, {again}."
-    if isinstance(exc, LoginTimeoutError):
-        return f"The login stopped waiting for the browser; nothing was saved. To retry, {again}."
-    if isinstance(exc, PortInUseError):
-        return (
-            "The login could not start: another program is using the port it needs. Close "
-            f"that program (or wait a minute), then {again}."
-        )
-    if isinstance(exc, AppInactiveError):
-        return (
-            "Strava says this app is inactive: only its owner can renew it, on Strava's API "
-            "settings page (strava.com/settings/api)."
-        )
-    return f"The login did not finish: {exc}"
+    said = next((w for kind, w in _FOR_THE_DESKTOP.items() if isinstance(exc, kind)), None)
+    return (
+        said.format(again="double-click the launcher again")
+        if said
+        else f"The login did not finish: {exc}"
+    )

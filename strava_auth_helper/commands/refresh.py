@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -244,6 +245,9 @@ def hand_on_rotation(sent: str, new: Token, hook: list[str] | None) -> str | Non
     """
     if new.refresh_token == sent:
         return None
+    secret_file = settings.refresh_token_file() if new.source == FROM_ENVIRONMENT else None
+    if secret_file is not None and _written_back(secret_file, new.refresh_token):
+        return None
     if hook is not None:
         failure = run_hook(hook, new.refresh_token)
         if failure is not None:
@@ -251,15 +255,35 @@ def hand_on_rotation(sent: str, new: Token, hook: list[str] | None) -> str | Non
         return failure
     if new.source == FROM_ENVIRONMENT:
         log.warning(
-            "Strava rotated the refresh token that came from $%s: the secret it came from "
+            "Strava rotated the refresh token that came from %s: the secret it came from "
             "is now stale and the next run will be refused. Set %s to a command that stores "
             "the new one (e.g. `gh secret set %s`), or update the secret by hand "
             f"(`{COMMAND} export --refresh-token`)",
-            settings.ENV_REFRESH_TOKEN,
+            secret_file or f"${settings.ENV_REFRESH_TOKEN}",
             settings.ENV_ON_ROTATE,
             settings.ENV_REFRESH_TOKEN,
         )
     return None
+
+
+def _written_back(path: Path, refresh_token: str) -> bool:
+    """Write a rotated refresh token back into the secret's file, in place; False: it cannot be.
+
+    In place, keeping its owner and mode: a mounted secret cannot be replaced by another file.
+    """
+    if os.environ.get(settings.ENV_REFRESH_TOKEN, "").strip() or not os.access(path, os.W_OK):
+        return False  # (the variable won over the file: it is the one gone stale)
+    try:
+        with open(path, "r+", encoding="utf-8") as secret:
+            secret.truncate(0)
+            secret.write(refresh_token + "\n")
+            secret.flush()
+            os.fsync(secret.fileno())
+    except OSError as exc:
+        log.warning("the rotated refresh token could not be written back to %s (%s)", path, exc)
+        return False
+    log.info("the rotated refresh token was written back to %s", path)
+    return True
 
 
 def _credentials_for(token: Token, profile: Profile) -> Credentials:

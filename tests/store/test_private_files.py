@@ -29,22 +29,11 @@ from tests.helpers import (
     NEW_REFRESH,
     POSIX_MODES,
     WINDOWS,
+    WITHOUT_ROOT_PRIVILEGES,
     assert_private,
     http_get,
 )
 from tests.terminals import LoginRun
-
-# Runs Python with the file-permission checks back on for root (CI runs as root, and root
-# ignores folder modes): CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH leave the bounding set.
-WITHOUT_ROOT_PRIVILEGES = (
-    "import ctypes, os, sys\n"
-    "if os.geteuid() == 0:\n"
-    "    libc = ctypes.CDLL(None, use_errno=True)\n"
-    "    for capability in (1, 2):\n"
-    "        if libc.prctl(24, capability, 0, 0, 0) != 0:\n"
-    "            sys.exit(77)\n"
-    "os.execv(sys.executable, [sys.executable, *sys.argv[1:]])\n"
-)
 
 
 def fill_the_disk(monkeypatch: pytest.MonkeyPatch) -> None:
