@@ -179,10 +179,10 @@ class DesktopFrontend(Frontend):
         self.record = record
 
     def waiting(self, timeout: float, hint: tuple[str, Words] | None, short: str = "") -> None:
-        """As at a terminal; and where this login waits, for the next double-click."""
-        super().waiting(timeout, hint, short)
+        """Where this login waits, for the next double-click; then as at a terminal."""
         with contextlib.suppress(OSError, StravaAuthError):  # then a second one starts anew
             write_private(self.record, json.dumps({"pid": os.getpid(), "at": short}).encode())
+        super().waiting(timeout, hint, short)
 
     def done(self) -> None:
         """The login is over: it no longer says it waits (unless another one said so since)."""

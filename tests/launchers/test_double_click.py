@@ -74,7 +74,7 @@ def test_a_second_double_click_brings_back_the_waiting_login(
     first, url = started_login([*PY_M, "login", "--launcher", "--timeout", "30"], env=env)
     try:
         assert first.stdout is not None
-        for line in first.stdout:  # it says it waits once its record is written
+        for line in first.stdout:  # it says it waits once its record is written (before)
             if line.startswith("Waiting for the browser"):
                 break
         browser = tmp_path / "browser"  # the second double-click's browser: says where it went
