@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-import threading
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -94,21 +95,21 @@ def test_a_secret_typed_with_an_invisible_character_is_one_line(
 
 
 def test_two_logins_saving_the_apps_credentials_at_once_take_turns(isolated_env: Path) -> None:
-    errors: list[BaseException] = []
-
-    def save_many(secret: str) -> None:
-        try:
-            for _ in range(40):
-                save_credentials(Credentials(CLIENT_ID, secret))
-        except BaseException as exc:  # handed to the test
-            errors.append(exc)
-
-    savers = [threading.Thread(target=save_many, args=(s,)) for s in ("secret-one", "secret-two")]
-    for saver in savers:
-        saver.start()
-    for saver in savers:
-        saver.join(60)
-    assert errors == []  # neither replaced nor removed the other's temporary file
+    # Two processes, as two double-clicked launchers are (threads of one process would race
+    # on the umask that older filelock versions set while creating the lock file).
+    saves = (
+        "import sys\n"
+        "from strava_auth_helper.model.app import Credentials\n"
+        "from strava_auth_helper.store.app_credentials import save_credentials\n"
+        "for _ in range(40):\n"
+        "    save_credentials(Credentials(4242, sys.argv[1]))\n"
+    )
+    savers = [
+        subprocess.Popen([sys.executable, "-c", saves, s], stderr=subprocess.PIPE, text=True)
+        for s in ("secret-one", "secret-two")
+    ]
+    failures = [saver.communicate(timeout=120)[1] for saver in savers]
+    assert failures == ["", ""]  # neither replaced nor removed the other's temporary file
     assert find_credentials().credentials.client_secret in ("secret-one", "secret-two")
 
 
