@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,8 +19,9 @@ from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.model.token import NO_PROFILE, Profile
 from strava_auth_helper.settings import find_credentials
 from strava_auth_helper.store.app_credentials import save_credentials
+from strava_auth_helper.store.lock import TokenLock
 from tests.fakes import stored
-from tests.helpers import CLIENT_ID, CLIENT_SECRET, Ran
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, WINDOWS, Ran
 
 Cli = Callable[..., Ran]
 
@@ -117,3 +120,25 @@ def test_a_double_clicks_failure_page_asks_for_no_paste() -> None:
     for page in (pages.failed("x", pages.DESKTOP), pages.setup("/setup/k", strava_origin="")):
         assert "paste" not in page.html.lower()
     assert "paste" in pages.failed("x", pages.TERMINAL).html.lower()  # a terminal may take one
+
+
+@pytest.mark.skipif(WINDOWS, reason="the umask is POSIX's")
+def test_threads_taking_the_lock_at_once_leave_the_processes_umask_alone(tmp_path: Path) -> None:
+    # filelock 3.10.0-3.10.1 set the umask to 0 around creating a lock file: two threads could
+    # leave it at 0, and every file the program created afterwards was world-writable.
+    before = os.umask(0o022)
+    try:
+
+        def lock_often(name: str) -> None:
+            for _ in range(200):
+                with TokenLock(tmp_path / name):
+                    pass
+
+        threads = [threading.Thread(target=lock_often, args=(f"t{i}",)) for i in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(before)
