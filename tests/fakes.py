@@ -88,36 +88,20 @@ def refresh_answer() -> dict[str, Any]:
     return token_answer(access=NEW_ACCESS, refresh=NEW_REFRESH, athlete=False)
 
 
+def strava_error(
+    status: int, message: str, resource: str, field: str, code: str
+) -> tuple[int, dict[str, Any]]:
+    """Strava's error answer: its status, and a body with its message and one error."""
+    error = {"resource": resource, "field": field, "code": code}
+    return status, {"message": message, "errors": [error]}
+
+
 #: Strava's answer to a check of the app (api.refused_credential) by what it refuses.
 APP_CHECK_ANSWERS: dict[str | None, tuple[int, dict[str, Any]]] = {
-    None: (
-        400,
-        {
-            "message": "Bad Request",
-            "errors": [{"resource": "AuthorizationCode", "field": "code", "code": "invalid"}],
-        },
-    ),
-    "client_id": (
-        400,
-        {
-            "message": "Bad Request",
-            "errors": [{"resource": "Application", "field": "client_id", "code": "invalid"}],
-        },
-    ),
-    "client_secret": (
-        401,
-        {
-            "message": "Authorization Error",
-            "errors": [{"resource": "Application", "field": "", "code": "invalid"}],
-        },
-    ),
-    "inactive": (
-        403,
-        {
-            "message": "Forbidden",
-            "errors": [{"resource": "Application", "field": "Status", "code": "Inactive"}],
-        },
-    ),
+    None: strava_error(400, "Bad Request", "AuthorizationCode", "code", "invalid"),
+    "client_id": strava_error(400, "Bad Request", "Application", "client_id", "invalid"),
+    "client_secret": strava_error(401, "Authorization Error", "Application", "", "invalid"),
+    "inactive": strava_error(403, "Forbidden", "Application", "Status", "Inactive"),
 }
 
 

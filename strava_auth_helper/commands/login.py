@@ -24,6 +24,7 @@ from ..errors import (
     StravaAuthError,
 )
 from ..launchers.notify import notify
+from ..model.app import SETTINGS_URL
 from ..model.scopes import DEFAULT_SCOPE, check_scopes, missing_scopes, split_scopes
 from ..model.token import Token
 from ..settings import FoundCredentials
@@ -233,7 +234,7 @@ _FOR_THE_DESKTOP = {
     PortInUseError: "The login could not start: another program is using the port it needs. "
     "Close that program (or wait a minute), then {again}.",
     AppInactiveError: "Strava says this app is inactive: only its owner can renew it, on "
-    "Strava's API settings page (strava.com/settings/api).",
+    f"Strava's API settings page ({SETTINGS_URL}).",
 }
 
 
