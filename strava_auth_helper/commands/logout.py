@@ -13,7 +13,6 @@ from ..errors import (
     HandedOverError,
     KeyringError,
     MissingExtraError,
-    ReauthorizationRequiredError,
     StravaError,
 )
 from ..model.token import Profile, Token
@@ -23,7 +22,6 @@ from ..store.paths import profile_dir
 from ..store.token_file import read_token
 from ..store.windows_retry import retry_while_in_use
 from ..strava import api
-from .refresh import refresh_locked
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +45,7 @@ def logout(path: Path, *, local_only: bool = False, profile: Profile) -> bool:
                     f"{exc}; to clear the record of it here: `{COMMAND} logout --local-only`"
                 ) from None
             token = None  # no token here: the record of where it went is all that goes
-        told = False if local_only or token is None else _tell_strava(path, token, profile)
+        told = False if local_only or token is None else _tell_strava(token, profile)
         if token is not None:
             _forget_refresh_token(token, local_only=local_only)
         retry_while_in_use(lambda: path.unlink(missing_ok=True))  # a reader may have it open
@@ -78,14 +76,12 @@ def _forget_refresh_token(token: Token, *, local_only: bool) -> None:
         )
 
 
-def _tell_strava(path: Path, token: Token, profile: Profile) -> bool:
+def _tell_strava(token: Token, profile: Profile) -> bool:
     credentials = settings.load_credentials(profile=profile)
     try:
         refresh_token = refresh_tokens.of(token).load(token)
         api.revoke(settings.base_url(), credentials, refresh_token, hint=_HINT)
     except StravaError as exc:
-        if exc.status == 404 and api.deauthorize_still_served():
-            return _deauthorize(path, token, profile)  # no oauth/revoke there: the old way
         raise _kept(exc) from None
     return True
 
@@ -99,17 +95,3 @@ def _kept(exc: StravaError) -> StravaError:
         f"{exc}; the token file was kept: {then}, or use --local-only to delete it anyway",
         exc.status,
     )
-
-
-def _deauthorize(path: Path, token: Token, profile: Profile) -> bool:
-    try:
-        if not token.is_fresh(60):  # deauthorize needs a live access token
-            token = refresh_locked(path, token, profile)[0]
-        api.deauthorize(settings.base_url(), token.access_token)
-    except ReauthorizationRequiredError:
-        return False  # Strava already refuses this token: nothing left to revoke
-    except StravaError as exc:
-        if exc.status == 401:
-            return False  # the access token is already revoked
-        raise _kept(exc) from None
-    return True

@@ -122,12 +122,10 @@ def refresh_locked(path: Path, current: Token, profile: Profile) -> tuple[Token,
     sent = where.load(current)
 
     def ask_strava() -> Token:
-        new = current.refreshed(api.refresh(base_url, credentials, sent))
-        return where.for_rotation(new, path, profile)
+        return current.refreshed(api.refresh(base_url, credentials, sent))
 
     new = obtain_and_save(path, ask_strava, current=current)
     log.debug("refreshed; rotated refresh token: %s", new.refresh_token != sent)
-    where.forget_replaced(current, new, sent)
     return new, sent
 
 

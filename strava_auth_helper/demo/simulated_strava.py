@@ -187,9 +187,6 @@ class _Handler(HeadTrackingHandler):
             self._token(got)
         elif url.path == "/oauth/revoke":
             self._revoke(got.get("token", ""))
-        elif url.path == "/oauth/deauthorize":
-            bearer = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
-            self._deauthorize(got.get("access_token") or bearer)
         else:
             self._json(404, error("Record Not Found", "resource", "", "not found"))
 
@@ -247,17 +244,6 @@ class _Handler(HeadTrackingHandler):
         with self.server.state.lock:
             status, body = revoke(self.server.state, self.headers.get("Authorization"), token)
         self._json(status, body)
-
-    def _deauthorize(self, token: str) -> None:
-        state = self.server.state
-        with state.lock:
-            state.requests.append("POST /oauth/deauthorize")
-            if state.access.get(token, 0) <= time.time():
-                self._json(401, error("Authorization Error", "Athlete", "access_token", "invalid"))
-                return
-            state.access.clear()
-            state.refresh_token, state.authorized = None, None
-        self._json(200, {"access_token": token})
 
     def _api(self, needs: str | None, answer: _Answer) -> None:
         """An API call: a live bearer token, and the scope it needs (``x`` or ``x_all``)."""

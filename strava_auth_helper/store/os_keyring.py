@@ -46,14 +46,6 @@ def entry_name(profile: Profile, client_id: int | None, token_file: Path) -> str
     return f"{profile.name or 'default'}/{app}/{digest}"
 
 
-def is_shared_name(entry: str | None) -> bool:
-    """True for a name as older versions wrote it: ``<profile>/<client ID>``.
-
-    Two token files of one app and profile shared such an entry.
-    """
-    return entry is not None and entry.count("/") == 1
-
-
 def call(action: Callable[[ModuleType], T]) -> T:
     """``action(keyring)``, within :data:`KEYRING_TIMEOUT`; a failure is one line.
 

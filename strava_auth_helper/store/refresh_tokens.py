@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import LOGIN_COMMAND, ConfigError, KeyringError, MissingExtraError
+from ..errors import LOGIN_COMMAND, ConfigError, KeyringError
 from ..model.rules import IN_FILE, IN_KEYRING
 from ..model.token import PLACES, Profile, RefreshTokenPlace, Token
 from . import os_keyring
@@ -36,13 +36,6 @@ class Place:
 
     def delete(self, token: Token) -> None:
         """Forget ``token``'s refresh token (a logout, a move elsewhere)."""
-
-    def for_rotation(self, token: Token, path: Path, profile: Profile) -> Token:
-        """``token`` as its next rotated refresh token is to be kept."""
-        return token
-
-    def forget_replaced(self, old: Token, new: Token, sent: str) -> None:
-        """After a rotation that moved ``old``'s refresh token, forget what it left behind."""
 
     def describe(self, token: Token) -> str:
         """Where the refresh token is, for a person."""
@@ -101,20 +94,6 @@ class Keyring(Place):
             log.debug("the keyring's entry %s was left as it is", entry)
             return
         os_keyring.call(lambda k: k.delete_password(SERVICE, entry))
-
-    def for_rotation(self, token: Token, path: Path, profile: Profile) -> Token:
-        """An entry named the old way, shared by a profile's token files, gets one of its own."""
-        shared = os_keyring.is_shared_name(token.keyring_entry)
-        return self.assign(token, path, profile) if shared else token
-
-    def forget_replaced(self, old: Token, new: Token, sent: str) -> None:
-        """Delete ``old``'s entry if it still holds ``sent`` (else another file's is in it)."""
-        if new.keyring_entry == old.keyring_entry:
-            return
-        try:
-            self.delete(old, if_holds=sent)  # else another token file's is in it now
-        except (KeyringError, MissingExtraError) as exc:  # the token is saved; a stale entry
-            log.warning("%s (the old keyring entry %r was left)", exc, old.keyring_entry)
 
     def describe(self, token: Token) -> str:
         """The keyring and the entry's name."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, date, datetime
 from urllib.parse import quote, urlencode
 
 import requests
@@ -32,9 +31,6 @@ TIMEOUT = (10.0, 30.0)
 RETRY_DELAYS: tuple[float, ...] = (0.5, 1.5, 4.0)
 _RETRY_STATUSES = frozenset({502, 503, 504})
 _SECRET_FIELDS = frozenset({"client_secret", "code", "refresh_token", "access_token", "token"})
-#: Strava retires ``oauth/deauthorize`` this day; until then a logout falls back to it where
-#: ``oauth/revoke`` is not there (404).
-DEAUTHORIZE_RETIRED = date(2027, 6, 1)
 #: Seconds this computer's clock may be off Strava's before token expiries are counted from
 #: ``expires_in`` (Strava's ``expires_at`` is on its own clock).
 CLOCK_SKEW_TOLERANCE = 300
@@ -137,26 +133,11 @@ def revoke(base_url: str, credentials: Credentials, token: str, *, hint: str) ->
     credentials go in HTTP Basic, as Strava asks.
 
     Raises:
-        StravaError: Strava refused or could not be reached (``status`` 404: no
-            ``oauth/revoke`` there).
+        StravaError: Strava refused or could not be reached.
     """
     form = {"token": token, "token_type_hint": hint}
     basic = (str(credentials.client_id), credentials.client_secret)
     _send("POST", base_url, "/oauth/revoke", form=form, basic=basic)
-
-
-def deauthorize(base_url: str, access_token: str) -> None:
-    """Revoke the app's tokens the old way (``POST /oauth/deauthorize``, retired 1 June 2027).
-
-    Raises:
-        StravaError: Strava refused or could not be reached.
-    """
-    _post(base_url, "/oauth/deauthorize", {"access_token": access_token})
-
-
-def deauthorize_still_served(today: date | None = None) -> bool:
-    """Whether ``oauth/deauthorize`` is still worth trying (before 1 June 2027)."""
-    return (today or datetime.now(UTC).date()) < DEAUTHORIZE_RETIRED
 
 
 def athlete(api_base_url: str, access_token: str) -> _JsonDict:

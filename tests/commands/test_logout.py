@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.lock import TokenLock
 from strava_auth_helper.strava import api
 from tests.fakes import refresh_answer, stored
-from tests.helpers import ACCESS, CLIENT_ID, CLIENT_SECRET, NEW_ACCESS, NEW_REFRESH, REFRESH, Ran
+from tests.helpers import CLIENT_ID, CLIENT_SECRET, NEW_ACCESS, NEW_REFRESH, REFRESH, Ran
 from tests.terminals import sim_login
 
 
@@ -102,27 +101,11 @@ def test_logout_revokes_the_refresh_token_with_the_apps_credentials(
 
 
 @pytest.mark.usefixtures("with_creds")
-def test_where_revoke_is_not_there_logout_deauthorizes_until_it_is_retired(
+def test_a_missing_revoke_is_an_error_and_the_file_is_kept(
     strava: HTTPServer, token_path: Path
 ) -> None:
-    stored(token_path, 3600)
-    strava.expect_oneshot_request("/oauth/revoke", method="POST").respond_with_json(
-        {"message": "Record Not Found", "errors": []}, status=404
-    )
-    strava.expect_oneshot_request(
-        "/oauth/deauthorize", method="POST", data=f"access_token={ACCESS}"
-    ).respond_with_json({"access_token": ACCESS})
-    assert logout(token_path, profile=NO_PROFILE) is True
-    assert not token_path.exists()
-
-
-@pytest.mark.usefixtures("with_creds")
-def test_after_1_june_2027_a_missing_revoke_is_an_error_and_the_file_is_kept(
-    strava: HTTPServer, token_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    assert api.deauthorize_still_served(date(2027, 5, 31))
-    assert not api.deauthorize_still_served(date(2027, 6, 1))
-    monkeypatch.setattr(api, "deauthorize_still_served", lambda: False)
+    # oauth/deauthorize, retired 1 June 2027, is not tried: real Strava has had
+    # oauth/revoke since 1 June 2026.
     stored(token_path, 3600)
     before = token_path.read_bytes()
     strava.expect_oneshot_request("/oauth/revoke", method="POST").respond_with_json(

@@ -85,16 +85,16 @@ def test_most_refreshes_keep_the_refresh_token_and_a_rotation_kills_the_old_one(
         strava.refresh(sim.base_url, CREDS, str(first["refresh_token"]))
 
 
-def test_wrong_secret_and_deauthorize(sim: SimulatedStrava) -> None:
+def test_wrong_secret_and_revoke(sim: SimulatedStrava) -> None:
     code = authorize(sim).code
     assert code is not None
     with pytest.raises(StravaError, match="401"):
         strava.exchange_code(sim.base_url, Credentials(DEMO_CLIENT_ID, "wrong"), code)
     tokens = strava.exchange_code(sim.base_url, CREDS, code)
-    strava.deauthorize(sim.base_url, str(tokens["access_token"]))
+    strava.revoke(sim.base_url, CREDS, str(tokens["access_token"]), hint="access_token")
     with pytest.raises(ReauthorizationRequiredError):
         strava.refresh(sim.base_url, CREDS, str(tokens["refresh_token"]))
-    assert sim.requests[-2:] == ["POST /oauth/deauthorize", "POST /oauth/token refresh_token"]
+    assert sim.requests[-2:] == ["POST /oauth/revoke", "POST /oauth/token refresh_token"]
 
 
 def test_authorize_refuses_foreign_redirect(sim: SimulatedStrava) -> None:
@@ -145,14 +145,6 @@ def test_token_parameters_in_the_query_string_like_stravalib_1(sim: SimulatedStr
     answer = requests.post(f"{sim.base_url}/oauth/token", params=params, timeout=10)
     assert answer.status_code == 200
     assert answer.json()["refresh_token"] != tokens["refresh_token"]
-
-
-def test_deauthorize_with_a_bearer_header(sim: SimulatedStrava) -> None:
-    tokens = logged_in(sim)
-    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    assert requests.post(f"{sim.base_url}/oauth/deauthorize", headers=headers, timeout=10).ok
-    athlete = requests.get(f"{sim.base_url}/api/v3/athlete", headers=headers, timeout=10)
-    assert athlete.status_code == 401
 
 
 def test_api_checks_the_token_and_its_scopes(sim: SimulatedStrava) -> None:

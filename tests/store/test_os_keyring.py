@@ -23,12 +23,11 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from strava_auth_helper import get_access_token
 from strava_auth_helper.demo.simulated_strava import SimulatedStrava, press_authorize
 from strava_auth_helper.errors import StravaAuthError
 from strava_auth_helper.store.os_keyring import SERVICE
 from strava_auth_helper.store.token_file import read_token
-from tests.fakes import expect_refresh, refresh_answer, stored
+from tests.fakes import refresh_answer, stored
 from tests.helpers import CLIENT_ID, NEW_ACCESS, NEW_REFRESH, PY_M, REFRESH, Ran
 from tests.terminals import CliLogin
 
@@ -339,29 +338,3 @@ def test_two_token_files_of_one_app_never_share_an_entry(
     assert exported.code == 0, exported.err
     assert exported.out == "refresh-of-the-first\n"
     here("store", "file")  # (its entry goes)
-
-
-@pytest.mark.usefixtures("with_creds")
-def test_an_entry_named_as_before_still_works_and_moves_to_its_own_at_the_next_rotation(
-    os_keyring: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
-    strava: HTTPServer,
-    token_path: Path,
-) -> None:
-    find_keyring_here(os_keyring, monkeypatch)
-    old_name = f"default/{uuid.uuid4().hex[:12]}"  # <profile>/<client ID>, as before
-    keyring_lib.set_password(SERVICE, old_name, REFRESH)
-    stored(token_path, -10, refresh_token=None, refresh_token_in="keyring", keyring_entry=old_name)
-    expect_refresh(strava)
-    try:
-        assert get_access_token(token_path) == NEW_ACCESS  # read from the old entry
-        assert strava.log[0][0].form["refresh_token"] == REFRESH
-        moved = read_token(token_path)
-        assert moved.keyring_entry != old_name
-        assert moved.keyring_entry is not None
-        assert keyring_lib.get_password(SERVICE, moved.keyring_entry) == NEW_REFRESH
-        assert keyring_lib.get_password(SERVICE, old_name) is None  # it held this file's
-    finally:
-        for entry in (old_name, read_token(token_path).keyring_entry or ""):
-            with contextlib.suppress(Exception):
-                keyring_lib.delete_password(SERVICE, entry)
