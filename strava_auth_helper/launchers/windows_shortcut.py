@@ -1,4 +1,4 @@
-"""Windows shortcuts (``.lnk``) written and read by the shell's own ``IShellLinkW`` (ctypes)."""
+"""Windows shortcuts (``.lnk``) written by the shell's own ``IShellLinkW`` (ctypes)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import sys
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +15,11 @@ _CLSID_SHELL_LINK = "00021401-0000-0000-C000-000000000046"
 _IID_SHELL_LINK_W = "000214F9-0000-0000-C000-000000000046"
 _IID_PERSIST_FILE = "0000010B-0000-0000-C000-000000000046"
 _CLSCTX_INPROC_SERVER = 1
-_STGM_READ = 0
-_MAX_PATH = 32768
 
 # Method numbers in the interfaces' vtables (after IUnknown's three).
 _QUERY_INTERFACE, _RELEASE = 0, 2
-_GET_PATH, _GET_DESCRIPTION, _GET_WORKING_DIRECTORY = 3, 6, 8
-_SET_DESCRIPTION, _SET_WORKING_DIRECTORY = 7, 9
-_GET_ARGUMENTS, _SET_ARGUMENTS, _SET_PATH = 10, 11, 20
-_LOAD, _SAVE = 5, 6
-
-
-@dataclass(frozen=True)
-class Shortcut:
-    """What a shortcut runs, as Windows' shell reads it back."""
-
-    target: str
-    arguments: str
-    working_dir: str
-    description: str
+_SET_DESCRIPTION, _SET_WORKING_DIRECTORY, _SET_ARGUMENTS, _SET_PATH = 7, 9, 11, 20
+_SAVE = 6
 
 
 def write(path: Path, *, target: str, arguments: str, working_dir: str, description: str) -> None:
@@ -49,28 +34,6 @@ def write(path: Path, *, target: str, arguments: str, working_dir: str, descript
         link(_SET_WORKING_DIRECTORY, ctypes.c_wchar_p)(working_dir)
         link(_SET_DESCRIPTION, ctypes.c_wchar_p)(description)
         persist(_SAVE, ctypes.c_wchar_p, ctypes.c_int)(str(path), 1)
-
-
-def read(path: Path) -> Shortcut:
-    """The shortcut ``path`` as Windows' shell reads it.
-
-    Raises:
-        OSError: not on Windows, or the shell cannot read it.
-    """
-    with _shell_link() as (link, persist):
-        persist(_LOAD, ctypes.c_wchar_p, ctypes.c_uint32)(str(path), _STGM_READ)
-        values = []
-        for method, extra in (
-            (_GET_PATH, (ctypes.c_void_p, ctypes.c_uint32)),
-            (_GET_ARGUMENTS, ()),
-            (_GET_WORKING_DIRECTORY, ()),
-            (_GET_DESCRIPTION, ()),
-        ):
-            buffer = ctypes.create_unicode_buffer(_MAX_PATH)
-            call = link(method, ctypes.c_wchar_p, ctypes.c_int, *extra)
-            call(buffer, _MAX_PATH, *([None, 0] if extra else []))
-            values.append(buffer.value)
-    return Shortcut(*values)
 
 
 _Method = Callable[..., Callable[..., Any]]

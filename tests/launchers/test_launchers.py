@@ -21,7 +21,7 @@ from pytest_httpserver import HTTPServer
 from strava_auth_helper import settings
 from strava_auth_helper.errors import ConfigError
 from strava_auth_helper.launchers import files as launcher
-from strava_auth_helper.launchers import notify, windows_shortcut
+from strava_auth_helper.launchers import notify
 from strava_auth_helper.model.app import Credentials
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.token_file import read_token
@@ -37,6 +37,7 @@ from tests.helpers import (
     http_get,
     require,
 )
+from tests.launchers import shortcuts
 from tests.terminals import browse_redirect, fill_setup_page, started_login
 
 #: The .desktop and .command launchers are run by /bin/sh-based interpreters here.
@@ -184,7 +185,7 @@ def test_cli_install_launcher_uses_this_interpreter(tmp_path: Path) -> None:
     assert len(written) == 1
     assert str(written[0]) in result.stdout
     if WINDOWS:  # a shortcut to the pythonw.exe beside this interpreter
-        target = windows_shortcut.read(written[0]).target
+        target = shortcuts.read(written[0]).target
         assert target.lower() == str(Path(sys.executable).with_name("pythonw.exe")).lower()
     else:
         content = written[0].read_text(encoding="utf-8")
@@ -385,7 +386,7 @@ def test_cli_install_launcher_takes_the_profile(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     written = next(desktop.iterdir())
     if written.suffix == ".lnk":  # Windows' shortcut: as its shell reads it
-        assert "--profile club login --launcher" in windows_shortcut.read(written).arguments
+        assert "--profile club login --launcher" in shortcuts.read(written).arguments
     else:
         assert "--profile club login --launcher" in written.read_text(encoding="utf-8")
 
@@ -425,7 +426,7 @@ def test_the_windows_launcher_is_a_shortcut_to_pythonw_that_logs_in(
     assert installed.returncode == 0, installed.stderr
     path = next(desktop.iterdir())
     assert path.suffix == ".lnk"
-    shortcut = windows_shortcut.read(path)
+    shortcut = shortcuts.read(path)
     assert shortcut.target.lower() == str(Path(sys.executable).with_name("pythonw.exe")).lower()
     assert shortcut.arguments.endswith("-m strava_auth_helper login --launcher")  # no --pause
     with socket.socket() as listener:  # the person's browser: tells the test what it got
