@@ -7,6 +7,7 @@ import json
 from argparse import ArgumentParser
 
 from ..errors import COMMAND, LOGIN_COMMAND
+from ..model.app import SETTINGS_URL, STANDARD_TIER_ATHLETES
 from ..safe_text import clean
 from . import common
 
@@ -18,7 +19,7 @@ def configure(parser: ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """One line (or JSON object) per profile; never a token."""
-    from ..commands.profiles import list_profiles, profile_summary
+    from ..commands.profiles import athletes_per_app, list_profiles, profile_summary
 
     rows = [profile_summary(profile) for profile in list_profiles()]
     if args.json:
@@ -36,4 +37,15 @@ def run(args: argparse.Namespace) -> int:
             f"{row['client_id'] or '-'!s:10} {clean(row['scope'] or '-', 28):28} "
             f"{row['refresh_token_in'] or '-'!s:8} {row['expires']}"
         )
+    for client_id, athletes in athletes_per_app(rows).items():
+        common.say(
+            f"App {client_id}: {len(athletes)} athlete(s) here, of the {STANDARD_TIER_ATHLETES} a "
+            f"Standard Tier app serves (its own limit: 'Athlete Capacity' on {SETTINGS_URL})."
+        )
+        for names in (n for n in athletes.values() if len(n) > 1):
+            common.say(
+                f"Warning: profiles {', '.join(names)} hold one athlete of this app: Strava keeps "
+                "one refresh token per athlete and app, so when one profile's rotates the "
+                f"other's stops working; keep one (`{COMMAND} --profile NAME logout --local-only`)."
+            )
     return 0

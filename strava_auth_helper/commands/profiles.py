@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from ..errors import HandedOverError, NotLoggedInError, StravaAuthError
 from ..model.rules import profile_folder_name
 from ..model.token import NO_PROFILE, Profile, describe_expiry
@@ -56,3 +58,16 @@ def profile_summary(profile: Profile) -> dict[str, object]:
         refresh_token_in=token.refresh_token_in,
     )
     return summary
+
+
+def athletes_per_app(rows: Iterable[dict[str, object]]) -> dict[object, dict[object, list[str]]]:
+    """Each app's client ID -> each athlete with a token of it -> their profiles, of ``rows``.
+
+    ``rows`` are :func:`profile_summary`'s.
+    """
+    apps: dict[object, dict[object, list[str]]] = {}
+    for row in rows:
+        if row["athlete_id"] is not None:
+            athletes = apps.setdefault(row["client_id"], {})
+            athletes.setdefault(row["athlete_id"], []).append(str(row["profile"] or "(default)"))
+    return apps

@@ -30,6 +30,7 @@ from strava_auth_helper.settings import load_credentials, resolve_profile
 from strava_auth_helper.store.app_credentials import save_credentials
 from strava_auth_helper.store.paths import token_path
 from strava_auth_helper.store.token_file import read_token
+from tests.fakes import stored
 from tests.helpers import PY_M, Ran
 from tests.terminals import CliLogin, sim_login
 
@@ -152,6 +153,29 @@ def test_profiles_lists_each_without_a_token(
     for token in (club, default):
         for secret in (token.access_token, token.refresh_token):
             assert secret not in listed.out + table.out
+
+
+def test_profiles_counts_each_apps_athletes_and_warns_of_one_athlete_twice(
+    cli: Cli, isolated_env: Path
+) -> None:
+    def token_of(profile: str, app: int, athlete: int) -> None:
+        stored(token_path(None, Profile(profile)), 3600, client_id=app, athlete={"id": athlete})
+
+    token_of("anna", 1, 10)
+    token_of("ben", 1, 11)
+    token_of("club", 77, 10)  # the same athlete in another app: no conflict
+    ran = cli("profiles")
+    assert ran.code == 0, ran.err
+    assert "App 1: 2 athlete(s) here, of the 10 a Standard Tier app serves" in ran.out
+    assert "'Athlete Capacity' on https://www.strava.com/settings/api" in ran.out
+    assert "App 77: 1 athlete(s) here" in ran.out
+    assert "Warning" not in ran.out
+    token_of("anna-again", 1, 10)
+    ran = cli("profiles")
+    assert "App 1: 2 athlete(s) here" in ran.out  # two athletes, one of them twice
+    assert "Warning: profiles anna, anna-again hold one athlete of this app" in ran.out
+    assert "--profile NAME logout --local-only" in ran.out
+    assert cli("profiles", "--json").out[0] == "["  # the JSON stays a list of profiles
 
 
 def test_logout_with_a_profile_removes_only_that_profile(
