@@ -44,8 +44,8 @@ def run(args: argparse.Namespace) -> int:
         )
         for names in (n for n in athletes.values() if len(n) > 1):
             common.say(
-                f"Warning: profiles {', '.join(names)} hold one athlete of this app: Strava keeps "
-                "one refresh token per athlete and app, so when one profile's rotates the "
-                f"other's stops working; keep one (`{COMMAND} --profile NAME logout --local-only`)."
+                f"Warning: profiles {', '.join(names)} hold one athlete of this app, one grant at "
+                "Strava: a refresh token rotated by one can stop the other's working; keep one "
+                f"(`{COMMAND} --profile NAME logout --local-only`)."
             )
     return 0
