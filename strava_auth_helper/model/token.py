@@ -185,7 +185,7 @@ def describe_expiry(seconds: float) -> str:
 
 
 def _entry_name(value: object) -> str | None:
-    # A keyring entry's name, as this package writes it: "<profile>/<client ID>".
+    # A keyring entry's name, as this package writes it: "<profile>/<client ID>/<digest>".
     if isinstance(value, str) and 0 < len(value) <= 80 and value.isprintable():
         return value
     return None

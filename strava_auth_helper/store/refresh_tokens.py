@@ -82,16 +82,16 @@ class Keyring(Place):
         entry = _entry(token)
         os_keyring.call(lambda k: k.set_password(SERVICE, entry, token.refresh_token))
 
-    def delete(self, token: Token, *, if_holds: str | None = None) -> None:
-        """Remove the token's entry; one that is gone (or holds not ``if_holds``) is left.
+    def delete(self, token: Token) -> None:
+        """Remove the token's entry (one that is gone already is no error).
 
         Raises:
             KeyringError, MissingExtraError: the keyring cannot be used, or refused.
         """
         entry = _entry(token)
         held = os_keyring.call(lambda k: k.get_password(SERVICE, entry))
-        if held is None or (if_holds is not None and held != if_holds):
-            log.debug("the keyring's entry %s was left as it is", entry)
+        if held is None:
+            log.debug("the keyring's entry %s is gone already", entry)
             return
         os_keyring.call(lambda k: k.delete_password(SERVICE, entry))
 
